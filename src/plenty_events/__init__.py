@@ -1,0 +1,52 @@
+"""Typed, validated, immutable objects for plentyMarketplace service-purchase webhooks.
+
+>>> import plenty_events
+>>> event = plenty_events.decode(open("examples/service-purchase.json", "rb").read())
+>>> event.type
+<EventType.SERVICE_PLUGIN_PURCHASE: 'SERVICE.PLUGIN.PURCHASE'>
+>>> plenty_events.decode(plenty_events.encode(event), strict=True) == event
+True
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._api import decode
+from ._encode import encode, to_dict
+from ._errors import DecodeError, ErrorDetail, Repair
+from ._model import (
+    Address,
+    Contact,
+    EventType,
+    Gender,
+    Order,
+    OrderItem,
+    Resource,
+    ServicePurchaseEvent,
+    UnknownEvent,
+)
+from ._privacy import redact
+
+try:
+    __version__ = version("plenty-events")
+except PackageNotFoundError:  # pragma: no cover -- running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Address",
+    "Contact",
+    "DecodeError",
+    "ErrorDetail",
+    "EventType",
+    "Gender",
+    "Order",
+    "OrderItem",
+    "Repair",
+    "Resource",
+    "ServicePurchaseEvent",
+    "UnknownEvent",
+    "__version__",
+    "decode",
+    "encode",
+    "redact",
+    "to_dict",
+]

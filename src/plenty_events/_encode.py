@@ -1,0 +1,95 @@
+"""Encoding: events to wire-format mappings (with cattrs) and to JSON bytes.
+
+cattrs generates one unstructuring function per model class, renaming each
+field to its wire key from the model's metadata; ``_json.dumps`` then writes
+the mapping with its decimals exact.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from ._json import dumps
+from ._model import Gender
+from .timestamps import to_unix
+
+_CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
+
+
+def wire_name(field: attrs.Attribute[Any]) -> str:
+    """The wire key of a field: from its metadata, else its name in camelCase."""
+    key = field.metadata.get("wire")
+    if key is None:
+        return _CAMEL_BOUNDARY.sub(lambda m: m.group(1).upper(), field.name)
+    return str(key)
+
+
+def _gender(value: Gender | str | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _attrs_hook(converter: cattrs.Converter, cls: type) -> Any:
+    overrides = {}
+    for field in attrs.fields(cls):
+        if field.name == "repairs":
+            overrides[field.name] = override(omit=True)
+        elif field.name == "gender" and field.metadata.get("wire"):
+            overrides[field.name] = override(rename=wire_name(field), unstruct_hook=_gender)
+        else:
+            overrides[field.name] = override(rename=wire_name(field))
+    return make_dict_unstructure_fn(cls, converter, **overrides)
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The converter that turns events into wire-format mappings."""
+    conv = cattrs.Converter()
+    conv.register_unstructure_hook(datetime, to_unix)
+    conv.register_unstructure_hook(Decimal, lambda value: value)
+    conv.register_unstructure_hook_factory(attrs.has, lambda cls: _attrs_hook(conv, cls))
+    return conv
+
+
+def to_dict(event: object) -> dict[str, Any]:
+    """Return the wire-format mapping of an event.
+
+    Keys are the camelCase wire keys, timestamps integer Unix seconds, prices
+    and quantities ``Decimal`` (exact; serialise them with :func:`encode`, or
+    a JSON library that writes ``Decimal`` as a number).
+
+    Raises:
+        ValueError: a timestamp is naive or has a fraction of a second.
+
+    """
+    result = converter().unstructure(event)
+    if not isinstance(result, dict):
+        raise TypeError(f"{type(event).__name__} is not an event")
+    return result
+
+
+def encode(event: object) -> bytes:
+    """Return the event as compact UTF-8 JSON in the wire format.
+
+    The inverse of :func:`plenty_events.decode`: for every strictly valid
+    event ``e``, ``decode(encode(e), strict=True) == e``.
+
+    >>> import plenty_events
+    >>> from plenty_events.testing import sample_payload
+    >>> event = plenty_events.decode(sample_payload())
+    >>> plenty_events.encode(event)[:60]
+    b'{"id":"evt_553ea8a294e2d3a75d5086a06fb53f5a","type":"SERVICE'
+
+    Raises:
+        ValueError: a timestamp is naive or has a fraction of a second, a
+            number is not finite, or a string holds a lone surrogate.
+
+    """
+    return dumps(to_dict(event)).encode("utf-8")

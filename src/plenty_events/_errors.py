@@ -1,0 +1,122 @@
+"""What decoding reports: the errors that reject a payload and the repairs that don't."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: At most this many errors or repairs are kept for one payload; a hostile body
+#: with 50,000 bad keys must not make a 50,000-line log entry.
+MAX_REPORTED = 100
+
+
+@attrs.frozen
+class ErrorDetail:
+    """One reason a payload was rejected.
+
+    Attributes:
+        path: Where, as a JSONPath rooted at ``$`` with the wire keys, such as
+            ``$.resource.order.orderItems[0].quantity``.
+        code: A stable, machine-readable code such as ``int_type``.
+        message: One sentence for humans. It never repeats a personal value.
+
+    """
+
+    path: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"path": ..., "code": ..., "message": ...}``, ready for JSON."""
+        return {"path": self.path, "code": self.code, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.code}]"
+
+
+@attrs.frozen
+class Repair:
+    """One change lenient decoding made to accept a payload.
+
+    Attributes:
+        path: Where, as a JSONPath rooted at ``$`` with the wire keys.
+        code: A stable, machine-readable code such as ``int_from_string``.
+        message: What was done, in one sentence without personal values.
+
+    ``str(repair)`` is a compact one-line form, so a receiver can log all
+    repairs of an event with ``"; ".join(map(str, event.repairs))``.
+
+    """
+
+    path: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"path": ..., "code": ..., "message": ...}``, ready for JSON."""
+        return {"path": self.path, "code": self.code, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.code}]"
+
+
+class DecodeError(ValueError):
+    """A payload broke the rules of the mode it was decoded in.
+
+    ``errors`` holds every violation found, not only the first, each with the
+    wire path it was found at. ``str(exc)`` lists them one per line.
+
+    >>> import plenty_events
+    >>> try:
+    ...     plenty_events.decode(b'{"id": 1}', strict=True)
+    ... except plenty_events.DecodeError as exc:
+    ...     print(exc.errors[0])
+    $.id: expected a string, got an integer [string_type]
+
+    """
+
+    errors: tuple[ErrorDetail, ...]
+
+    def __init__(self, errors: Iterable[ErrorDetail]) -> None:
+        self.errors = tuple(errors)
+        if not self.errors:
+            raise ValueError("a DecodeError needs at least one error")
+        super().__init__(self.errors)
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        head = "1 error" if count == 1 else f"{count} errors"
+        lines = "".join(f"\n  {error}" for error in self.errors)
+        return f"invalid payload, {head}:{lines}"
+
+    def __reduce__(self) -> tuple[type[DecodeError], tuple[tuple[ErrorDetail, ...]]]:
+        return (type(self), (self.errors,))
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the errors as a JSON-ready body for an HTTP 400 or 422 answer.
+
+        >>> import plenty_events
+        >>> try:
+        ...     plenty_events.decode(b"[]")
+        ... except plenty_events.DecodeError as exc:
+        ...     exc.to_dict()
+        {'errors': [{'path': '$', 'code': 'object_type', 'message': 'expected an object, got an array'}]}
+
+        """  # noqa: E501
+        return {"errors": [error.to_dict() for error in self.errors]}
+
+    def to_json(self) -> str:
+        """Return :meth:`to_dict` as compact JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """Cut ``text`` to about ``limit`` characters for a message or a path."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}…"

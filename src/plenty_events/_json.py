@@ -1,0 +1,238 @@
+"""Bytes to JSON values, and JSON values to bytes.
+
+This is the first and the last step of the data flow. Parsing yields plain
+JSON values: ``dict`` (string keys), ``list``, ``str``, ``int``, ``Decimal``
+for every number with a fraction or exponent (never a float), ``bool`` and
+``None``. Everything a JSON parser can get wrong is decided here, once, for
+both modes: encoding, byte order marks, ``NaN``, duplicate keys, lone
+surrogates, depth.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final
+
+from ._report import ROOT, Report, index_path, key_path, type_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._types import JSONValue
+
+#: How deep JSON values may nest. The documented payload nests four levels;
+#: the bound keeps every walk over a value, and its encoding, far from
+#: Python's recursion limit.
+MAX_DEPTH: Final = 64
+
+INVALID: Final = object()
+"""Returned where a value could not be parsed; the reason is in the report."""
+
+_BOM: Final = "\ufeff"
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+class _Duplicated(dict[str, object]):
+    """An object in which a key occurred twice; the last value won.
+
+    Marking the object and finding it again afterwards, where its path is
+    known, is cheaper than tracking paths inside the parser.
+    """
+
+    __slots__ = ("duplicates",)
+    duplicates: list[str]
+
+
+class _NonFiniteError(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = _Duplicated(obj)
+    seen: set[str] = set()
+    marked.duplicates = [key for key, _ in pairs if key in seen or seen.add(key)]
+    return marked
+
+
+def _reject_constant(name: str) -> object:
+    raise _NonFiniteError(name)
+
+
+_DECODER: Final = json.JSONDecoder(
+    parse_float=Decimal,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_pairs,
+)
+
+
+def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict: bool) -> object:
+    """Parse JSON text into JSON values, or report why not and return INVALID."""
+    if isinstance(data, str):
+        text = data
+    else:
+        raw = bytes(data)
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (raw[:1] == b"\x00" or raw[1:2] == b"\x00"):
+            report.error(ROOT, "json_invalid", "the body is UTF-16 or UTF-32 text; JSON on the wire is UTF-8")
+            return INVALID
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            report.error(ROOT, "json_invalid", f"the body is not valid UTF-8 (byte {exc.start})")
+            return INVALID
+    if text.startswith(_BOM):
+        if strict:
+            report.error(ROOT, "json_invalid", "the body starts with a byte order mark")
+            return INVALID
+        report.repair(ROOT, "bom_removed", "removed the byte order mark before the body")
+        text = text[1:]
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        report.error(ROOT, "json_invalid", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg.lower()}")
+        return INVALID
+    except _NonFiniteError as exc:
+        report.error(ROOT, "json_invalid", f"{exc} is not a JSON number")
+        return INVALID
+    except RecursionError:
+        report.error(ROOT, "json_depth", f"the body nests deeper than {MAX_DEPTH} levels")
+        return INVALID
+    except ValueError:
+        # int() refuses literals past sys.get_int_max_str_digits(), a guard
+        # against quadratic-time conversion; no valid payload comes near it.
+        report.error(ROOT, "json_invalid", "a number literal has too many digits")
+        return INVALID
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        # Rare: only an escape can smuggle a lone surrogate into a str.
+        return check(value, ROOT, report)
+    return value
+
+
+def duplicate_keys(obj: dict[str, object]) -> list[str]:
+    """Return the keys that occurred more than once in ``obj``'s JSON text."""
+    return obj.duplicates if isinstance(obj, _Duplicated) else []
+
+
+def check(value: object, path: str, report: Report) -> JSONValue | object:
+    """Check that ``value`` is a JSON value and return a plain copy of it.
+
+    Used where values did not come from the parser (a mapping passed to
+    ``decode``) and where a value is kept as it is (the resource of an
+    unknown event type). Reports non-JSON types, non-string keys, non-finite
+    numbers, lone surrogates, duplicate keys and nesting past
+    :data:`MAX_DEPTH`, each at its path, and returns INVALID if any was found.
+
+    The walk keeps its own stack, so no input, however deep, reaches Python's
+    recursion limit.
+    """
+    errors_before = report.error_count()
+    root: list[object] = [None]
+    # Each entry: the value, its path, its depth, and where to put its copy.
+    stack: list[tuple[object, str, int, Callable[[object], None]]] = [
+        (value, path, 0, lambda copy: root.__setitem__(0, copy))
+    ]
+    while stack:
+        item, where, depth, put = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                report.error(where, "string_unicode", "the string holds a lone surrogate, which UTF-8 cannot encode")
+            put(item)
+        elif item is None or isinstance(item, (bool, int)):
+            put(item)
+        elif isinstance(item, (float, Decimal)):
+            if not math.isfinite(item):
+                report.error(where, "json_invalid", "NaN and Infinity are not JSON numbers")
+            put(item)
+        elif depth >= MAX_DEPTH and isinstance(item, (Mapping, list)):
+            report.error(where, "json_depth", f"the value nests deeper than {MAX_DEPTH} levels")
+        elif isinstance(item, Mapping):
+            for key in duplicate_keys(item) if isinstance(item, dict) else ():
+                report.error(key_path(where, key), "duplicate_key", "the key occurs more than once in this object")
+            obj: dict[str, object] = {}
+            put(obj)
+            for key, member in item.items():
+                if type(key) is not str:
+                    report.error(key_path(where, key), "json_type", f"object keys must be strings, got {type_name(key)}")
+                    continue
+                if _SURROGATE.search(key):
+                    report.error(key_path(where, key), "string_unicode", "the key holds a lone surrogate, which UTF-8 cannot encode")
+                obj[key] = None
+                stack.append((member, key_path(where, key), depth + 1, _setter(obj, key)))
+        elif type(item) is list:
+            array: list[object] = [None] * len(item)
+            put(array)
+            stack.extend(
+                (member, index_path(where, i), depth + 1, _setter(array, i))
+                for i, member in enumerate(item)
+            )
+        else:
+            report.error(where, "json_type", f"{type_name(item)} is not a JSON value")
+    return INVALID if report.error_count() > errors_before else root[0]
+
+
+def _setter(container: dict[str, object] | list[object], key: str | int) -> Callable[[object], None]:
+    def put(copy: object) -> None:
+        container[key] = copy  # type: ignore[index]
+
+    return put
+
+
+_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def dumps(value: object) -> str:
+    """Serialise a JSON value as compact JSON text, numbers exactly as they are.
+
+    ``Decimal`` becomes its exact literal (``Decimal("41.1765")`` is
+    ``41.1765``), never a float. Raises ``ValueError`` for a non-finite number
+    and ``TypeError`` for a value that is not JSON.
+    """
+    parts: list[str] = []
+    _write(value, parts.append)
+    return "".join(parts)
+
+
+def _write(value: object, out: Callable[[str], object]) -> None:
+    if isinstance(value, str):
+        out(_encode_string(value))
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif isinstance(value, int):
+        out(int.__repr__(value))
+    elif isinstance(value, (Decimal, float)):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} cannot be written as a JSON number")
+        out(str(value) if isinstance(value, Decimal) else float.__repr__(value))
+    elif isinstance(value, Mapping):
+        out("{")
+        first = True
+        for key, member in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"object keys must be strings, got {type(key).__name__}")
+            if not first:
+                out(",")
+            first = False
+            out(_encode_string(key))
+            out(":")
+            _write(member, out)
+        out("}")
+    elif isinstance(value, (list, tuple)):
+        out("[")
+        for i, member in enumerate(value):
+            if i:
+                out(",")
+            _write(member, out)
+        out("]")
+    else:
+        raise TypeError(f"{type(value).__name__} is not a JSON value")

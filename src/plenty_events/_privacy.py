@@ -1,0 +1,89 @@
+"""Masking personal data in reprs, and redacting it from events.
+
+The payload is the personal data of EU customers. What may show in a repr or
+a log: ids, type, timestamps, country, prices. What may not, in full: names,
+email, phone, street, house number, company name, PayPal transaction id.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from ._model import ServicePurchaseEvent
+
+_Event = TypeVar("_Event", bound="ServicePurchaseEvent")
+
+REDACTED = "***"
+
+
+def mask(value: str) -> str:
+    """Keep the first character: ``"John"`` shows as ``'J***'``."""
+    return repr(f"{value[:1]}{REDACTED}" if value else "")
+
+
+def mask_email(value: str) -> str:
+    """Keep the first character and the domain: ``'j***@account.com'``.
+
+    The domain helps tell a shop's test orders from real ones, and is rarely
+    the person.
+    """
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return mask(value)
+    return repr(f"{local[:1]}{REDACTED}@{domain}")
+
+
+def mask_tail(value: str) -> str:
+    """Keep the last two characters: ``"123-456-7890"`` shows as ``'***90'``.
+
+    Enough to tell two values apart in a log, not enough to call anyone.
+    """
+    return repr(f"{REDACTED}{value[-2:]}" if len(value) > 4 else (REDACTED if value else ""))
+
+
+def redact(event: _Event) -> _Event:
+    """Return a copy of ``event`` with the personal fields replaced.
+
+    Names, email addresses, phone, street, house number, address addition,
+    company name and PayPal transaction id become ``"***"`` (an empty value
+    stays empty). Ids, timestamps, postal code, town, country, items and
+    prices are kept, so the copy still serves analytics and debugging. Its
+    encoding passes strict decoding.
+
+    >>> import plenty_events
+    >>> from plenty_events.testing import sample_payload
+    >>> event = plenty_events.decode(sample_payload())
+    >>> plenty_events.redact(event).resource.contact.email
+    '***'
+
+    """
+    resource = event.resource
+    contact = _blank(resource.contact, "first_name", "last_name", "email")
+    address = _blank(
+        resource.address,
+        "company_name",
+        "first_name",
+        "last_name",
+        "street",
+        "house_number",
+        "additional",
+        "phone",
+        "email",
+    )
+    order = _blank(resource.order, "paypal_transaction_id")
+    return attrs.evolve(
+        event, resource=attrs.evolve(resource, contact=contact, address=address, order=order)
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _blank(instance: _T, *names: str) -> _T:
+    return attrs.evolve(
+        instance,  # type: ignore[misc]
+        **{name: REDACTED if getattr(instance, name) else "" for name in names},
+    )

@@ -1,0 +1,119 @@
+"""Wire paths, and the collector that every decoding step reports into."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+
+from ._errors import MAX_REPORTED, ErrorDetail, Repair, shorten
+
+ROOT = "$"
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def key_path(parent: str, key: object) -> str:
+    """Return the path of ``key`` inside the object at ``parent``.
+
+    Keys that are not identifiers use bracket notation, and long ones are cut:
+    a path names a place, it does not echo a hostile input.
+    """
+    if type(key) is str and _IDENTIFIER.match(key):
+        return f"{parent}.{shorten(key, 64)}"
+    text = key if type(key) is str else repr(key)
+    return f"{parent}[{json.dumps(shorten(text, 64), ensure_ascii=True)}]"
+
+
+def index_path(parent: str, index: int) -> str:
+    """Return the path of item ``index`` of the array at ``parent``."""
+    return f"{parent}[{index}]"
+
+
+def member_path(parent: str, key: str | int | None) -> str:
+    """Return the path of a member: a key, an index, or (``None``) ``parent`` itself."""
+    if key is None:
+        return parent
+    return index_path(parent, key) if type(key) is int else key_path(parent, key)
+
+
+class Report:
+    """Collects the errors and repairs of one decode.
+
+    One instance lives for one call of ``decode``: nothing is global, so
+    concurrent decodes never see each other's findings.
+    """
+
+    __slots__ = ("_errors", "_omitted_errors", "_omitted_repairs", "_repairs")
+
+    def __init__(self) -> None:
+        self._errors: list[ErrorDetail] = []
+        self._repairs: list[Repair] = []
+        self._omitted_errors = 0
+        self._omitted_repairs = 0
+
+    def __bool__(self) -> bool:
+        """Tell whether any error was reported."""
+        return bool(self._errors)
+
+    def error_count(self) -> int:
+        """Count the errors reported so far, listed or not."""
+        return len(self._errors) + self._omitted_errors
+
+    def error(self, path: str, code: str, message: str) -> None:
+        """Record that the value at ``path`` breaks a rule."""
+        if len(self._errors) < MAX_REPORTED:
+            self._errors.append(ErrorDetail(path, code, message))
+        else:
+            self._omitted_errors += 1
+
+    def repair(self, path: str, code: str, message: str) -> None:
+        """Record that the value at ``path`` was repaired."""
+        if len(self._repairs) < MAX_REPORTED:
+            self._repairs.append(Repair(path, code, message))
+        else:
+            self._omitted_repairs += 1
+
+    def errors(self) -> tuple[ErrorDetail, ...]:
+        """Return the errors, with a last line counting those left out."""
+        if self._omitted_errors:
+            more = ErrorDetail(
+                ROOT,
+                "too_many_errors",
+                f"{self._omitted_errors} more errors are not listed",
+            )
+            return (*self._errors, more)
+        return tuple(self._errors)
+
+    def repairs(self) -> tuple[Repair, ...]:
+        """Return the repairs, with a last line counting those left out."""
+        if self._omitted_repairs:
+            more = Repair(
+                ROOT,
+                "too_many_repairs",
+                f"{self._omitted_repairs} more repairs are not listed",
+            )
+            return (*self._repairs, more)
+        return tuple(self._repairs)
+
+
+def type_name(value: object) -> str:
+    """Name the JSON type of ``value`` the way the wire format would."""
+    for kind, name in _TYPE_NAMES:
+        if isinstance(value, kind):
+            return name
+    return f"a Python {type(value).__name__}"
+
+
+# bool before int: a boolean is an int to Python, never to the wire format.
+_TYPE_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (str, "a string"),
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (Decimal, "a fraction"),
+    (float, "a float"),
+    (type(None), "null"),
+    (Mapping, "an object"),
+    (list, "an array"),
+)

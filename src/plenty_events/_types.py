@@ -1,0 +1,16 @@
+"""Type aliases shared by the modules of the package."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TypeAlias
+
+JSONValue: TypeAlias = (
+    "dict[str, JSONValue] | list[JSONValue] | str | int | Decimal | float | bool | None"
+)
+"""A JSON value as plenty-events parses it: fractions are ``Decimal``.
+
+``float`` only appears in values that the caller passed in already parsed.
+"""
+
+JSONInput: TypeAlias = bytes | bytearray | memoryview | str | Mapping[str, object]
+"""What ``decode`` takes: JSON text, or an already parsed object."""

@@ -1,0 +1,143 @@
+"""Country codes: validation, normalisation and the plentymarkets country-ID table.
+
+An address carries ``country`` as a two-letter code. Strict decoding accepts
+an officially assigned ISO 3166-1 alpha-2 code (from the ``iso3166``
+package) or one of the codes of plentymarkets' own country list, which has a
+few that ISO does not assign: ``XI`` Northern Ireland, ``IC`` Canary Islands,
+``EA`` Ceuta and Melilla, ``XZ`` Kosovo, and the withdrawn ``AN`` Netherlands
+Antilles. Rejecting those would reject real customers.
+
+>>> from plenty_events import countries
+>>> countries.is_valid("XI"), countries.is_valid("de")
+(True, False)
+>>> countries.normalize(" aut ")
+('AT', 'country_alpha3')
+>>> countries.by_id(265)
+PlentyCountry(id=265, code='XI', name='Northern Ireland')
+>>> countries.main_id("DE")
+1
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.resources import files
+from typing import Final
+
+import attrs
+import iso3166
+
+__all__ = [
+    "PlentyCountry",
+    "by_id",
+    "is_valid",
+    "iso_codes",
+    "main_id",
+    "normalize",
+    "plenty_codes",
+    "table",
+]
+
+# XK (Kosovo) is a user-assigned code, not an officially assigned one, even
+# though iso3166 lists it; plentymarkets uses XZ for Kosovo.
+_NOT_OFFICIAL: Final = frozenset({"XK"})
+
+
+@attrs.frozen
+class PlentyCountry:
+    """One row of plentymarkets' country-ID list.
+
+    Attributes:
+        id: The plentymarkets country ID.
+        code: The code plentymarkets gives it, as it stands in the list:
+            mostly ISO alpha-2, ``--`` for ID 0 ("Unknown"), and the alpha-3
+            codes ``CUW``, ``SXM`` and ``BES`` for IDs 258 to 260.
+        name: The English name.
+
+    """
+
+    id: int
+    code: str
+    name: str
+
+
+@functools.cache
+def table() -> dict[int, PlentyCountry]:
+    """Return plentymarkets' country list, keyed by country ID.
+
+    The list has 261 rows, IDs 0 to 265 with gaps. Several IDs can share a
+    code (``DE`` is 1, 255 and 256); the lowest is the main country.
+    """
+    text = files(__package__).joinpath("plenty-country-ids.tsv").read_text("utf-8")
+    rows = (line.split("\t") for line in text.splitlines()[1:] if line)
+    return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in rows}
+
+
+def by_id(plenty_id: int) -> PlentyCountry:
+    """Return the country with plentymarkets country ID ``plenty_id``.
+
+    Raises:
+        KeyError: no country has that ID.
+
+    """
+    return table()[plenty_id]
+
+
+@functools.cache
+def _main_ids() -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for country in sorted(table().values(), key=lambda c: c.id, reverse=True):
+        ids[country.code] = country.id
+    return ids
+
+
+def main_id(code: str) -> int:
+    """Return the main (lowest) plentymarkets country ID of ``code``.
+
+    Raises:
+        KeyError: plentymarkets' list has no such code.
+
+    """
+    return _main_ids()[code]
+
+
+@functools.cache
+def iso_codes() -> frozenset[str]:
+    """Return the officially assigned ISO 3166-1 alpha-2 codes."""
+    return frozenset(country.alpha2 for country in iso3166.countries) - _NOT_OFFICIAL
+
+
+@functools.cache
+def plenty_codes() -> frozenset[str]:
+    """Return the two-letter codes of plentymarkets' list (without ``--``)."""
+    return frozenset(c.code for c in table().values() if len(c.code) == 2 and c.code.isalpha())
+
+
+@functools.cache
+def _valid() -> frozenset[str]:
+    return iso_codes() | plenty_codes()
+
+
+def is_valid(code: str) -> bool:
+    """Tell whether strict decoding accepts ``code``: exact, uppercase, two letters."""
+    return code in _valid()
+
+
+def normalize(value: str) -> tuple[str, str | None]:
+    """Normalise a country code the way lenient decoding does.
+
+    Returns the code and the repair made, one of ``None`` (already valid),
+    ``"country_normalized"`` (whitespace or case), ``"country_alpha3"`` (an
+    ISO alpha-3 code such as ``DEU``, or plentymarkets' ``CUW``, ``SXM`` and
+    ``BES``, mapped to alpha-2) or ``"country_unknown"`` (not a known code:
+    returned stripped and uppercased, kept rather than guessed at).
+    """
+    if value in _valid():
+        return value, None
+    code = value.strip().upper()
+    if code in _valid():
+        return code, "country_normalized"
+    country = iso3166.countries_by_alpha3.get(code)
+    if country is not None and country.alpha2 in _valid():
+        return country.alpha2, "country_alpha3"
+    return code, "country_unknown"
