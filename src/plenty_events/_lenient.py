@@ -77,7 +77,7 @@ def integer(value: object, parent: str, key: str | int, report: Report) -> objec
     if number is None:
         return INVALID
     if type(number) is Decimal:
-        if not number.is_finite() or number.adjusted() > 18:
+        if not number.is_finite() or (number and number.adjusted() > 18):
             return fail(parent, key, report, "int_range", "the integer is outside the signed 64-bit range")
         if number != number.to_integral_value():
             return fail(parent, key, report, "int_fraction", "expected an integer, got a fraction with a non-zero part")

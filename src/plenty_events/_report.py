@@ -11,6 +11,7 @@ from ._errors import MAX_REPORTED, ErrorDetail, Repair, shorten
 
 ROOT = "$"
 
+_LONGEST_KEY = 64
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -20,10 +21,11 @@ def key_path(parent: str, key: object) -> str:
     Keys that are not identifiers use bracket notation, and long ones are cut:
     a path names a place, it does not echo a hostile input.
     """
-    if type(key) is str and _IDENTIFIER.match(key):
-        return f"{parent}.{shorten(key, 64)}"
+    if type(key) is str and len(key) <= _LONGEST_KEY and _IDENTIFIER.match(key):
+        return f"{parent}.{key}"
     text = key if type(key) is str else repr(key)
-    return f"{parent}[{json.dumps(shorten(text, 64), ensure_ascii=True)}]"
+    # ASCII escapes keep a lone surrogate in a hostile key printable.
+    return f"{parent}[{json.dumps(shorten(text, _LONGEST_KEY), ensure_ascii=True)}]"
 
 
 def index_path(parent: str, index: int) -> str:

@@ -27,7 +27,8 @@ INT_MAX: Final = 2**63 - 1
 MAX_PLACES: Final = 4
 #: Prices and quantities stay below 10**15 in magnitude: exact, and far from
 #: anything the ``decimal`` context would round when summing an order.
-DECIMAL_LIMIT: Final = Decimal(10) ** 15
+DECIMAL_DIGITS: Final = 15
+DECIMAL_LIMIT: Final = Decimal(10) ** DECIMAL_DIGITS
 
 GENDERS: Final[dict[str, Gender | None]] = {g.value: g for g in Gender} | {"": None}
 
@@ -108,7 +109,9 @@ def decimal(value: object, parent: str, key: str | int, report: Report) -> objec
 
 def bounded(number: Decimal, parent: str, key: str | int, report: Report) -> Decimal | object:
     """Reject a number of magnitude 10**15 or more."""
-    if not number.is_finite() or abs(number) >= DECIMAL_LIMIT:
+    # adjusted() is the exponent of the leading digit; unlike abs() it needs
+    # no arithmetic context, which would overflow on 1e999999999.
+    if not number.is_finite() or (number and number.adjusted() >= DECIMAL_DIGITS):
         return fail(parent, key, report, "decimal_range", "the number's magnitude must stay below 10**15")
     return number
 

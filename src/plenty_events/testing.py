@@ -1,0 +1,270 @@
+"""Test data for code that handles plenty-events: samples and Hypothesis strategies.
+
+For a downstream project to property-test its own webhook handler:
+
+>>> import plenty_events
+>>> from plenty_events.testing import sample_payload
+>>> payload = sample_payload()
+>>> payload["resource"]["order"]["orderItems"][0]["priceNet"]
+Decimal('41.1765')
+>>> plenty_events.decode(payload, strict=True).id
+'evt_553ea8a294e2d3a75d5086a06fb53f5a'
+
+The strategies (:func:`payloads`, :func:`events`, :func:`invalid_payloads`)
+need Hypothesis, an optional dependency: ``pip install 'plenty-events[testing]'``.
+:func:`sample_payload` and :func:`to_json` do not.
+
+.. code-block:: python
+
+    from hypothesis import given
+    from plenty_events.testing import payloads, to_json
+
+    @given(payloads())
+    def test_handler_accepts_every_valid_delivery(payload):
+        assert my_handler(to_json(payload)).status == 202
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+import attrs
+
+from . import countries, timestamps
+from ._json import dumps
+from ._model import EventType, Kind, ServicePurchaseEvent
+from ._strict import DECIMAL_LIMIT, INT_MAX, INT_MIN, MAX_ID_LENGTH, MAX_PLACES
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = ["Invalid", "events", "invalid_payloads", "payloads", "sample_payload", "to_json"]
+
+_SAMPLE: Final[dict[str, Any]] = {
+    "id": "evt_553ea8a294e2d3a75d5086a06fb53f5a",
+    "type": "SERVICE.PLUGIN.PURCHASE",
+    "createdAt": 1510656066,
+    "resource": {
+        "contact": {
+            "id": 1337,
+            "gender": "male",
+            "firstName": "John",
+            "lastName": "Doe",
+            "email": "john@account.com",
+            "updatedAt": 1510837206,
+        },
+        "address": {
+            "id": 25,
+            "companyName": "MyStore",
+            "firstName": "John",
+            "lastName": "Doe",
+            "street": "Main Street",
+            "houseNumber": "123",
+            "additional": "",
+            "postalCode": "34117",
+            "town": "Kassel",
+            "country": "DE",
+            "phone": "123-456-7890",
+            "email": "john@account.com",
+            "updatedAt": 1510753095,
+        },
+        "order": {
+            "id": 221,
+            "payPalTransactionId": "1S473067CV761473M",
+            "orderItems": [
+                {
+                    "itemVariationId": 1338,
+                    "quantity": 1,
+                    "orderItemName": "SuperService",
+                    "priceGross": 49,
+                    "priceNet": Decimal("41.1765"),
+                }
+            ],
+        },
+    },
+}
+
+
+def sample_payload() -> dict[str, Any]:
+    """Return a fresh copy of the documented example payload, as JSON values.
+
+    Fractions are ``Decimal``; change the copy freely, and pass it to
+    ``decode`` as it is or as text through :func:`to_json`.
+    """
+    return copy.deepcopy(_SAMPLE)
+
+
+def to_json(payload: object) -> bytes:
+    """Return a JSON value as compact UTF-8 JSON, ``Decimal`` written exactly.
+
+    >>> from plenty_events.testing import sample_payload, to_json
+    >>> to_json(sample_payload())[-60:]
+    b'"orderItemName":"SuperService","priceGross":49,"priceNet":41.1765}]}}}'
+
+    Raises:
+        TypeError: ``payload`` holds a value that is not JSON.
+        ValueError: it holds a non-finite number.
+
+    """
+    return dumps(payload).encode("utf-8")
+
+
+class Invalid(NamedTuple):
+    """A payload that strict decoding must reject, and the error it must report."""
+
+    payload: dict[str, Any]
+    path: str
+    code: str
+
+
+def _hypothesis() -> Any:
+    try:
+        from hypothesis import strategies  # noqa: PLC0415
+    except ImportError as exc:  # pragma: no cover -- the test suite has Hypothesis
+        raise ImportError(
+            "plenty_events.testing's strategies need Hypothesis: "
+            "pip install 'plenty-events[testing]'"
+        ) from exc
+    return strategies
+
+
+def _decimals() -> SearchStrategy[int | Decimal]:
+    """Wire numbers: integer literals, and fractions with 0 to 4 places (``12.30`` too)."""
+    st = _hypothesis()
+    mantissas = st.integers(min_value=-(10**14), max_value=10**14)
+    # A negative number of places is an exponent literal, such as 1.5E+3.
+    fractions = st.builds(
+        lambda mantissa, places: Decimal(mantissa).scaleb(-places),
+        mantissas,
+        st.integers(min_value=-1, max_value=MAX_PLACES),
+    ).filter(lambda number: abs(number) < DECIMAL_LIMIT)
+    return st.one_of(st.integers(min_value=-(10**6), max_value=10**6), fractions)  # type: ignore[no-any-return]
+
+
+def _value(kind: Kind) -> SearchStrategy[Any]:
+    st = _hypothesis()
+    strategies: dict[Kind, Any] = {
+        Kind.EVENT_ID: st.text(min_size=1, max_size=MAX_ID_LENGTH),
+        Kind.EVENT_TYPE: st.just(EventType.SERVICE_PLUGIN_PURCHASE.value),
+        Kind.TIMESTAMP: st.integers(min_value=0, max_value=timestamps.MAX_SECONDS),
+        Kind.INTEGER: st.integers(min_value=INT_MIN, max_value=INT_MAX),
+        Kind.TEXT: st.text(),
+        Kind.OPTIONAL_TEXT: st.text(),
+        Kind.GENDER: st.sampled_from(["male", "female", "diverse", ""]),
+        Kind.COUNTRY: st.sampled_from(sorted(countries.iso_codes() | countries.plenty_codes())),
+        Kind.DECIMAL: _decimals(),
+    }
+    return strategies[kind]
+
+
+def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
+    st = _hypothesis()
+    members: dict[str, Any] = {}
+    for field in attrs.fields(model):
+        if "wire" not in field.metadata:
+            continue
+        kind: Kind = field.metadata["kind"]
+        nested = field.metadata["model"]
+        if kind is Kind.ARRAY:
+            members[field.metadata["wire"]] = st.lists(
+                _object(nested, max_items=max_items), min_size=1, max_size=max_items
+            )
+        elif nested is not None:
+            members[field.metadata["wire"]] = _object(nested, max_items=max_items)
+        else:
+            members[field.metadata["wire"]] = _value(kind)
+    return st.fixed_dictionaries(members)  # type: ignore[no-any-return]
+
+
+def payloads(*, max_items: int = 8) -> SearchStrategy[dict[str, Any]]:
+    """Strictly valid wire payloads, as JSON values, across the whole value space.
+
+    Unicode names, ids of 1 to 200 characters, 1 to ``max_items`` order
+    items, prices from integers to four decimal places, every gender, every
+    accepted country code (``XI`` and ``IC`` included).
+    """
+    return _object(ServicePurchaseEvent, max_items=max_items)
+
+
+def events(*, max_items: int = 8) -> SearchStrategy[ServicePurchaseEvent]:
+    """Strictly valid events: :func:`payloads`, decoded."""
+    from ._api import decode  # noqa: PLC0415 -- the API builds on this module's siblings
+
+    return payloads(max_items=max_items).map(lambda payload: decode(payload, strict=True))
+
+
+# For each field kind: wrong wire values and the strict error code each gets.
+_WRONG: Final[dict[Kind, tuple[tuple[Any, str], ...]]] = {
+    Kind.EVENT_ID: (("", "string_too_short"), ("x" * (MAX_ID_LENGTH + 1), "string_too_long"), (7, "string_type")),
+    Kind.EVENT_TYPE: (("SERVICE.PLUGIN.REFUND", "event_type"),),
+    Kind.TIMESTAMP: ((-1, "timestamp_range"), ("1510656066", "int_type"), (Decimal("1510656066.0"), "int_type")),
+    Kind.INTEGER: (("1338", "int_type"), (True, "int_type"), (Decimal("1338.0"), "int_type"), (2**63, "int_range")),
+    Kind.TEXT: ((None, "string_type"), (123, "string_type")),
+    Kind.OPTIONAL_TEXT: ((None, "string_type"), (False, "string_type")),
+    Kind.GENDER: (("company", "gender"), ("Male", "gender"), (None, "string_type")),
+    Kind.COUNTRY: (("de", "country_code"), ("DEU", "country_code"), ("XK", "country_code"), (1, "string_type")),
+    Kind.DECIMAL: (("49.00", "number_type"), (True, "number_type"), (Decimal("0.00001"), "decimal_places"),
+                   (Decimal("1E+15"), "decimal_range")),
+    Kind.OBJECT: (([], "object_type"), ("x", "object_type")),
+    Kind.RESOURCE: (([], "object_type"),),
+    Kind.ARRAY: (([], "array_too_short"), ({}, "array_type")),
+}
+
+
+def _locations(model: type, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], Kind]]:
+    found = []
+    for field in attrs.fields(model):
+        if "wire" not in field.metadata:
+            continue
+        here = (*path, field.metadata["wire"])
+        kind: Kind = field.metadata["kind"]
+        found.append((here, kind))
+        nested = field.metadata["model"]
+        if nested is not None:
+            found.extend(_locations(nested, (*here, 0) if kind is Kind.ARRAY else here))
+    return found
+
+
+def _render(path: tuple[str | int, ...]) -> str:
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+
+def invalid_payloads(*, max_items: int = 3) -> SearchStrategy[Invalid]:
+    """Valid payloads with one change that strict decoding must reject.
+
+    Each example is an :class:`Invalid` naming the path and the error code
+    strict decoding reports: a wrong type, a value out of range, a removed
+    key, or an unknown key added to an object.
+    """
+    st = _hypothesis()
+    locations = _locations(ServicePurchaseEvent, ())
+    changes = [
+        (path, "set", wrong, code) for path, kind in locations for wrong, code in _WRONG[kind]
+    ]
+    changes += [(path, "remove", None, "missing") for path, _ in locations]
+    changes += [
+        (path, "extra", 1, "extra_forbidden")
+        for path, kind in locations
+        if kind in {Kind.OBJECT, Kind.RESOURCE}
+    ]
+    changes.append(((), "extra", 1, "extra_forbidden"))
+
+    def apply(payload: dict[str, Any], change: tuple[tuple[str | int, ...], str, Any, str]) -> Invalid:
+        path, how, value, code = change
+        payload = copy.deepcopy(payload)
+        parent: Any = payload
+        for part in path[:-1]:
+            parent = parent[part]
+        if how == "extra":
+            target = parent[path[-1]] if path else payload
+            target["unexpectedKey"] = value
+            return Invalid(payload, _render((*path, "unexpectedKey")), code)
+        if how == "remove":
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
+        return Invalid(payload, _render(path), code)
+
+    return st.builds(apply, payloads(max_items=max_items), st.sampled_from(changes))  # type: ignore[no-any-return]

@@ -1,0 +1,47 @@
+"""Small helpers for the tests: reach into payloads by wire path, collect errors."""
+
+import re
+from typing import Any
+
+import plenty_events
+
+_PART = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+def _parts(path: str) -> list[str | int]:
+    assert path.startswith("$")
+    return [key if key else int(index) for key, index in _PART.findall(path[1:])]
+
+
+def with_value(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """Set the value at ``path`` (such as ``$.resource.order.id``) and return the payload."""
+    *parents, last = _parts(path)
+    target: Any = payload
+    for part in parents:
+        target = target[part]
+    target[last] = value
+    return payload
+
+
+def without(payload: dict[str, Any], path: str) -> dict[str, Any]:
+    """Remove the key at ``path`` and return the payload."""
+    *parents, last = _parts(path)
+    target: Any = payload
+    for part in parents:
+        target = target[part]
+    del target[last]
+    return payload
+
+
+def errors(data: Any, *, strict: bool) -> list[tuple[str, str]]:
+    """Return the (path, code) pairs that decoding ``data`` reports."""
+    try:
+        plenty_events.decode(data, strict=strict)
+    except plenty_events.DecodeError as exc:
+        return [(error.path, error.code) for error in exc.errors]
+    raise AssertionError("the payload was accepted")
+
+
+def repairs(event: Any) -> list[tuple[str, str]]:
+    """Return the (path, code) pairs of an event's repairs."""
+    return [(repair.path, repair.code) for repair in event.repairs]
