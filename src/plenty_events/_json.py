@@ -147,7 +147,7 @@ def check(value: object, path: str, report: Report) -> JSONValue | object:
         elif item is None or isinstance(item, (bool, int)):
             put(item)
         elif isinstance(item, (float, Decimal)):
-            if not math.isfinite(item):
+            if not _finite(item):
                 report.error(where, "json_invalid", "NaN and Infinity are not JSON numbers")
             put(item)
         elif depth >= MAX_DEPTH and isinstance(item, (Mapping, list)):
@@ -175,6 +175,11 @@ def check(value: object, path: str, report: Report) -> JSONValue | object:
         else:
             report.error(where, "json_type", f"{type_name(item)} is not a JSON value")
     return INVALID if report.error_count() > errors_before else root[0]
+
+
+def _finite(number: float | Decimal) -> bool:
+    # math.isfinite would turn a Decimal such as 1E+999999999 into an inf float.
+    return number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
 
 
 def _setter(container: dict[str, object] | list[object], key: str | int) -> Callable[[object], None]:
@@ -211,7 +216,7 @@ def _write(value: object, out: Callable[[str], object]) -> None:
     elif isinstance(value, int):
         out(int.__repr__(value))
     elif isinstance(value, (Decimal, float)):
-        if not math.isfinite(value):
+        if not _finite(value):
             raise ValueError(f"{value} cannot be written as a JSON number")
         out(str(value) if isinstance(value, Decimal) else float.__repr__(value))
     elif isinstance(value, Mapping):
