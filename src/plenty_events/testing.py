@@ -175,7 +175,9 @@ def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
             members[field.metadata["wire"]] = _object(nested, max_items=max_items)
         else:
             members[field.metadata["wire"]] = _value(kind)
-    return st.fixed_dictionaries(members)  # type: ignore[no-any-return]
+    order = list(members)
+    # Keys in wire order, as plentymarkets sends them.
+    return st.fixed_dictionaries(members).map(lambda obj: {key: obj[key] for key in order})  # type: ignore[no-any-return]
 
 
 def payloads(*, max_items: int = 8) -> SearchStrategy[dict[str, Any]]:

@@ -1,0 +1,89 @@
+"""Hypothesis strategies the tests share, beyond the public ones in plenty_events.testing."""
+
+import copy
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import iso3166
+from hypothesis import strategies as st
+
+from plenty_events import ServicePurchaseEvent
+from plenty_events._model import Kind
+from plenty_events.testing import payloads
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _alpha3(code: str) -> str:
+    country = iso3166.countries_by_alpha2.get(code)
+    return country.alpha3.lower() if country is not None else f" {code.lower()} "
+
+
+# For each field kind: ways to write a valid value that lenient mode must
+# repair back to exactly that value.
+_VARIANTS: dict[Kind, list[Any]] = {
+    Kind.INTEGER: [str, lambda n: f" {n} ", lambda n: Decimal(n).quantize(Decimal("0.0"))],
+    Kind.DECIMAL: [str, lambda n: f"{n} "],
+    Kind.TIMESTAMP: [
+        str,
+        lambda s: s * 1000 + 999 if s * 1000 > 253_402_300_799 else s,
+        lambda s: Decimal(s) + Decimal("0.5"),
+        _iso,
+    ],
+    Kind.OPTIONAL_TEXT: [lambda s: s if s else None, lambda s: s if s else ...],
+    Kind.GENDER: [str.upper, lambda g: g if g else None],
+    Kind.COUNTRY: [str.lower, _alpha3],
+}
+
+
+def _locations(model: type, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Kind]]:
+    found = []
+    for field in attrs.fields(model):
+        if "wire" not in field.metadata:
+            continue
+        here = (*path, field.metadata["wire"])
+        kind = field.metadata["kind"]
+        nested = field.metadata["model"]
+        if nested is None:
+            found.append((here, kind))
+        else:
+            found.extend(_locations(nested, (*here, 0) if kind is Kind.ARRAY else here))
+    return found
+
+
+_LOCATIONS = [(path, kind) for path, kind in _locations(ServicePurchaseEvent, ()) if kind in _VARIANTS]
+
+
+@st.composite
+def repairable(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A strictly valid payload, and a copy with some values written in forms lenient mode repairs."""
+    payload = draw(payloads(max_items=2))
+    variant = copy.deepcopy(payload)
+    chosen = draw(st.lists(st.sampled_from(_LOCATIONS), max_size=6, unique=True))
+    for path, kind in chosen:
+        parent: Any = variant
+        for part in path[:-1]:
+            parent = parent[part]
+        rewrite = draw(st.sampled_from(_VARIANTS[kind]))
+        value = rewrite(parent[path[-1]])
+        if value is ...:
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
+    if draw(st.booleans()):
+        variant["resource"]["contact"]["addedLater"] = draw(st.text())
+    return payload, variant
+
+
+def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
+    """Arbitrary JSON values as plenty-events parses them (fractions are Decimal)."""
+    scalars = st.none() | st.booleans() | st.integers() | st.text() | st.decimals(allow_nan=False, allow_infinity=False)
+    return st.recursive(
+        scalars,
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=max_leaves,
+    )
