@@ -25,6 +25,7 @@ from ._model import (
     UnknownEvent,
 )
 from ._privacy import redact
+from ._schema import json_schema
 
 try:
     __version__ = version("plenty-events")
@@ -47,6 +48,7 @@ __all__ = [
     "__version__",
     "decode",
     "encode",
+    "json_schema",
     "redact",
     "to_dict",
 ]

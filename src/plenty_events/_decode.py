@@ -140,14 +140,13 @@ def decode_purchase(envelope: dict[str, object], mode: Mode, report: Report) -> 
     return attrs.evolve(event, repairs=repairs) if repairs else event  # type: ignore[misc]
 
 
-def decode_unknown(envelope: dict[str, object], mode: Mode, report: Report) -> object:
-    """Decode the envelope of an event type without a model, keeping its resource raw."""
-    rules = mode.RULES
+def _envelope(envelope: dict[str, object], mode: Mode, report: Report) -> dict[str, object]:
+    """Decode what every event has, ``type`` aside: id, createdAt and a raw resource object."""
     values: dict[str, object] = {}
     for field in attrs.fields(UnknownEvent):
-        if "wire" not in field.metadata:
+        key = field.metadata.get("wire")
+        if key is None or key == "type":
             continue
-        key = field.metadata["wire"]
         value = envelope.get(key, _MISSING)
         if value is _MISSING:
             values[field.name] = mode.missing(field.metadata["kind"], ROOT, key, report)
@@ -155,11 +154,20 @@ def decode_unknown(envelope: dict[str, object], mode: Mode, report: Report) -> o
             member = mode.obj(value, ROOT, key, report)
             values[field.name] = INVALID if member is None else _json.check(member, key_path(ROOT, key), report)
         else:
-            values[field.name] = rules[field.metadata["kind"]](value, ROOT, key, report)
-    mode.unknown([key for key in envelope if key not in {"id", "type", "createdAt", "resource"}], ROOT, report)
+            values[field.name] = mode.RULES[field.metadata["kind"]](value, ROOT, key, report)
+    mode.unknown([key for key in envelope if key not in _ENVELOPE_KEYS], ROOT, report)
+    return values
+
+
+_ENVELOPE_KEYS: Final = frozenset({"id", "type", "createdAt", "resource"})
+
+
+def decode_unknown(envelope: dict[str, object], mode: Mode, report: Report) -> object:
+    """Decode an event of a type without a model, keeping its resource raw."""
+    values = _envelope(envelope, mode, report)
     if report:
         return INVALID
-    return UnknownEvent(**values, repairs=report.repairs())  # type: ignore[arg-type]
+    return UnknownEvent(type=envelope["type"], **values, repairs=report.repairs())  # type: ignore[arg-type]
 
 
 BUILTIN_MODELS: Final[dict[str, ModelDecoder]] = {"SERVICE.PLUGIN.PURCHASE": decode_purchase}
@@ -174,17 +182,21 @@ def decode_value(
     if envelope is None:
         raise DecodeError(report.errors())
     event_type = envelope.get("type", _MISSING)
-    event: object = INVALID
-    if event_type is _MISSING:
-        mode.missing(Kind.TEXT, ROOT, "type", report)
-    elif type(event_type) is not str:
-        _strict.text(event_type, ROOT, "type", report)
-    elif event_type in models:
+    if type(event_type) is str and event_type in models:
         event = models[event_type](envelope, mode, report)
-    elif strict:
-        _strict.fail(ROOT, "type", report, "event_type", f"unknown event type {_strict.shown(event_type)}")
-    else:
+    elif type(event_type) is str and not strict:
         event = decode_unknown(envelope, mode, report)
+    else:
+        # No model to check the rest against: report the type, and what is
+        # wrong with the envelope every event shares.
+        if event_type is _MISSING:
+            mode.missing(Kind.TEXT, ROOT, "type", report)
+        elif type(event_type) is not str:
+            _strict.text(event_type, ROOT, "type", report)
+        else:
+            _strict.fail(ROOT, "type", report, "event_type", f"unknown event type {_strict.shown(event_type)}")
+        _envelope(envelope, mode, report)
+        event = INVALID
     if report or event is INVALID:
         raise DecodeError(report.errors())
     return event

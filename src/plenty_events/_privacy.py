@@ -19,9 +19,14 @@ _Event = TypeVar("_Event", bound="ServicePurchaseEvent")
 REDACTED = "***"
 
 
+def masked(value: str) -> str:
+    """Keep the first character: ``"John"`` becomes ``"J***"``."""
+    return f"{value[:1]}{REDACTED}" if value else ""
+
+
 def mask(value: str) -> str:
-    """Keep the first character: ``"John"`` shows as ``'J***'``."""
-    return repr(f"{value[:1]}{REDACTED}" if value else "")
+    """The repr of :func:`masked`: ``"John"`` shows as ``'J***'``."""
+    return repr(masked(value))
 
 
 def mask_email(value: str) -> str:
