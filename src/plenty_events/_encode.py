@@ -7,6 +7,7 @@ the mapping with its decimals exact.
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 from datetime import datetime
@@ -33,7 +34,9 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
 
 
 def _gender(value: Gender | str | None) -> str:
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    return value.value if isinstance(value, Gender) else value
 
 
 def _attrs_hook(converter: cattrs.Converter, cls: type) -> Any:
@@ -54,6 +57,8 @@ def converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     conv.register_unstructure_hook(datetime, to_unix)
     conv.register_unstructure_hook(Decimal, lambda value: value)
+    # A StrEnum is a str, which cattrs passes through; the wire wants plain str.
+    conv.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
     conv.register_unstructure_hook_factory(attrs.has, lambda cls: _attrs_hook(conv, cls))
     return conv
 

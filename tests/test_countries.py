@@ -1,0 +1,80 @@
+"""plenty_events.countries: the plentymarkets country-ID table, validation and normalisation."""
+
+from pathlib import Path
+
+import iso3166
+import pytest
+
+from plenty_events import countries
+
+REFERENCE = Path(__file__).parents[2] / "shared" / "reference" / "plenty-country-ids.tsv"
+PACKAGED = Path(countries.__file__).with_name("plenty-country-ids.tsv")
+
+
+def test_the_table_has_the_documented_shape():
+    """261 rows, IDs 0 to 265 with gaps at 111, 157, 167, 251 and 257."""
+    table = countries.table()
+    assert len(table) == 261
+    assert set(range(266)) - set(table) == {111, 157, 167, 251, 257}
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="the domain reference lies beside the repository only")
+def test_the_packaged_table_is_the_reference_list():
+    """The table shipped in the package is the reference list, row for row."""
+    assert PACKAGED.read_text("utf-8") == REFERENCE.read_text("utf-8")
+
+
+def test_the_table_keeps_the_quirks_of_its_source():
+    """ID 0 is Unknown '--'; 258 to 260 carry alpha-3 codes, as plentymarkets lists them."""
+    assert countries.by_id(0) == countries.PlentyCountry(0, "--", "Unknown")
+    assert [countries.by_id(i).code for i in (258, 259, 260)] == ["CUW", "SXM", "BES"]
+    assert countries.by_id(265).code == "XI"
+
+
+@pytest.mark.parametrize(("code", "plenty_id"), [("DE", 1), ("ES", 8), ("GR", 13), ("IT", 15), ("EA", 42), ("XI", 265)])
+def test_main_id_is_the_lowest_id_of_a_code(code, plenty_id):
+    """Of several IDs for one code, the lowest is the main country."""
+    assert countries.main_id(code) == plenty_id
+
+
+def test_unknown_ids_and_codes_raise_key_error():
+    """Lookups of what is not in the table raise KeyError."""
+    with pytest.raises(KeyError):
+        countries.by_id(111)
+    with pytest.raises(KeyError):
+        countries.main_id("QQ")
+
+
+def test_every_two_letter_plentymarkets_code_is_iso_or_a_documented_extra():
+    """The table's two-letter codes are ISO 3166-1 codes, but for the documented XZ, IC, EA, XI and AN."""
+    assert countries.plenty_codes() - countries.iso_codes() == {"XZ", "IC", "EA", "XI", "AN"}
+
+
+def test_the_iso_list_comes_from_iso3166_without_user_assigned_codes():
+    """Officially assigned codes only: iso3166's XK (user-assigned) is left out."""
+    listed = {country.alpha2 for country in iso3166.countries}
+    assert countries.iso_codes() == listed - {"XK"}
+    assert len(countries.iso_codes()) == 249
+
+
+@pytest.mark.parametrize(("code", "valid"), [("DE", True), ("XI", True), ("AN", True), ("de", False),
+                                             ("DEU", False), ("XK", False), ("--", False), ("", False)])
+def test_is_valid_is_the_strict_rule(code, valid):
+    """is_valid accepts exactly the uppercase ISO and plentymarkets two-letter codes."""
+    assert countries.is_valid(code) is valid
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("DE", ("DE", None)),
+    (" de\t", ("DE", "country_normalized")),
+    ("deu", ("DE", "country_alpha3")),
+    ("CUW", ("CW", "country_alpha3")),
+    ("SXM", ("SX", "country_alpha3")),
+    ("BES", ("BQ", "country_alpha3")),
+    ("XKX", ("XKX", "country_unknown")),
+    ("276", ("276", "country_unknown")),
+    ("Germany", ("GERMANY", "country_unknown")),
+])
+def test_normalize_repairs_case_whitespace_and_alpha3(value, expected):
+    """normalize fixes case and whitespace, maps alpha-3 to alpha-2, and keeps unknown codes."""
+    assert countries.normalize(value) == expected
