@@ -152,7 +152,8 @@ def _envelope(envelope: dict[str, object], mode: Mode, report: Report) -> dict[s
             values[field.name] = mode.missing(field.metadata["kind"], ROOT, key, report)
         elif key == "resource":
             member = mode.obj(value, ROOT, key, report)
-            values[field.name] = INVALID if member is None else _json.check(member, key_path(ROOT, key), report)
+            raw = INVALID if member is None else _json.check(member, key_path(ROOT, key), report, floats=False)
+            values[field.name] = raw
         else:
             values[field.name] = mode.RULES[field.metadata["kind"]](value, ROOT, key, report)
     mode.unknown([key for key in envelope if key not in _ENVELOPE_KEYS], ROOT, report)

@@ -10,11 +10,12 @@ surrogates, depth.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final
 
 from ._report import ROOT, Report, index_path, key_path, type_name
@@ -35,6 +36,9 @@ INVALID: Final = object()
 _BOM: Final = "\ufeff"
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKET: Final = re.compile(r"[\[\]{}]")
+_NESTING: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class _Duplicated(dict[str, object]):
@@ -75,6 +79,7 @@ _DECODER: Final = json.JSONDecoder(
 
 def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict: bool) -> object:
     """Parse JSON text into JSON values, or report why not and return INVALID."""
+    not_utf8 = isinstance(data, str)  # a str may hold what UTF-8 cannot
     if isinstance(data, str):
         text = data
     else:
@@ -87,6 +92,11 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         except UnicodeDecodeError as exc:
             report.error(ROOT, "json_invalid", f"the body is not valid UTF-8 (byte {exc.start})")
             return INVALID
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        # Refused before parsing: the C parser recurses once per level, and
+        # under a raised recursion limit that would overflow the C stack.
+        report.error(ROOT, "json_depth", f"the body nests deeper than {MAX_DEPTH} levels")
+        return INVALID
     if text.startswith(_BOM):
         if strict:
             report.error(ROOT, "json_invalid", "the body starts with a byte order mark")
@@ -101,6 +111,9 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
     except _NonFiniteError as exc:
         report.error(ROOT, "json_invalid", f"{exc} is not a JSON number")
         return INVALID
+    except InvalidOperation:
+        report.error(ROOT, "json_invalid", "a number literal's exponent is out of range")
+        return INVALID
     except RecursionError:
         report.error(ROOT, "json_depth", f"the body nests deeper than {MAX_DEPTH} levels")
         return INVALID
@@ -109,10 +122,16 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         # against quadratic-time conversion; no valid payload comes near it.
         report.error(ROOT, "json_invalid", "a number literal has too many digits")
         return INVALID
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
-        # Rare: only an escape can smuggle a lone surrogate into a str.
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) or (not_utf8 and _SURROGATE.search(text)):
+        # Rare: an escape, or a str passed in, can carry a lone surrogate.
         return check(value, ROOT, report)
     return value
+
+
+def _depth(text: str) -> int:
+    """Return how deep the brackets of JSON ``text`` nest, strings left out."""
+    brackets = _BRACKET.findall(_STRING.sub("", text))
+    return max(itertools.accumulate(_NESTING[bracket] for bracket in brackets), default=0)
 
 
 def duplicate_keys(obj: dict[str, object]) -> list[str]:
@@ -120,7 +139,7 @@ def duplicate_keys(obj: dict[str, object]) -> list[str]:
     return obj.duplicates if isinstance(obj, _Duplicated) else []
 
 
-def check(value: object, path: str, report: Report) -> JSONValue | object:
+def check(value: object, path: str, report: Report, *, floats: bool = True) -> JSONValue | object:
     """Check that ``value`` is a JSON value and return a plain copy of it.
 
     Used where values did not come from the parser (a mapping passed to
@@ -128,6 +147,10 @@ def check(value: object, path: str, report: Report) -> JSONValue | object:
     unknown event type). Reports non-JSON types, non-string keys, non-finite
     numbers, lone surrogates, duplicate keys and nesting past
     :data:`MAX_DEPTH`, each at its path, and returns INVALID if any was found.
+
+    With ``floats=False``, a float is replaced by the ``Decimal`` of its
+    shortest repr (``0.1`` stays ``0.1``) and the repair reported, so that a
+    value kept raw encodes and decodes to itself.
 
     The walk keeps its own stack, so no input, however deep, reaches Python's
     recursion limit.
@@ -149,6 +172,9 @@ def check(value: object, path: str, report: Report) -> JSONValue | object:
         elif isinstance(item, (float, Decimal)):
             if not _finite(item):
                 report.error(where, "json_invalid", "NaN and Infinity are not JSON numbers")
+            elif isinstance(item, float) and not floats:
+                report.repair(where, "number_from_float", "read a float by its shortest repr")
+                item = Decimal(repr(item))
             put(item)
         elif depth >= MAX_DEPTH and isinstance(item, (Mapping, list)):
             report.error(where, "json_depth", f"the value nests deeper than {MAX_DEPTH} levels")

@@ -8,7 +8,7 @@ as a repair. What cannot be repaired without guessing stays an error.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final
 
 from . import countries, timestamps
@@ -45,9 +45,15 @@ def _number(
     if type(value) is str:
         stripped = value.strip()
         if _NUMBER.match(stripped):
+            try:
+                number = Decimal(stripped)
+            except InvalidOperation:  # an exponent past what Decimal can hold
+                code = "int_range" if integral else "decimal_range"
+                fail(parent, key, report, code, "the number's exponent is out of range")
+                return None
             code = "int_from_string" if integral else "number_from_string"
             _repair(parent, key, report, code, "read a number from a string")
-            return Decimal(stripped)
+            return number
     if integral:
         fail(parent, key, report, "int_type", f"expected an integer, got {type_name(value)}")
     else:

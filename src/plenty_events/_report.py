@@ -23,9 +23,18 @@ def key_path(parent: str, key: object) -> str:
     """
     if type(key) is str and len(key) <= _LONGEST_KEY and _IDENTIFIER.match(key):
         return f"{parent}.{key}"
-    text = key if type(key) is str else repr(key)
+    text = key if type(key) is str else _safe_repr(key)
     # ASCII escapes keep a lone surrogate in a hostile key printable.
     return f"{parent}[{json.dumps(shorten(text, _LONGEST_KEY), ensure_ascii=True)}]"
+
+
+def _safe_repr(key: object) -> str:
+    # A mapping passed to decode may hold any key: an int too long for
+    # repr(), or an object whose __repr__ raises.
+    try:
+        return repr(key)
+    except Exception:  # noqa: BLE001
+        return f"<{type(key).__name__}>"
 
 
 def index_path(parent: str, index: int) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 if TYPE_CHECKING:
@@ -139,7 +139,11 @@ def parse(value: object) -> Conversion:
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.match(text):
-            return _from_number(Decimal(text), (("timestamp_from_string", "read a number from a string"),))
+            try:
+                number = Decimal(text)
+            except InvalidOperation as exc:  # an exponent past what Decimal can hold
+                raise ValueError("the number is outside the years 1 to 9999") from exc
+            return _from_number(number, (("timestamp_from_string", "read a number from a string"),))
         if _DATE_TIME.match(text):
             return _from_text(text)
         raise ValueError("the text is neither a number nor an ISO 8601 date and time")
