@@ -10,7 +10,7 @@ _PART = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+)\]")
 
 def _parts(path: str) -> list[str | int]:
     assert path.startswith("$")
-    return [key if key else int(index) for key, index in _PART.findall(path[1:])]
+    return [key or int(index) for key, index in _PART.findall(path[1:])]
 
 
 def with_value(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

@@ -34,8 +34,8 @@ _VARIANTS: dict[Kind, list[Any]] = {
         lambda s: Decimal(s) + Decimal("0.5"),
         _iso,
     ],
-    Kind.OPTIONAL_TEXT: [lambda s: s if s else None, lambda s: s if s else ...],
-    Kind.GENDER: [str.upper, lambda g: g if g else None],
+    Kind.OPTIONAL_TEXT: [lambda s: s or None, lambda s: s or ...],
+    Kind.GENDER: [str.upper, lambda g: g or None],
     Kind.COUNTRY: [str.lower, _alpha3],
 }
 

@@ -79,9 +79,14 @@ def test_json_format_prints_one_result_object_per_payload():
     first, second = map(json.loads, out.splitlines())
     assert status == 1
     assert first == {
-        "file": "-", "line": 1, "valid": True, "id": "evt_553ea8a294e2d3a75d5086a06fb53f5a",
-        "type": "SERVICE.PLUGIN.PURCHASE", "customer": {"contactId": 1337, "name": "J*** D***"},
-        "totalGross": "49", "repairs": [],
+        "file": "-",
+        "line": 1,
+        "valid": True,
+        "id": "evt_553ea8a294e2d3a75d5086a06fb53f5a",
+        "type": "SERVICE.PLUGIN.PURCHASE",
+        "customer": {"contactId": 1337, "name": "J*** D***"},
+        "totalGross": "49",
+        "repairs": [],
     }
     assert second["valid"] is False
     assert [e["path"] for e in second["errors"]] == ["$.type", "$.createdAt", "$.resource"]
@@ -118,8 +123,9 @@ def test_invalid_output_shows_no_personal_values():
     assert "Doe" not in out
 
 
-@pytest.mark.parametrize("argv", [["validate", "missing.json"], ["frobnicate"], [], ["validate"],
-                                  ["validate", "--format", "xml", EXAMPLE]])
+@pytest.mark.parametrize(
+    "argv", [["validate", "missing.json"], ["frobnicate"], [], ["validate"], ["validate", "--format", "xml", EXAMPLE]]
+)
 def test_usage_errors_exit_2(argv, capsys):
     """Unknown commands, missing arguments and unreadable files exit 2 with a message on stderr."""
     assert run(*argv)[0] == 2
@@ -127,15 +133,16 @@ def test_usage_errors_exit_2(argv, capsys):
 
 
 def test_schema_prints_the_json_schema():
-    """schema prints the draft 2020-12 JSON Schema of the strict wire format."""
+    """Schema prints the draft 2020-12 JSON Schema of the strict wire format."""
     status, out = run("schema")
     assert status == 0
     assert json.loads(out)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
 def test_python_dash_m_runs_the_command_line():
-    """python -m plenty_events is the same command line, with the same exit codes."""
-    done = subprocess.run([sys.executable, "-m", "plenty_events", "validate", EXAMPLE],
-                          capture_output=True, check=False)
+    """Python -m plenty_events is the same command line, with the same exit codes."""
+    done = subprocess.run(
+        [sys.executable, "-m", "plenty_events", "validate", EXAMPLE], capture_output=True, check=False
+    )
     assert done.returncode == 0
     assert done.stdout.startswith(b"examples/service-purchase.json:1: valid")

@@ -57,24 +57,38 @@ def test_the_iso_list_comes_from_iso3166_without_user_assigned_codes():
     assert len(countries.iso_codes()) == 249
 
 
-@pytest.mark.parametrize(("code", "valid"), [("DE", True), ("XI", True), ("AN", True), ("de", False),
-                                             ("DEU", False), ("XK", False), ("--", False), ("", False)])
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [
+        ("DE", True),
+        ("XI", True),
+        ("AN", True),
+        ("de", False),
+        ("DEU", False),
+        ("XK", False),
+        ("--", False),
+        ("", False),
+    ],
+)
 def test_is_valid_is_the_strict_rule(code, valid):
     """is_valid accepts exactly the uppercase ISO and plentymarkets two-letter codes."""
     assert countries.is_valid(code) is valid
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("DE", ("DE", None)),
-    (" de\t", ("DE", "country_normalized")),
-    ("deu", ("DE", "country_alpha3")),
-    ("CUW", ("CW", "country_alpha3")),
-    ("SXM", ("SX", "country_alpha3")),
-    ("BES", ("BQ", "country_alpha3")),
-    ("XKX", ("XKX", "country_unknown")),
-    ("276", ("276", "country_unknown")),
-    ("Germany", ("GERMANY", "country_unknown")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("DE", ("DE", None)),
+        (" de\t", ("DE", "country_normalized")),
+        ("deu", ("DE", "country_alpha3")),
+        ("CUW", ("CW", "country_alpha3")),
+        ("SXM", ("SX", "country_alpha3")),
+        ("BES", ("BQ", "country_alpha3")),
+        ("XKX", ("XKX", "country_unknown")),
+        ("276", ("276", "country_unknown")),
+        ("Germany", ("GERMANY", "country_unknown")),
+    ],
+)
 def test_normalize_repairs_case_whitespace_and_alpha3(value, expected):
-    """normalize fixes case and whitespace, maps alpha-3 to alpha-2, and keeps unknown codes."""
+    """Normalize fixes case and whitespace, maps alpha-3 to alpha-2, and keeps unknown codes."""
     assert countries.normalize(value) == expected

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from helpers import errors, with_value, without
 
 import plenty_events
+from helpers import errors, with_value, without
 from plenty_events import Gender
 from plenty_events.testing import sample_payload, to_json
 from plenty_events.timestamps import MAX_SECONDS
@@ -73,9 +73,20 @@ def test_body_must_be_an_object(body, message):
         '{"a": 1}'.encode("utf-16-le"),
     ],
     ids=[
-        "empty", "unclosed", "missing-value", "single-quotes", "two-documents",
-        "trailing-garbage", "nan", "infinity", "minus-infinity", "invalid-utf8",
-        "overlong-utf8", "bom", "utf16-bom", "utf16-le",
+        "empty",
+        "unclosed",
+        "missing-value",
+        "single-quotes",
+        "two-documents",
+        "trailing-garbage",
+        "nan",
+        "infinity",
+        "minus-infinity",
+        "invalid-utf8",
+        "overlong-utf8",
+        "bom",
+        "utf16-bom",
+        "utf16-le",
     ],
 )
 def test_invalid_json_text_is_rejected(body):
@@ -98,11 +109,19 @@ def test_duplicate_top_level_keys_are_rejected():
 @pytest.mark.parametrize(
     "path",
     [
-        "$.id", "$.type", "$.createdAt", "$.resource",
-        "$.resource.contact", "$.resource.contact.gender", "$.resource.contact.email",
-        "$.resource.address.additional", "$.resource.address.country",
-        "$.resource.order.payPalTransactionId", "$.resource.order.orderItems",
-        f"{ITEM}.quantity", f"{ITEM}.priceNet",
+        "$.id",
+        "$.type",
+        "$.createdAt",
+        "$.resource",
+        "$.resource.contact",
+        "$.resource.contact.gender",
+        "$.resource.contact.email",
+        "$.resource.address.additional",
+        "$.resource.address.country",
+        "$.resource.order.payPalTransactionId",
+        "$.resource.order.orderItems",
+        f"{ITEM}.quantity",
+        f"{ITEM}.priceNet",
     ],
 )
 def test_every_documented_key_is_required(path):
@@ -133,8 +152,10 @@ def test_an_unknown_key_with_an_odd_name_gets_a_bracket_path():
 @pytest.mark.parametrize(
     "path",
     [
-        "$.resource.contact.firstName", "$.resource.address.houseNumber",
-        "$.resource.address.postalCode", "$.resource.order.payPalTransactionId",
+        "$.resource.contact.firstName",
+        "$.resource.address.houseNumber",
+        "$.resource.address.postalCode",
+        "$.resource.order.payPalTransactionId",
         f"{ITEM}.orderItemName",
     ],
 )
@@ -241,23 +262,29 @@ def test_type_must_be_a_string():
 
 
 @pytest.mark.parametrize("path", ["$.createdAt", "$.resource.contact.updatedAt", "$.resource.address.updatedAt"])
-@pytest.mark.parametrize(("value", "code"), [
-    (-1, "timestamp_range"),
-    (MAX_SECONDS + 1, "timestamp_range"),
-    (10**30, "timestamp_range"),
-    ("1510656066", "int_type"),
-    (Decimal("1510656066.5"), "int_type"),
-    (True, "int_type"),
-])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (-1, "timestamp_range"),
+        (MAX_SECONDS + 1, "timestamp_range"),
+        (10**30, "timestamp_range"),
+        ("1510656066", "int_type"),
+        (Decimal("1510656066.5"), "int_type"),
+        (True, "int_type"),
+    ],
+)
 def test_timestamps_are_non_negative_integer_seconds_that_fit_a_datetime(path, value, code):
     """Timestamps are non-negative integer Unix seconds up to 9999-12-31 (timestamp_range, int_type)."""
     assert strict_errors(with_value(sample_payload(), path, value)) == [(path, code)]
 
 
-@pytest.mark.parametrize(("seconds", "moment"), [
-    (0, datetime(1970, 1, 1, tzinfo=UTC)),
-    (MAX_SECONDS, datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("seconds", "moment"),
+    [
+        (0, datetime(1970, 1, 1, tzinfo=UTC)),
+        (MAX_SECONDS, datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ],
+)
 def test_timestamp_bounds_are_accepted(seconds, moment):
     """The first and the last second a datetime can hold are accepted."""
     assert decode_strict(with_value(sample_payload(), "$.createdAt", seconds)).created_at == moment
@@ -265,7 +292,7 @@ def test_timestamp_bounds_are_accepted(seconds, moment):
 
 @pytest.mark.parametrize("value", [{}, "ab", 1, None])
 def test_order_items_is_an_array(value):
-    """orderItems takes a JSON array; an object or a string is not iterated (array_type)."""
+    """OrderItems takes a JSON array; an object or a string is not iterated (array_type)."""
     path = "$.resource.order.orderItems"
     assert strict_errors(with_value(sample_payload(), path, value)) == [(path, "array_type")]
 
@@ -291,11 +318,17 @@ def test_nested_objects_are_objects(path, value):
     assert strict_errors(with_value(sample_payload(), path, value)) == [(path, "object_type")]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("male", Gender.MALE), ("female", Gender.FEMALE), ("diverse", Gender.DIVERSE), ("", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("male", Gender.MALE),
+        ("female", Gender.FEMALE),
+        ("diverse", Gender.DIVERSE),
+        ("", None),
+    ],
+)
 def test_gender_values(value, expected):
-    """gender is male, female, diverse, or the documented empty string, which is None."""
+    """Gender is male, female, diverse, or the documented empty string, which is None."""
     event = decode_strict(with_value(sample_payload(), "$.resource.contact.gender", value))
     assert event.resource.contact.gender is expected
 
@@ -324,7 +357,7 @@ def test_other_country_codes_are_rejected(code):
 @pytest.mark.parametrize("path", ["$.resource.contact.email", "$.resource.address.phone", "$.resource.address.email"])
 @pytest.mark.parametrize("value", ["", "not an address", "+49 (0) 561 / 123"])
 def test_email_and_phone_have_no_syntax_check(path, value):
-    """plentymarkets guarantees no email or phone syntax; any string, empty included, is accepted."""
+    """Plentymarkets guarantees no email or phone syntax; any string, empty included, is accepted."""
     decode_strict(with_value(sample_payload(), path, value))
 
 
@@ -373,9 +406,15 @@ def test_all_text_input_types_are_accepted(kind):
     assert plenty_events.decode(kind(body), strict=True) == decode_strict(sample_payload())
 
 
-@pytest.mark.parametrize(("value", "code"), [
-    ({1, 2}, "json_type"), ((1, 2), "json_type"), (object(), "json_type"), (float("nan"), "json_invalid"),
-])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ({1, 2}, "json_type"),
+        ((1, 2), "json_type"),
+        (object(), "json_type"),
+        (float("nan"), "json_invalid"),
+    ],
+)
 def test_non_json_values_in_a_mapping_are_rejected_at_their_path(value, code):
     """A parsed mapping may only hold JSON values; anything else is rejected where it is."""
     path = "$.resource.contact.firstName"
@@ -386,4 +425,14 @@ def test_non_string_keys_in_a_mapping_are_rejected():
     """Object keys are strings."""
     payload = sample_payload()
     payload["resource"][1] = "x"
-    assert errors(payload, strict=True) == [("$.resource[\"1\"]", "json_type")]
+    assert errors(payload, strict=True) == [('$.resource["1"]', "json_type")]
+
+
+def test_duplicate_keys_are_found_on_the_slow_path_too():
+    """With a surrogate escape elsewhere the whole tree is walked; duplicates are still reported once."""
+    body = to_json(sample_payload()).replace(b'"town":"Kassel"', b'"town":"Kassel","town":"Kassel"')
+    body = body.replace(b'"Doe"', b'"D\\ud800oe"', 1)
+    assert errors(body, strict=True) == [
+        ("$.resource.address.town", "duplicate_key"),
+        ("$.resource.contact.lastName", "string_unicode"),
+    ]

@@ -23,24 +23,33 @@ def test_to_dict_is_the_wire_mapping():
 
 
 def test_encode_is_compact_utf8_json_equal_to_the_sample():
-    """encode writes compact JSON, byte-identical to the compact sample."""
+    """Encode writes compact JSON, byte-identical to the compact sample."""
     assert plenty_events.encode(EVENT) == to_json(sample_payload())
 
 
 def test_non_ascii_is_written_as_utf8():
-    """Non-ASCII text is UTF-8, not \\u escapes."""
+    """Non-ASCII text is UTF-8, not escapes."""
     event = attrs.evolve(EVENT, id="évt_😀")
     assert plenty_events.encode(event).startswith('{"id":"évt_😀"'.encode())
 
 
 def test_no_gender_encodes_as_the_empty_string():
-    """gender None is the wire's empty string."""
+    """Gender None is the wire's empty string."""
     contact = attrs.evolve(EVENT.resource.contact, gender=None)
     assert plenty_events.to_dict(contact)["gender"] == ""
 
 
-@pytest.mark.parametrize("price", [Decimal("41.1765"), Decimal("0.0001"), Decimal("49.00"), Decimal("1E+3"),
-                                   Decimal("-0"), Decimal("123456789012345.6789")])
+@pytest.mark.parametrize(
+    "price",
+    [
+        Decimal("41.1765"),
+        Decimal("0.0001"),
+        Decimal("49.00"),
+        Decimal("1E+3"),
+        Decimal("-0"),
+        Decimal("123456789012345.6789"),
+    ],
+)
 def test_prices_are_written_exactly(price):
     """A Decimal is written as its exact literal and parses back to the same Decimal."""
     item = attrs.evolve(EVENT.resource.order.order_items[0], price_net=price)

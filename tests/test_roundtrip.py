@@ -4,10 +4,10 @@ import json
 from decimal import Decimal
 
 from hypothesis import given
-from strategies import repairable
 
 import plenty_events
 from plenty_events.testing import events, invalid_payloads, payloads, to_json
+from strategies import repairable
 
 
 def as_json(data: bytes):

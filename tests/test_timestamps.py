@@ -75,12 +75,15 @@ def test_parse_reads_floats_by_their_shortest_repr():
     assert [code for code, _ in conversion.repairs] == ["number_from_float", "int_from_fraction"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2014-04-09 23:18:24", datetime(2014, 4, 9, 21, 18, 24, tzinfo=UTC)),
-    ("2014-01-09 23:18:24", datetime(2014, 1, 9, 22, 18, 24, tzinfo=UTC)),
-    ("2014-01-09T23:18:24", datetime(2014, 1, 9, 22, 18, 24, tzinfo=UTC)),
-    ("20140109T231824", datetime(2014, 1, 9, 22, 18, 24, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2014-04-09 23:18:24", datetime(2014, 4, 9, 21, 18, 24, tzinfo=UTC)),
+        ("2014-01-09 23:18:24", datetime(2014, 1, 9, 22, 18, 24, tzinfo=UTC)),
+        ("2014-01-09T23:18:24", datetime(2014, 1, 9, 22, 18, 24, tzinfo=UTC)),
+        ("20140109T231824", datetime(2014, 1, 9, 22, 18, 24, tzinfo=UTC)),
+    ],
+)
 def test_parse_reads_times_without_offset_in_german_local_time(text, expected):
     """A date and time without offset is Europe/Berlin time: +01:00 in winter, +02:00 in summer."""
     conversion = timestamps.parse(text)
@@ -88,8 +91,9 @@ def test_parse_reads_times_without_offset_in_german_local_time(text, expected):
     assert ("timestamp_local_time", "read a time without offset as Europe/Berlin time") in conversion.repairs
 
 
-@pytest.mark.parametrize("value", [True, None, [], "soon", "2017-11-14", "", 10**20, Decimal("NaN"),
-                                   "9999-12-31T23:59:59-01:00"])
+@pytest.mark.parametrize(
+    "value", [True, None, [], "soon", "2017-11-14", "", 10**20, Decimal("NaN"), "9999-12-31T23:59:59-01:00"]
+)
 def test_parse_rejects_what_it_cannot_read_without_guessing(value):
     """Booleans, non-numbers, bare dates and moments outside the years 1 to 9999 are a ValueError."""
     with pytest.raises(ValueError):  # noqa: PT011 -- the messages are tested through decode

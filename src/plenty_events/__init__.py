@@ -1,7 +1,8 @@
 """Typed, validated, immutable objects for plentyMarketplace service-purchase webhooks.
 
 >>> import plenty_events
->>> event = plenty_events.decode(open("examples/service-purchase.json", "rb").read())
+>>> from pathlib import Path
+>>> event = plenty_events.decode(Path("examples/service-purchase.json").read_bytes())
 >>> event.type
 <EventType.SERVICE_PLUGIN_PURCHASE: 'SERVICE.PLUGIN.PURCHASE'>
 >>> plenty_events.decode(plenty_events.encode(event), strict=True) == event
@@ -10,7 +11,7 @@ True
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._api import decode
+from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
 from ._model import (
@@ -36,6 +37,7 @@ __all__ = [
     "Address",
     "Contact",
     "DecodeError",
+    "Decoder",
     "ErrorDetail",
     "EventType",
     "Gender",

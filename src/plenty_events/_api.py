@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal, overload
 
+import attrs
+
 from ._decode import BUILTIN_MODELS, decode_input
+from ._registry import validate_models
+from ._types import JSONInput
 
 if TYPE_CHECKING:
+    from ._decode import ModelDecoder
     from ._model import ServicePurchaseEvent, UnknownEvent
-    from ._types import JSONInput
 
 
 @overload
@@ -36,7 +41,8 @@ def decode(data: JSONInput, *, strict: bool = False) -> ServicePurchaseEvent | U
             list every violation with its wire path.
 
     >>> import plenty_events
-    >>> event = plenty_events.decode(open("examples/service-purchase.json", "rb").read())
+    >>> from pathlib import Path
+    >>> event = plenty_events.decode(Path("examples/service-purchase.json").read_bytes())
     >>> event.resource.order.order_items[0].price_net
     Decimal('41.1765')
     >>> event.created_at.isoformat()
@@ -44,3 +50,46 @@ def decode(data: JSONInput, *, strict: bool = False) -> ServicePurchaseEvent | U
 
     """
     return decode_input(data, strict=strict, models=BUILTIN_MODELS)  # type: ignore[return-value]
+
+
+@attrs.frozen
+class Decoder:
+    """Decodes events, with models registered for event types the library does not know.
+
+    Nothing is global: each ``Decoder`` holds its own registrations, so two
+    integrations in one process cannot disturb each other.
+
+    Args:
+        models: Event type (the wire's ``type``) to an attrs class for the
+            whole event. Each field's wire key is its ``wire`` metadata, or
+            its name in camelCase. Values follow the strict rules in both
+            modes; lenient mode ignores unknown keys. The built-in
+            ``SERVICE.PLUGIN.PURCHASE`` model cannot be replaced.
+
+    Raises:
+        TypeError: a model is not an attrs class.
+        ValueError: a model is registered for ``SERVICE.PLUGIN.PURCHASE``.
+
+    Example, with ``RefundEvent`` an attrs class of fields ``id: str``,
+    ``type: str``, ``created_at: datetime`` and ``resource: Refund``::
+
+        decoder = plenty_events.Decoder({"SERVICE.PLUGIN.REFUND": RefundEvent})
+        event = decoder.decode(request_body)
+
+    """
+
+    models: Mapping[str, type] = attrs.field(factory=dict, converter=dict)
+    _decoders: Mapping[str, ModelDecoder] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if set(self.models) & set(BUILTIN_MODELS):
+            raise ValueError("the built-in event types cannot be registered again")
+        object.__setattr__(self, "_decoders", {**BUILTIN_MODELS, **validate_models(self.models)})
+
+    def decode(self, data: JSONInput, *, strict: bool = False) -> object:
+        """Decode like :func:`decode`, with the registered models too.
+
+        Returns the registered model's instance for its type, else what
+        :func:`decode` returns. Raises :class:`DecodeError` likewise.
+        """
+        return decode_input(data, strict=strict, models=self._decoders)

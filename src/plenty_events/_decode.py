@@ -35,9 +35,7 @@ class Mode(Protocol):
 
     RULES: dict[Kind, Rule]
 
-    def obj(
-        self, value: object, parent: str, key: str | int | None, report: Report
-    ) -> dict[str, object] | None: ...
+    def obj(self, value: object, parent: str, key: str | int | None, report: Report) -> dict[str, object] | None: ...
     def resource(
         self, value: object, parent: str, key: str, report: Report
     ) -> tuple[dict[str, object] | None, str]: ...
@@ -66,8 +64,13 @@ class _Plan:
     keys: frozenset[str]
 
 
+def _mode(*, strict: bool) -> Mode:
+    return _strict if strict else _lenient
+
+
 @functools.cache
-def _plan(model: type, mode: Mode) -> _Plan:
+def _plan(model: type, *, strict: bool) -> _Plan:
+    mode = _mode(strict=strict)
     fields = []
     for field in attrs.fields(model):
         if "wire" not in field.metadata:
@@ -79,7 +82,7 @@ def _plan(model: type, mode: Mode) -> _Plan:
                 wire=field.metadata["wire"],
                 kind=kind,
                 rule=mode.RULES.get(kind),
-                plan=None if nested is None else _plan(nested, mode),
+                plan=None if nested is None else _plan(nested, strict=strict),
             )
         )
     return _Plan(model, tuple(fields), frozenset(f.wire for f in fields))
@@ -119,9 +122,7 @@ def _decode_nested(value: object, parent: str, field: _Field, mode: Mode, report
         for index, item in enumerate(items):
             member = mode.obj(item, path, index, report)
             decoded.append(
-                INVALID
-                if member is None
-                else _decode_object(member, index_path(path, index), plan, mode, report)
+                INVALID if member is None else _decode_object(member, index_path(path, index), plan, mode, report)
             )
         return tuple(decoded)
     if field.kind is Kind.RESOURCE:
@@ -133,7 +134,8 @@ def _decode_nested(value: object, parent: str, field: _Field, mode: Mode, report
 
 def decode_purchase(envelope: dict[str, object], mode: Mode, report: Report) -> object:
     """Decode a ``SERVICE.PLUGIN.PURCHASE`` envelope."""
-    event = _decode_object(envelope, ROOT, _plan(ServicePurchaseEvent, mode), mode, report)
+    plan = _plan(ServicePurchaseEvent, strict=mode is _strict)
+    event = _decode_object(envelope, ROOT, plan, mode, report)
     if event is INVALID:
         return INVALID
     repairs = report.repairs()
@@ -178,7 +180,7 @@ def decode_value(
     value: object, *, strict: bool, report: Report, models: Mapping[str, ModelDecoder] = BUILTIN_MODELS
 ) -> object:
     """Decode a parsed JSON value; dispatch on ``type`` first, then decode one model."""
-    mode: Mode = _strict if strict else _lenient  # type: ignore[assignment]
+    mode = _mode(strict=strict)
     envelope = mode.obj(value, ROOT, None, report)
     if envelope is None:
         raise DecodeError(report.errors())
@@ -195,7 +197,7 @@ def decode_value(
         elif type(event_type) is not str:
             _strict.text(event_type, ROOT, "type", report)
         else:
-            _strict.fail(ROOT, "type", report, "event_type", f"unknown event type {_strict.shown(event_type)}")
+            _strict.fail(ROOT, "type", report, "event_type", f"unknown event type {_strict.shown(event_type, 40)}")
         _envelope(envelope, mode, report)
         event = INVALID
     if report or event is INVALID:
@@ -203,7 +205,9 @@ def decode_value(
     return event
 
 
-def decode_input(data: JSONInput | object, *, strict: bool, models: Mapping[str, ModelDecoder] = BUILTIN_MODELS) -> object:
+def decode_input(
+    data: JSONInput | object, *, strict: bool, models: Mapping[str, ModelDecoder] = BUILTIN_MODELS
+) -> object:
     """Decode JSON text or an already parsed value; raise DecodeError on failure."""
     report = Report()
     if isinstance(data, (bytes, bytearray, memoryview, str)):

@@ -40,7 +40,7 @@ def _gender(value: Gender | str | None) -> str:
 
 
 def _attrs_hook(converter: cattrs.Converter, cls: type) -> Any:
-    overrides = {}
+    overrides: dict[str, Any] = {}
     for field in attrs.fields(cls):
         if field.name == "repairs":
             overrides[field.name] = override(omit=True)

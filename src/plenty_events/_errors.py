@@ -73,7 +73,7 @@ class DecodeError(ValueError):
 
     >>> import plenty_events
     >>> try:
-    ...     plenty_events.decode(b'{"id": 1}', strict=True)
+    ...     plenty_events.decode(b'{"id": 1, "type": "SERVICE.PLUGIN.PURCHASE"}', strict=True)
     ... except plenty_events.DecodeError as exc:
     ...     print(exc.errors[0])
     $.id: expected a string, got an integer [string_type]
@@ -107,7 +107,7 @@ class DecodeError(ValueError):
         ...     exc.to_dict()
         {'errors': [{'path': '$', 'code': 'object_type', 'message': 'expected an object, got an array'}]}
 
-        """  # noqa: E501
+        """
         return {"errors": [error.to_dict() for error in self.errors]}
 
     def to_json(self) -> str:

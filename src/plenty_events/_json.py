@@ -61,8 +61,12 @@ def _pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
     if len(obj) == len(pairs):
         return obj
     marked = _Duplicated(obj)
+    marked.duplicates = []
     seen: set[str] = set()
-    marked.duplicates = [key for key, _ in pairs if key in seen or seen.add(key)]
+    for key, _ in pairs:
+        if key in seen:
+            marked.duplicates.append(key)
+        seen.add(key)
     return marked
 
 
@@ -114,7 +118,7 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
     except InvalidOperation:
         report.error(ROOT, "json_invalid", "a number literal's exponent is out of range")
         return INVALID
-    except RecursionError:
+    except RecursionError:  # pragma: no cover -- the depth check above comes first
         report.error(ROOT, "json_depth", f"the body nests deeper than {MAX_DEPTH} levels")
         return INVALID
     except ValueError:
@@ -122,7 +126,7 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         # against quadratic-time conversion; no valid payload comes near it.
         report.error(ROOT, "json_invalid", "a number literal has too many digits")
         return INVALID
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) or (not_utf8 and _SURROGATE.search(text)):
+    if ("\\u" in text and _SURROGATE_ESCAPE.search(text)) or (not_utf8 and _SURROGATE.search(text)):
         # Rare: an escape, or a str passed in, can carry a lone surrogate.
         return check(value, ROOT, report)
     return value
@@ -185,19 +189,22 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
             put(obj)
             for key, member in item.items():
                 if type(key) is not str:
-                    report.error(key_path(where, key), "json_type", f"object keys must be strings, got {type_name(key)}")
+                    report.error(
+                        key_path(where, key), "json_type", f"object keys must be strings, got {type_name(key)}"
+                    )
                     continue
                 if _SURROGATE.search(key):
-                    report.error(key_path(where, key), "string_unicode", "the key holds a lone surrogate, which UTF-8 cannot encode")
+                    report.error(
+                        key_path(where, key),
+                        "string_unicode",
+                        "the key holds a lone surrogate, which UTF-8 cannot encode",
+                    )
                 obj[key] = None
                 stack.append((member, key_path(where, key), depth + 1, _setter(obj, key)))
         elif type(item) is list:
             array: list[object] = [None] * len(item)
             put(array)
-            stack.extend(
-                (member, index_path(where, i), depth + 1, _setter(array, i))
-                for i, member in enumerate(item)
-            )
+            stack.extend((member, index_path(where, i), depth + 1, _setter(array, i)) for i, member in enumerate(item))
         else:
             report.error(where, "json_type", f"{type_name(item)} is not a JSON value")
     return INVALID if report.error_count() > errors_before else root[0]
@@ -215,7 +222,7 @@ def _setter(container: dict[str, object] | list[object], key: str | int) -> Call
     return put
 
 
-_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_string = json.encoder.encode_basestring
 
 
 def dumps(value: object) -> str:

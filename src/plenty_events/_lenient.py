@@ -15,10 +15,10 @@ from . import countries, timestamps
 from ._json import INVALID
 from ._model import Kind
 from ._report import Report, key_path, member_path, type_name
-from ._strict import event_type as event_type  # noqa: PLC0414
 from ._strict import GENDERS, INT_MAX, INT_MIN, bounded, fail, obj
-from ._strict import event_id as strict_event_id
 from ._strict import array as array  # noqa: PLC0414 -- the same rule in both modes
+from ._strict import event_id as strict_event_id
+from ._strict import event_type as event_type  # noqa: PLC0414
 from ._strict import text as text  # noqa: PLC0414
 
 if TYPE_CHECKING:
@@ -33,9 +33,7 @@ def _repair(parent: str, key: str | int, report: Report, code: str, message: str
     report.repair(member_path(parent, key), code, message)
 
 
-def _number(
-    value: object, parent: str, key: str | int, report: Report, *, integral: bool
-) -> Decimal | int | None:
+def _number(value: object, parent: str, key: str | int, report: Report, *, integral: bool) -> Decimal | int | None:
     """Read an int, a fraction, a float or a decimal string; report what was read."""
     if type(value) is int or type(value) is Decimal:
         return value
@@ -100,7 +98,7 @@ def decimal(value: object, parent: str, key: str | int, report: Report) -> objec
     number = _number(value, parent, key, report, integral=False)
     if number is None:
         return INVALID
-    return bounded(Decimal(number) if type(number) is int else number, parent, key, report)
+    return bounded(number if isinstance(number, Decimal) else Decimal(number), parent, key, report)
 
 
 def timestamp(value: object, parent: str, key: str | int, report: Report) -> object:
@@ -163,7 +161,10 @@ def resource(value: object, parent: str, key: str, report: Report) -> tuple[dict
     if type(value) is list:
         if len(value) != 1:
             fail(
-                parent, key, report, "object_type",
+                parent,
+                key,
+                report,
+                "object_type",
                 f"expected an object or a one-element array, got an array of {len(value)}",
             )
             return None, path

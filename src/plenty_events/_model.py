@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime  # noqa: TC003 -- attrs resolves field types at run time
-from decimal import Decimal  # noqa: TC003
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -51,8 +51,9 @@ class Kind(enum.Enum):
     ARRAY = enum.auto()
 
 
-def _wire(key: str, kind: Kind, *, model: type | None = None, **kwargs: Any) -> Any:
-    return attrs.field(metadata={"wire": key, "kind": kind, "model": model}, **kwargs)
+def wire(key: str, kind: Kind, model: type | None = None) -> dict[str, Any]:
+    """Field metadata: the wire key, the rule kind, and the nested model class."""
+    return {"wire": key, "kind": kind, "model": model}
 
 
 def _repairs() -> Any:
@@ -65,64 +66,64 @@ def _repairs() -> Any:
 class Contact:
     """The customer who bought: ``resource.contact`` on the wire."""
 
-    id: int = _wire("id", Kind.INTEGER)
-    gender: Gender | str | None = _wire("gender", Kind.GENDER)
+    id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
+    gender: Gender | str | None = attrs.field(metadata=wire("gender", Kind.GENDER))
     """``None`` for the wire's empty string. In lenient mode, an unknown value
     such as ``"company"`` is kept as a plain string."""
-    first_name: str = _wire("firstName", Kind.OPTIONAL_TEXT, repr=mask)
-    last_name: str = _wire("lastName", Kind.OPTIONAL_TEXT, repr=mask)
-    email: str = _wire("email", Kind.OPTIONAL_TEXT, repr=mask_email)
+    first_name: str = attrs.field(metadata=wire("firstName", Kind.OPTIONAL_TEXT), repr=mask)
+    last_name: str = attrs.field(metadata=wire("lastName", Kind.OPTIONAL_TEXT), repr=mask)
+    email: str = attrs.field(metadata=wire("email", Kind.OPTIONAL_TEXT), repr=mask_email)
     """The contact's private address; no syntax is guaranteed."""
-    updated_at: datetime = _wire("updatedAt", Kind.TIMESTAMP)
+    updated_at: datetime = attrs.field(metadata=wire("updatedAt", Kind.TIMESTAMP))
 
 
 @attrs.frozen
 class Address:
     """The customer's invoice address: ``resource.address`` on the wire."""
 
-    id: int = _wire("id", Kind.INTEGER)
-    company_name: str = _wire("companyName", Kind.OPTIONAL_TEXT, repr=mask)
-    first_name: str = _wire("firstName", Kind.OPTIONAL_TEXT, repr=mask)
-    last_name: str = _wire("lastName", Kind.OPTIONAL_TEXT, repr=mask)
-    street: str = _wire("street", Kind.TEXT, repr=mask)
-    house_number: str = _wire("houseNumber", Kind.TEXT, repr=mask)
-    additional: str = _wire("additional", Kind.OPTIONAL_TEXT, repr=mask)
-    postal_code: str = _wire("postalCode", Kind.TEXT)
-    town: str = _wire("town", Kind.TEXT)
-    country: str = _wire("country", Kind.COUNTRY)
+    id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
+    company_name: str = attrs.field(metadata=wire("companyName", Kind.OPTIONAL_TEXT), repr=mask)
+    first_name: str = attrs.field(metadata=wire("firstName", Kind.OPTIONAL_TEXT), repr=mask)
+    last_name: str = attrs.field(metadata=wire("lastName", Kind.OPTIONAL_TEXT), repr=mask)
+    street: str = attrs.field(metadata=wire("street", Kind.TEXT), repr=mask)
+    house_number: str = attrs.field(metadata=wire("houseNumber", Kind.TEXT), repr=mask)
+    additional: str = attrs.field(metadata=wire("additional", Kind.OPTIONAL_TEXT), repr=mask)
+    postal_code: str = attrs.field(metadata=wire("postalCode", Kind.TEXT))
+    town: str = attrs.field(metadata=wire("town", Kind.TEXT))
+    country: str = attrs.field(metadata=wire("country", Kind.COUNTRY))
     """Uppercase: ISO 3166-1 alpha-2 or a plentymarkets code such as ``XI``."""
-    phone: str = _wire("phone", Kind.OPTIONAL_TEXT, repr=mask_tail)
-    email: str = _wire("email", Kind.OPTIONAL_TEXT, repr=mask_email)
-    updated_at: datetime = _wire("updatedAt", Kind.TIMESTAMP)
+    phone: str = attrs.field(metadata=wire("phone", Kind.OPTIONAL_TEXT), repr=mask_tail)
+    email: str = attrs.field(metadata=wire("email", Kind.OPTIONAL_TEXT), repr=mask_email)
+    updated_at: datetime = attrs.field(metadata=wire("updatedAt", Kind.TIMESTAMP))
 
 
 @attrs.frozen
 class OrderItem:
     """One line of the order. Prices are totals of the line, gross and net."""
 
-    item_variation_id: int = _wire("itemVariationId", Kind.INTEGER)
-    quantity: Decimal = _wire("quantity", Kind.DECIMAL)
-    order_item_name: str = _wire("orderItemName", Kind.TEXT)
-    price_gross: Decimal = _wire("priceGross", Kind.DECIMAL)
-    price_net: Decimal = _wire("priceNet", Kind.DECIMAL)
+    item_variation_id: int = attrs.field(metadata=wire("itemVariationId", Kind.INTEGER))
+    quantity: Decimal = attrs.field(metadata=wire("quantity", Kind.DECIMAL))
+    order_item_name: str = attrs.field(metadata=wire("orderItemName", Kind.TEXT))
+    price_gross: Decimal = attrs.field(metadata=wire("priceGross", Kind.DECIMAL))
+    price_net: Decimal = attrs.field(metadata=wire("priceNet", Kind.DECIMAL))
 
 
 @attrs.frozen
 class Order:
     """The order: ``resource.order`` on the wire. It carries no currency."""
 
-    id: int = _wire("id", Kind.INTEGER)
-    paypal_transaction_id: str = _wire("payPalTransactionId", Kind.OPTIONAL_TEXT, repr=mask_tail)
-    order_items: tuple[OrderItem, ...] = _wire("orderItems", Kind.ARRAY, model=OrderItem)
+    id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
+    paypal_transaction_id: str = attrs.field(metadata=wire("payPalTransactionId", Kind.OPTIONAL_TEXT), repr=mask_tail)
+    order_items: tuple[OrderItem, ...] = attrs.field(metadata=wire("orderItems", Kind.ARRAY, OrderItem))
 
 
 @attrs.frozen
 class Resource:
     """What was bought and by whom: contact, invoice address and order."""
 
-    contact: Contact = _wire("contact", Kind.OBJECT, model=Contact)
-    address: Address = _wire("address", Kind.OBJECT, model=Address)
-    order: Order = _wire("order", Kind.OBJECT, model=Order)
+    contact: Contact = attrs.field(metadata=wire("contact", Kind.OBJECT, Contact))
+    address: Address = attrs.field(metadata=wire("address", Kind.OBJECT, Address))
+    order: Order = attrs.field(metadata=wire("order", Kind.OBJECT, Order))
 
 
 @attrs.frozen
@@ -134,11 +135,11 @@ class ServicePurchaseEvent:
     equality and hashing ignore it.
     """
 
-    id: str = _wire("id", Kind.EVENT_ID)
+    id: str = attrs.field(metadata=wire("id", Kind.EVENT_ID))
     """1 to 200 characters; the idempotency key of a delivery."""
-    type: EventType = _wire("type", Kind.EVENT_TYPE)
-    created_at: datetime = _wire("createdAt", Kind.TIMESTAMP)
-    resource: Resource = _wire("resource", Kind.RESOURCE, model=Resource)
+    type: EventType = attrs.field(metadata=wire("type", Kind.EVENT_TYPE))
+    created_at: datetime = attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP))
+    resource: Resource = attrs.field(metadata=wire("resource", Kind.RESOURCE, Resource))
     repairs: tuple[Repair, ...] = _repairs()
 
 
@@ -150,10 +151,8 @@ class UnknownEvent:
     came, so the event encodes back to the same JSON.
     """
 
-    id: str = _wire("id", Kind.EVENT_ID)
-    type: str = _wire("type", Kind.TEXT)
-    created_at: datetime = _wire("createdAt", Kind.TIMESTAMP)
-    resource: Mapping[str, Any] = attrs.field(
-        metadata={"wire": "resource", "kind": Kind.OBJECT, "model": None}, hash=False, repr=False
-    )
+    id: str = attrs.field(metadata=wire("id", Kind.EVENT_ID))
+    type: str = attrs.field(metadata=wire("type", Kind.TEXT))
+    created_at: datetime = attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP))
+    resource: Mapping[str, Any] = attrs.field(metadata=wire("resource", Kind.OBJECT), hash=False, repr=False)
     repairs: tuple[Repair, ...] = _repairs()

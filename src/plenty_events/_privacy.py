@@ -21,7 +21,9 @@ REDACTED = "***"
 
 def masked(value: str) -> str:
     """Keep the first character: ``"John"`` becomes ``"J***"``."""
-    return f"{value[:1]}{REDACTED}" if value else ""
+    if not value or value == REDACTED:  # nothing to hide, or redacted already
+        return value
+    return f"{value[:1]}{REDACTED}"
 
 
 def mask(value: str) -> str:
@@ -79,9 +81,7 @@ def redact(event: _Event) -> _Event:
         "email",
     )
     order = _blank(resource.order, "paypal_transaction_id")
-    return attrs.evolve(
-        event, resource=attrs.evolve(resource, contact=contact, address=address, order=order)
-    )
+    return attrs.evolve(event, resource=attrs.evolve(resource, contact=contact, address=address, order=order))
 
 
 _T = TypeVar("_T")

@@ -34,29 +34,28 @@ _SCALARS: dict[Kind, dict[str, Any]] = {
 
 def _definition(model: type, defs: dict[str, Any]) -> dict[str, str]:
     name = model.__name__
-    if name not in defs:
-        properties: dict[str, Any] = {}
-        for field in attrs.fields(model):
-            if "wire" not in field.metadata:
-                continue
-            kind: Kind = field.metadata["kind"]
-            nested = field.metadata["model"]
-            if kind is Kind.ARRAY:
-                schema: dict[str, Any] = {"type": "array", "minItems": 1, "items": _definition(nested, defs)}
-            elif nested is not None:
-                schema = _definition(nested, defs)
-            elif kind is Kind.COUNTRY:
-                schema = {"type": "string", "enum": sorted(countries.iso_codes() | countries.plenty_codes())}
-            else:
-                schema = dict(_SCALARS[kind])
-            properties[field.metadata["wire"]] = schema
-        defs[name] = {
-            "type": "object",
-            "description": (model.__doc__ or "").strip().splitlines()[0],
-            "properties": properties,
-            "required": list(properties),
-            "additionalProperties": False,
-        }
+    properties: dict[str, Any] = {}
+    for field in attrs.fields(model):
+        if "wire" not in field.metadata:
+            continue
+        kind: Kind = field.metadata["kind"]
+        nested = field.metadata["model"]
+        if kind is Kind.ARRAY:
+            schema: dict[str, Any] = {"type": "array", "minItems": 1, "items": _definition(nested, defs)}
+        elif nested is not None:
+            schema = _definition(nested, defs)
+        elif kind is Kind.COUNTRY:
+            schema = {"type": "string", "enum": sorted(countries.iso_codes() | countries.plenty_codes())}
+        else:
+            schema = dict(_SCALARS[kind])
+        properties[field.metadata["wire"]] = schema
+    defs[name] = {
+        "type": "object",
+        "description": (model.__doc__ or "").strip().splitlines()[0],
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
     return {"$ref": f"#/$defs/{name}"}
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 from . import countries
+from ._errors import shorten
 from ._json import INVALID, duplicate_keys
 from ._model import EventType, Gender, Kind
 from ._report import Report, key_path, member_path, type_name
@@ -30,6 +31,7 @@ MAX_PLACES: Final = 4
 DECIMAL_DIGITS: Final = 15
 DECIMAL_LIMIT: Final = Decimal(10) ** DECIMAL_DIGITS
 
+_EVENT_TYPES: Final = frozenset(EventType)
 GENDERS: Final[dict[str, Gender | None]] = {g.value: g for g in Gender} | {"": None}
 
 
@@ -47,18 +49,21 @@ def event_id(value: object, parent: str, key: str | int, report: Report) -> obje
         return fail(parent, key, report, "string_too_short", "the id is empty")
     if len(value) > MAX_ID_LENGTH:
         return fail(
-            parent, key, report, "string_too_long",
+            parent,
+            key,
+            report,
+            "string_too_long",
             f"the id has {len(value)} characters, at most {MAX_ID_LENGTH} are allowed",
         )
     return value
 
 
-def event_type(value: object, parent: str, key: str | int, report: Report) -> object:
-    """One of the event types the library has a model for."""
-    try:
+def event_type(value: object, parent: str, key: str | int, report: Report) -> object:  # noqa: ARG001
+    """The ``type`` that picked the model, as its ``EventType`` member."""
+    if type(value) is str and value in _EVENT_TYPES:
         return EventType(value)
-    except ValueError:
-        return fail(parent, key, report, "event_type", f"unknown event type {shown(str(value))}")
+    # Decoding dispatches on the type before it picks this rule's model.
+    raise AssertionError(f"no model for event type {shown(str(value), 40)}")
 
 
 def text(value: object, parent: str, key: str | int, report: Report) -> object:
@@ -80,12 +85,13 @@ def integer(value: object, parent: str, key: str | int, report: Report) -> objec
 def timestamp(value: object, parent: str, key: str | int, report: Report) -> object:
     """Non-negative integer Unix seconds, up to the end of the year 9999."""
     if type(value) is not int:
-        return fail(
-            parent, key, report, "int_type", f"expected integer Unix seconds, got {type_name(value)}"
-        )
+        return fail(parent, key, report, "int_type", f"expected integer Unix seconds, got {type_name(value)}")
     if not 0 <= value <= MAX_SECONDS:
         return fail(
-            parent, key, report, "timestamp_range",
+            parent,
+            key,
+            report,
+            "timestamp_range",
             f"expected Unix seconds from 0 ({EPOCH:%Y-%m-%d}) to {MAX_SECONDS} (9999-12-31)",
         )
     return from_unix(value)
@@ -99,7 +105,10 @@ def decimal(value: object, parent: str, key: str | int, report: Report) -> objec
         number = value
     elif type(value) is float:
         return fail(
-            parent, key, report, "number_type",
+            parent,
+            key,
+            report,
+            "number_type",
             "got a float, which cannot carry an exact price; decode the raw body instead",
         )
     else:
@@ -123,7 +132,10 @@ def places(number: Decimal | object, most: int, parent: str, key: str | int, rep
     exponent = number.as_tuple().exponent  # type: ignore[union-attr]
     if isinstance(exponent, int) and exponent < -most:
         return fail(
-            parent, key, report, "decimal_places",
+            parent,
+            key,
+            report,
+            "decimal_places",
             f"the number has {-exponent} decimal places, at most {most} are allowed",
         )
     return number
@@ -136,9 +148,7 @@ def gender(value: object, parent: str, key: str | int, report: Report) -> object
     try:
         return GENDERS[value]
     except KeyError:
-        return fail(
-            parent, key, report, "gender", "expected 'male', 'female', 'diverse' or an empty string"
-        )
+        return fail(parent, key, report, "gender", "expected 'male', 'female', 'diverse' or an empty string")
 
 
 def country(value: object, parent: str, key: str | int, report: Report) -> object:
@@ -148,14 +158,17 @@ def country(value: object, parent: str, key: str | int, report: Report) -> objec
     if countries.is_valid(value):
         return value
     return fail(
-        parent, key, report, "country_code",
+        parent,
+        key,
+        report,
+        "country_code",
         f"{shown(value)} is not an uppercase ISO 3166-1 alpha-2 code nor a plentymarkets country code",
     )
 
 
-def shown(value: str) -> str:
+def shown(value: str, limit: int = 8) -> str:
     """Quote a short value for a message; a long one is cut."""
-    return repr(value if len(value) <= 8 else f"{value[:7]}…")
+    return repr(shorten(value, limit))
 
 
 def obj(value: object, parent: str, key: str | int | None, report: Report) -> dict[str, object] | None:
@@ -166,9 +179,7 @@ def obj(value: object, parent: str, key: str | int | None, report: Report) -> di
             return None
         where = member_path(parent, key)
         for duplicate in duplicate_keys(value):
-            report.error(
-                key_path(where, duplicate), "duplicate_key", "the key occurs more than once in this object"
-            )
+            report.error(key_path(where, duplicate), "duplicate_key", "the key occurs more than once in this object")
     return value
 
 
@@ -188,7 +199,7 @@ def array(value: object, parent: str, key: str | int, report: Report) -> list[ob
     return value
 
 
-def missing(kind: Kind, parent: str, key: str, report: Report) -> object:
+def missing(kind: Kind, parent: str, key: str, report: Report) -> object:  # noqa: ARG001 -- one signature for both modes
     """Every documented key is required."""
     return fail(parent, key, report, "missing", "the key is required")
 

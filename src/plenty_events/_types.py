@@ -4,9 +4,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TypeAlias
 
-JSONValue: TypeAlias = (
-    "dict[str, JSONValue] | list[JSONValue] | str | int | Decimal | float | bool | None"
-)
+JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | Decimal | float | bool | None"
 """A JSON value as plenty-events parses it: fractions are ``Decimal``.
 
 ``float`` only appears in values that the caller passed in already parsed.

@@ -2,26 +2,24 @@
 
 For a downstream project to property-test its own webhook handler:
 
->>> import plenty_events
->>> from plenty_events.testing import sample_payload
->>> payload = sample_payload()
->>> payload["resource"]["order"]["orderItems"][0]["priceNet"]
-Decimal('41.1765')
->>> plenty_events.decode(payload, strict=True).id
-'evt_553ea8a294e2d3a75d5086a06fb53f5a'
+The strategies (`payloads`, `events`, `invalid_payloads`) need Hypothesis,
+an optional dependency: `pip install 'plenty-events[testing]'`.
+`sample_payload` and `to_json` do not.
 
-The strategies (:func:`payloads`, :func:`events`, :func:`invalid_payloads`)
-need Hypothesis, an optional dependency: ``pip install 'plenty-events[testing]'``.
-:func:`sample_payload` and :func:`to_json` do not.
+Examples:
+    >>> import plenty_events
+    >>> from plenty_events.testing import sample_payload
+    >>> plenty_events.decode(sample_payload(), strict=True).id
+    'evt_553ea8a294e2d3a75d5086a06fb53f5a'
 
-.. code-block:: python
+    A property test of a downstream handler:
 
-    from hypothesis import given
-    from plenty_events.testing import payloads, to_json
+        from hypothesis import given
+        from plenty_events.testing import payloads, to_json
 
-    @given(payloads())
-    def test_handler_accepts_every_valid_delivery(payload):
-        assert my_handler(to_json(payload)).status == 202
+        @given(payloads())
+        def test_handler_accepts_every_valid_delivery(payload):
+            assert my_handler(to_json(payload)).status == 202
 """
 
 from __future__ import annotations
@@ -100,7 +98,7 @@ def to_json(payload: object) -> bytes:
     """Return a JSON value as compact UTF-8 JSON, ``Decimal`` written exactly.
 
     >>> from plenty_events.testing import sample_payload, to_json
-    >>> to_json(sample_payload())[-60:]
+    >>> to_json(sample_payload())[-70:]
     b'"orderItemName":"SuperService","priceGross":49,"priceNet":41.1765}]}}}'
 
     Raises:
@@ -124,8 +122,7 @@ def _hypothesis() -> Any:
         from hypothesis import strategies  # noqa: PLC0415
     except ImportError as exc:  # pragma: no cover -- the test suite has Hypothesis
         raise ImportError(
-            "plenty_events.testing's strategies need Hypothesis: "
-            "pip install 'plenty-events[testing]'"
+            "plenty_events.testing's strategies need Hypothesis: pip install 'plenty-events[testing]'"
         ) from exc
     return strategies
 
@@ -156,7 +153,8 @@ def _value(kind: Kind) -> SearchStrategy[Any]:
         Kind.COUNTRY: st.sampled_from(sorted(countries.iso_codes() | countries.plenty_codes())),
         Kind.DECIMAL: _decimals(),
     }
-    return strategies[kind]
+    strategy: SearchStrategy[Any] = strategies[kind]
+    return strategy
 
 
 def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
@@ -207,8 +205,12 @@ _WRONG: Final[dict[Kind, tuple[tuple[Any, str], ...]]] = {
     Kind.OPTIONAL_TEXT: ((None, "string_type"), (False, "string_type")),
     Kind.GENDER: (("company", "gender"), ("Male", "gender"), (None, "string_type")),
     Kind.COUNTRY: (("de", "country_code"), ("DEU", "country_code"), ("XK", "country_code"), (1, "string_type")),
-    Kind.DECIMAL: (("49.00", "number_type"), (True, "number_type"), (Decimal("0.00001"), "decimal_places"),
-                   (Decimal("1E+15"), "decimal_range")),
+    Kind.DECIMAL: (
+        ("49.00", "number_type"),
+        (True, "number_type"),
+        (Decimal("0.00001"), "decimal_places"),
+        (Decimal("1E+15"), "decimal_range"),
+    ),
     Kind.OBJECT: (([], "object_type"), ("x", "object_type")),
     Kind.RESOURCE: (([], "object_type"),),
     Kind.ARRAY: (([], "array_too_short"), ({}, "array_type")),
@@ -242,14 +244,10 @@ def invalid_payloads(*, max_items: int = 3) -> SearchStrategy[Invalid]:
     """
     st = _hypothesis()
     locations = _locations(ServicePurchaseEvent, ())
-    changes = [
-        (path, "set", wrong, code) for path, kind in locations for wrong, code in _WRONG[kind]
-    ]
+    changes = [(path, "set", wrong, code) for path, kind in locations for wrong, code in _WRONG[kind]]
     changes += [(path, "remove", None, "missing") for path, _ in locations]
     changes += [
-        (path, "extra", 1, "extra_forbidden")
-        for path, kind in locations
-        if kind in {Kind.OBJECT, Kind.RESOURCE}
+        (path, "extra", 1, "extra_forbidden") for path, kind in locations if kind in {Kind.OBJECT, Kind.RESOURCE}
     ]
     changes.append(((), "extra", 1, "extra_forbidden"))
 

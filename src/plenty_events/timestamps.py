@@ -129,7 +129,7 @@ def parse(value: object) -> Conversion:
 
     """
     if isinstance(value, bool):
-        raise ValueError("a boolean is not a timestamp")
+        raise ValueError("a boolean is not a timestamp")  # noqa: TRY004 -- one error type for every unreadable value
     if type(value) is int:
         return _from_number(value, ())
     if isinstance(value, float):

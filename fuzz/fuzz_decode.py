@@ -1,0 +1,79 @@
+"""Coverage-guided fuzzing of ``plenty_events.decode`` with atheris (libFuzzer).
+
+The invariant, checked in both modes for every input: ``decode`` returns an
+event or raises ``DecodeError`` with at least one error whose path starts
+with ``$``; no other exception escapes. An event accepted in mode ``s``
+encodes to bytes that decode, in mode ``s`` and leniently, to an equal event.
+When the input is valid UTF-8, the same text passed as ``str`` is accepted as
+an equal event, or rejected, like the bytes.
+
+Run from the repository root (see fuzz/README.md)::
+
+    python fuzz/fuzz_decode.py fuzz/corpus -dict=fuzz/json.dict -max_total_time=60
+
+A crash writes the input to ``crash-<sha1>`` in the working directory;
+replay it with ``python fuzz/fuzz_decode.py crash-<sha1>``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import atheris
+
+with atheris.instrument_imports():
+    import plenty_events
+    from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
+
+#: At most this many errors are listed, plus one line counting the rest.
+MAX_ERRORS = 101
+
+
+def _verdict(data: bytes | str, *, strict: bool) -> object:
+    """Decode ``data``; return the event, or the tuple of error codes."""
+    try:
+        event = plenty_events.decode(data, strict=strict)
+    except DecodeError as exc:
+        errors = exc.errors
+        if not 1 <= len(errors) <= MAX_ERRORS:
+            raise AssertionError(f"{len(errors)} errors listed") from exc
+        for error in errors:
+            if not error.path.startswith("$") or not error.code:
+                raise AssertionError(f"bad error detail {error!r}") from exc
+        exc.to_json()
+        return tuple(error.code for error in errors)
+    if not isinstance(event, ServicePurchaseEvent if strict else (ServicePurchaseEvent, UnknownEvent)):
+        raise AssertionError(f"decode returned {type(event).__name__}")  # noqa: TRY004
+    encoded = plenty_events.encode(event)
+    if plenty_events.decode(encoded, strict=strict) != event:
+        raise AssertionError("the encoding does not decode to the same event in the same mode")
+    if plenty_events.decode(encoded) != event:
+        raise AssertionError("the encoding does not decode to the same event leniently")
+    repr(event)
+    return event
+
+
+def test_one_input(data: bytes) -> None:
+    """Check the invariant for one input, in both modes, as bytes and as text."""
+    for strict in (False, True):
+        from_bytes = _verdict(data, strict=strict)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        from_text = _verdict(text, strict=strict)
+        # Both rejected (the first error found may differ: a NUL second byte
+        # means UTF-16 only in bytes), or both accepted as equal events.
+        rejected = isinstance(from_text, tuple), isinstance(from_bytes, tuple)
+        if rejected != (True, True) and from_text != from_bytes:
+            raise AssertionError(f"str and bytes disagree: {from_text!r:.200} != {from_bytes!r:.200}")
+
+
+def main() -> None:
+    """Hand the arguments to libFuzzer."""
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""The examples in the package's docstrings run, against the installed package."""
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+import plenty_events
+from plenty_events import _api, _encode, _errors, _privacy, _schema, countries, testing, timestamps
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [plenty_events, _api, _encode, _errors, _privacy, _schema, countries, testing, timestamps],
+    ids=lambda module: module.__name__,
+)
+def test_docstring_examples_run(module, monkeypatch):
+    """Every >>> example in the module's docstrings gives the output it shows."""
+    monkeypatch.chdir(ROOT)
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0
+    assert failures == 0
