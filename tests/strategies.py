@@ -5,13 +5,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import iso3166
 from hypothesis import strategies as st
 
 from plenty_events import ServicePurchaseEvent
 from plenty_events._model import Kind
-from plenty_events.testing import payloads
+from plenty_events.testing import _locations, payloads
 
 
 def _iso(seconds: int) -> str:
@@ -40,21 +39,7 @@ _VARIANTS: dict[Kind, list[Any]] = {
 }
 
 
-def _locations(model: type, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Kind]]:
-    found = []
-    for field in attrs.fields(model):
-        if "wire" not in field.metadata:
-            continue
-        here = (*path, field.metadata["wire"])
-        kind = field.metadata["kind"]
-        nested = field.metadata["model"]
-        if nested is None:
-            found.append((here, kind))
-        else:
-            found.extend(_locations(nested, (*here, 0) if kind is Kind.ARRAY else here))
-    return found
-
-
+# Every scalar field, an order item's at index 0, from the walk invalid_payloads() uses.
 _LOCATIONS = [(path, kind) for path, kind in _locations(ServicePurchaseEvent, ()) if kind in _VARIANTS]
 
 

@@ -17,7 +17,7 @@ import attrs
 from . import _json, _lenient, _strict
 from ._errors import DecodeError
 from ._json import INVALID
-from ._model import Kind, ServicePurchaseEvent, UnknownEvent
+from ._model import Kind, ServicePurchaseEvent, UnknownEvent, wire_fields
 from ._report import ROOT, Report, index_path, key_path
 
 if TYPE_CHECKING:
@@ -71,21 +71,16 @@ def _mode(*, strict: bool) -> Mode:
 @functools.cache
 def _plan(model: type, *, strict: bool) -> _Plan:
     mode = _mode(strict=strict)
-    fields = []
-    for field in attrs.fields(model):
-        if "wire" not in field.metadata:
-            continue  # not on the wire, such as ``repairs``
-        kind: Kind = field.metadata["kind"]
-        nested = field.metadata["model"]
-        fields.append(
-            _Field(
-                wire=field.metadata["wire"],
-                kind=kind,
-                rule=mode.RULES.get(kind),
-                plan=None if nested is None else _plan(nested, strict=strict),
-            )
+    fields = tuple(
+        _Field(
+            wire=field.wire,
+            kind=field.kind,
+            rule=mode.RULES.get(field.kind),
+            plan=None if field.model is None else _plan(field.model, strict=strict),
         )
-    return _Plan(model, tuple(fields), frozenset(f.wire for f in fields))
+        for field in wire_fields(model)
+    )
+    return _Plan(model, fields, frozenset(f.wire for f in fields))
 
 
 def _decode_object(obj: dict[str, object], path: str, plan: _Plan, mode: Mode, report: Report) -> object:
@@ -145,19 +140,19 @@ def decode_purchase(envelope: dict[str, object], mode: Mode, report: Report) -> 
 def _envelope(envelope: dict[str, object], mode: Mode, report: Report) -> dict[str, object]:
     """Decode what every event has, ``type`` aside: id, createdAt and a raw resource object."""
     values: dict[str, object] = {}
-    for field in attrs.fields(UnknownEvent):
-        key = field.metadata.get("wire")
-        if key is None or key == "type":
+    for field in wire_fields(UnknownEvent):
+        key = field.wire
+        if key == "type":
             continue
         value = envelope.get(key, _MISSING)
         if value is _MISSING:
-            values[field.name] = mode.missing(field.metadata["kind"], ROOT, key, report)
+            values[field.name] = mode.missing(field.kind, ROOT, key, report)
         elif key == "resource":
             member = mode.obj(value, ROOT, key, report)
             raw = INVALID if member is None else _json.check(member, key_path(ROOT, key), report, floats=False)
             values[field.name] = raw
         else:
-            values[field.name] = mode.RULES[field.metadata["kind"]](value, ROOT, key, report)
+            values[field.name] = mode.RULES[field.kind](value, ROOT, key, report)
     mode.unknown([key for key in envelope if key not in _ENVELOPE_KEYS], ROOT, report)
     return values
 

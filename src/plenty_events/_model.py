@@ -8,6 +8,7 @@ wire format from here, so it is written down once.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -54,6 +55,30 @@ class Kind(enum.Enum):
 def wire(key: str, kind: Kind, model: type | None = None) -> dict[str, Any]:
     """Field metadata: the wire key, the rule kind, and the nested model class."""
     return {"wire": key, "kind": kind, "model": model}
+
+
+@attrs.frozen
+class WireField:
+    """A model field that is on the wire, as its ``wire`` metadata describes it."""
+
+    name: str
+    wire: str
+    kind: Kind
+    model: type | None
+
+
+@functools.cache
+def wire_fields(model: type) -> tuple[WireField, ...]:
+    """Return the fields of ``model`` that are on the wire, in wire order.
+
+    The one reader of the metadata: the decoders, the schema and the test
+    strategies all walk the wire format through this.
+    """
+    return tuple(
+        WireField(field.name, field.metadata["wire"], field.metadata["kind"], field.metadata["model"])
+        for field in attrs.fields(model)
+        if "wire" in field.metadata
+    )
 
 
 def _repairs() -> Any:

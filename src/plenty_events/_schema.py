@@ -6,10 +6,8 @@ import copy
 import functools
 from typing import Any
 
-import attrs
-
 from . import countries
-from ._model import EventType, Kind, ServicePurchaseEvent
+from ._model import EventType, Kind, ServicePurchaseEvent, wire_fields
 from ._strict import DECIMAL_LIMIT, GENDERS, INT_MAX, INT_MIN, MAX_ID_LENGTH
 from .timestamps import MAX_SECONDS
 
@@ -35,20 +33,16 @@ _SCALARS: dict[Kind, dict[str, Any]] = {
 def _definition(model: type, defs: dict[str, Any]) -> dict[str, str]:
     name = model.__name__
     properties: dict[str, Any] = {}
-    for field in attrs.fields(model):
-        if "wire" not in field.metadata:
-            continue
-        kind: Kind = field.metadata["kind"]
-        nested = field.metadata["model"]
-        if kind is Kind.ARRAY:
-            schema: dict[str, Any] = {"type": "array", "minItems": 1, "items": _definition(nested, defs)}
-        elif nested is not None:
-            schema = _definition(nested, defs)
-        elif kind is Kind.COUNTRY:
+    for field in wire_fields(model):
+        if field.kind is Kind.ARRAY and field.model is not None:
+            schema: dict[str, Any] = {"type": "array", "minItems": 1, "items": _definition(field.model, defs)}
+        elif field.model is not None:
+            schema = _definition(field.model, defs)
+        elif field.kind is Kind.COUNTRY:
             schema = {"type": "string", "enum": sorted(countries.iso_codes() | countries.plenty_codes())}
         else:
-            schema = dict(_SCALARS[kind])
-        properties[field.metadata["wire"]] = schema
+            schema = dict(_SCALARS[field.kind])
+        properties[field.wire] = schema
     defs[name] = {
         "type": "object",
         "description": (model.__doc__ or "").strip().splitlines()[0],

@@ -28,11 +28,9 @@ import copy
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-import attrs
-
 from . import countries, timestamps
 from ._json import dumps
-from ._model import EventType, Kind, ServicePurchaseEvent
+from ._model import EventType, Kind, ServicePurchaseEvent, wire_fields
 from ._strict import DECIMAL_LIMIT, INT_MAX, INT_MIN, MAX_ID_LENGTH, MAX_PLACES
 
 if TYPE_CHECKING:
@@ -160,19 +158,13 @@ def _value(kind: Kind) -> SearchStrategy[Any]:
 def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
     st = _hypothesis()
     members: dict[str, Any] = {}
-    for field in attrs.fields(model):
-        if "wire" not in field.metadata:
-            continue
-        kind: Kind = field.metadata["kind"]
-        nested = field.metadata["model"]
-        if kind is Kind.ARRAY:
-            members[field.metadata["wire"]] = st.lists(
-                _object(nested, max_items=max_items), min_size=1, max_size=max_items
-            )
-        elif nested is not None:
-            members[field.metadata["wire"]] = _object(nested, max_items=max_items)
+    for field in wire_fields(model):
+        if field.model is None:
+            members[field.wire] = _value(field.kind)
+        elif field.kind is Kind.ARRAY:
+            members[field.wire] = st.lists(_object(field.model, max_items=max_items), min_size=1, max_size=max_items)
         else:
-            members[field.metadata["wire"]] = _value(kind)
+            members[field.wire] = _object(field.model, max_items=max_items)
     order = list(members)
     # Keys in wire order, as plentymarkets sends them.
     return st.fixed_dictionaries(members).map(lambda obj: {key: obj[key] for key in order})  # type: ignore[no-any-return]
@@ -219,15 +211,11 @@ _WRONG: Final[dict[Kind, tuple[tuple[Any, str], ...]]] = {
 
 def _locations(model: type, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], Kind]]:
     found = []
-    for field in attrs.fields(model):
-        if "wire" not in field.metadata:
-            continue
-        here = (*path, field.metadata["wire"])
-        kind: Kind = field.metadata["kind"]
-        found.append((here, kind))
-        nested = field.metadata["model"]
-        if nested is not None:
-            found.extend(_locations(nested, (*here, 0) if kind is Kind.ARRAY else here))
+    for field in wire_fields(model):
+        here = (*path, field.wire)
+        found.append((here, field.kind))
+        if field.model is not None:
+            found.extend(_locations(field.model, (*here, 0) if field.kind is Kind.ARRAY else here))
     return found
 
 
