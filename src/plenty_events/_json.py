@@ -33,6 +33,11 @@ MAX_DEPTH: Final = 64
 INVALID: Final = object()
 """Returned where a value could not be parsed; the reason is in the report."""
 
+#: A decimal number written as text, as lenient decoding reads one from a
+#: string: sign, digits with an optional point, an optional exponent. Unlike
+#: int() and Decimal() alone, it refuses "1_000", "NaN" and non-ASCII digits.
+DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
 _BOM: Final = "\ufeff"
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")

@@ -7,12 +7,11 @@ as a repair. What cannot be repaired without guessing stays an error.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final
 
 from . import countries, timestamps
-from ._json import INVALID
+from ._json import DECIMAL_TEXT, INVALID
 from ._model import Kind
 from ._report import Report, key_path, member_path, type_name
 from ._strict import GENDERS, INT_MAX, INT_MIN, bounded, fail, obj
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ._strict import Rule
-
-_NUMBER: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 
 def _repair(parent: str, key: str | int, report: Report, code: str, message: str) -> None:
@@ -42,7 +39,7 @@ def _number(value: object, parent: str, key: str | int, report: Report, *, integ
         return Decimal(repr(value))
     if type(value) is str:
         stripped = value.strip()
-        if _NUMBER.match(stripped):
+        if DECIMAL_TEXT.match(stripped):
             try:
                 number = Decimal(stripped)
             except InvalidOperation:  # an exponent past what Decimal can hold

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from ._json import DECIMAL_TEXT
+
 if TYPE_CHECKING:
     from datetime import tzinfo
 
@@ -54,7 +56,6 @@ plentymarkets runs in Germany and its REST API writes local German time
 such as ``"2014-04-09 23:18:24"``, is read as German local time.
 """
 
-_NUMBER: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 # A date *and* a time: a bare date would make us guess the time of day.
 _DATE_TIME: Final = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ][0-9]{2}")
 
@@ -138,7 +139,7 @@ def parse(value: object) -> Conversion:
         return _from_number(value, ())
     if isinstance(value, str):
         text = value.strip()
-        if _NUMBER.match(text):
+        if DECIMAL_TEXT.match(text):
             try:
                 number = Decimal(text)
             except InvalidOperation as exc:  # an exponent past what Decimal can hold
