@@ -16,16 +16,8 @@ MAX_REPORTED = 100
 
 
 @attrs.frozen
-class ErrorDetail:
-    """One reason a payload was rejected.
-
-    Attributes:
-        path: Where, as a JSONPath rooted at ``$`` with the wire keys, such as
-            ``$.resource.order.orderItems[0].quantity``.
-        code: A stable, machine-readable code such as ``int_type``.
-        message: One sentence for humans. It never repeats a personal value.
-
-    """
+class _Finding:
+    """What decoding found at one place: its path, a stable code, and a sentence."""
 
     path: str
     code: str
@@ -40,7 +32,20 @@ class ErrorDetail:
 
 
 @attrs.frozen
-class Repair:
+class ErrorDetail(_Finding):
+    """One reason a payload was rejected.
+
+    Attributes:
+        path: Where, as a JSONPath rooted at ``$`` with the wire keys, such as
+            ``$.resource.order.orderItems[0].quantity``.
+        code: A stable, machine-readable code such as ``int_type``.
+        message: One sentence for humans. It never repeats a personal value.
+
+    """
+
+
+@attrs.frozen
+class Repair(_Finding):
     """One change lenient decoding made to accept a payload.
 
     Attributes:
@@ -52,17 +57,6 @@ class Repair:
     repairs of an event with ``"; ".join(map(str, event.repairs))``.
 
     """
-
-    path: str
-    code: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        """Return ``{"path": ..., "code": ..., "message": ...}``, ready for JSON."""
-        return {"path": self.path, "code": self.code, "message": self.message}
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message} [{self.code}]"
 
 
 class DecodeError(ValueError):
