@@ -74,6 +74,20 @@ def test_registered_values_follow_the_strict_rules_with_wire_paths():
     ]
 
 
+def test_a_registered_field_named_like_a_library_field_is_encoded():
+    """Only the library's own repairs are left off the wire, not any field called repairs."""
+
+    @attrs.frozen
+    class Audit:
+        id: str
+        type: str
+        created_at: datetime
+        repairs: int
+
+    body = b'{"id":"a","type":"AUDIT","createdAt":0,"repairs":2}'
+    assert plenty_events.encode(Decoder({"AUDIT": Audit}).decode(body, strict=True)) == body
+
+
 def test_unknown_keys_are_rejected_in_strict_mode_and_ignored_in_lenient_mode():
     """Strict mode forbids unknown keys in registered models too; lenient mode ignores them."""
     body = BODY.replace(b'"orderId":221', b'"orderId":221,"note":"x"')

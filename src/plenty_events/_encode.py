@@ -19,7 +19,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from ._json import dumps
-from ._model import Gender
+from ._model import Gender, Kind
 from .timestamps import to_unix
 
 _CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
@@ -42,9 +42,9 @@ def _gender(value: Gender | str | None) -> str:
 def _attrs_hook(converter: cattrs.Converter, cls: type) -> Any:
     overrides: dict[str, Any] = {}
     for field in attrs.fields(cls):
-        if field.name == "repairs":
+        if field.metadata.get("on_wire") is False:
             overrides[field.name] = override(omit=True)
-        elif field.name == "gender" and field.metadata.get("wire"):
+        elif field.metadata.get("kind") is Kind.GENDER:
             overrides[field.name] = override(rename=wire_name(field), unstruct_hook=_gender)
         else:
             overrides[field.name] = override(rename=wire_name(field))

@@ -84,7 +84,7 @@ def wire_fields(model: type) -> tuple[WireField, ...]:
 def _repairs() -> Any:
     # What lenient decoding changed. Not part of the value: an event equals
     # its own re-decoded encoding, which needed no repair.
-    return attrs.field(default=(), eq=False, repr=False, kw_only=True)
+    return attrs.field(default=(), eq=False, repr=False, kw_only=True, metadata={"on_wire": False})
 
 
 @attrs.frozen
