@@ -5,6 +5,18 @@ from typing import Any
 
 import plenty_events
 
+#: The personal values of the documented example: no message, path, repr
+#: or log line may repeat them.
+PERSONAL = (
+    "John",
+    "Doe",
+    "john@account.com",
+    "Main Street",
+    "MyStore",
+    "123-456-7890",
+    "1S473067CV761473M",
+)
+
 _PART = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+)\]")
 
 

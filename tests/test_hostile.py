@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import plenty_events
+from helpers import PERSONAL
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
 
 if TYPE_CHECKING:
@@ -30,16 +31,6 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "service-purchas
 #: The documented example as compact text, the base every hostile body is cut from.
 BASE = EXAMPLE.read_text("utf-8").strip()
 
-#: The personal values of the example: no message, path or repr may repeat them.
-PERSONAL = (
-    "John",
-    "Doe",
-    "john@account.com",
-    "Main Street",
-    "MyStore",
-    "123-456-7890",
-    "1S473067CV761473M",
-)
 #: A personal value that hostile bodies blow up to megabytes.
 MARKER = "Personal"
 

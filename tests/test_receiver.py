@@ -15,6 +15,7 @@ from wsgiref.simple_server import WSGIServer, make_server
 import pytest
 
 import plenty_events
+from helpers import PERSONAL
 from plenty_events.testing import sample_payload, to_json
 
 if TYPE_CHECKING:
@@ -24,15 +25,6 @@ if TYPE_CHECKING:
 RECEIVER = Path(__file__).resolve().parent.parent / "examples" / "receiver.py"
 TOKEN = "s3cret-Token_0123456789abcdef"  # noqa: S105 -- a test token
 PATH = f"/webhooks/{TOKEN}"
-PERSONAL = (
-    "John",
-    "Doe",
-    "john@account.com",
-    "Main Street",
-    "MyStore",
-    "123-456-7890",
-    "1S473067CV761473M",
-)
 TIMEOUT = 10
 
 
