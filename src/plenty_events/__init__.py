@@ -9,8 +9,6 @@
 True
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
@@ -28,10 +26,19 @@ from ._model import (
 from ._privacy import redact
 from ._schema import json_schema
 
-try:
-    __version__ = version("plenty-events")
-except PackageNotFoundError:  # pragma: no cover -- running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    # importlib.metadata takes longer to import than the rest of the package:
+    # look the version up only when someone asks for it.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+        try:
+            return version("plenty-events")
+        except PackageNotFoundError:  # pragma: no cover -- a source tree never installed
+            return "0.0.0"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Address",

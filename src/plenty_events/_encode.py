@@ -12,15 +12,16 @@ import functools
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_unstructure_fn, override
 
 from ._json import dumps
 from ._model import Gender, Kind
 from .timestamps import to_unix
+
+if TYPE_CHECKING:
+    import cattrs
 
 _CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
 
@@ -40,6 +41,8 @@ def _gender(value: Gender | str | None) -> str:
 
 
 def _attrs_hook(converter: cattrs.Converter, cls: type) -> Any:
+    from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415
+
     overrides: dict[str, Any] = {}
     for field in attrs.fields(cls):
         if field.metadata.get("on_wire") is False:
@@ -54,6 +57,10 @@ def _attrs_hook(converter: cattrs.Converter, cls: type) -> Any:
 @functools.cache
 def converter() -> cattrs.Converter:
     """The converter that turns events into wire-format mappings."""
+    # Imported on first use: decoding never needs cattrs, and a receiver's
+    # cold start should not pay for it.
+    import cattrs  # noqa: PLC0415
+
     conv = cattrs.Converter()
     conv.register_unstructure_hook(datetime, to_unix)
     conv.register_unstructure_hook(Decimal, lambda value: value)

@@ -18,9 +18,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
-from cattrs.gen import make_dict_structure_fn, override
 
 from . import _strict
 from ._encode import wire_name
@@ -30,6 +27,8 @@ from ._report import ROOT, Report, index_path, key_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    import cattrs
 
     from ._decode import Mode, ModelDecoder
     from ._strict import Rule
@@ -72,6 +71,10 @@ _SCALARS: Final[dict[type, Kind]] = {
 
 @functools.cache
 def _converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
+    # Imported on first use, like the encoder's: only registered models need it.
+    import cattrs  # noqa: PLC0415
+    from cattrs.gen import make_dict_structure_fn, override  # noqa: PLC0415
+
     converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=forbid_extra_keys)
     for cls, kind in _SCALARS.items():
         converter.register_structure_hook(cls, _hook(_strict.RULES[kind]))
@@ -91,6 +94,8 @@ def _wire_key(cls: type, name: str) -> str:
 
 def _flatten(exc: BaseException, cls: Any, path: str) -> Iterator[tuple[str, str, str]]:
     """Turn cattrs' grouped errors into (wire path, code, message)."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError  # noqa: PLC0415
+
     if isinstance(exc, ClassValidationError):
         with_notes, without = exc.group_exceptions()
         for inner, note in with_notes:

@@ -21,7 +21,6 @@ PlentyCountry(id=265, code='XI', name='Northern Ireland')
 from __future__ import annotations
 
 import functools
-from importlib.resources import files
 from typing import Final
 
 import attrs
@@ -68,6 +67,9 @@ def table() -> dict[int, PlentyCountry]:
     The list has 261 rows, IDs 0 to 265 with gaps. Several IDs can share a
     code (``DE`` is 1, 255 and 256); the lowest is the main country.
     """
+    # Imported here: importlib.resources costs more at start-up than the table.
+    from importlib.resources import files  # noqa: PLC0415
+
     text = files(__package__).joinpath("plenty-country-ids.tsv").read_text("utf-8")
     rows = (line.split("\t") for line in text.splitlines()[1:] if line)
     return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in rows}
