@@ -113,7 +113,18 @@ def decimal(value: object, parent: str, key: str | int, report: Report) -> objec
         )
     else:
         return fail(parent, key, report, "number_type", f"expected a number, got {type_name(value)}")
-    return places(bounded(number, parent, key, report), MAX_PLACES, parent, key, report)
+    if bounded(number, parent, key, report) is INVALID:
+        return INVALID
+    exponent = number.as_tuple().exponent  # an int: bounded() let only finite numbers through
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        return fail(
+            parent,
+            key,
+            report,
+            "decimal_places",
+            f"the number has {-exponent} decimal places, at most {MAX_PLACES} are allowed",
+        )
+    return number
 
 
 def bounded(number: Decimal, parent: str, key: str | int, report: Report) -> Decimal | object:
@@ -122,22 +133,6 @@ def bounded(number: Decimal, parent: str, key: str | int, report: Report) -> Dec
     # no arithmetic context, which would overflow on 1e999999999.
     if not number.is_finite() or (number and number.adjusted() >= DECIMAL_DIGITS):
         return fail(parent, key, report, "decimal_range", "the number's magnitude must stay below 10**15")
-    return number
-
-
-def places(number: Decimal | object, most: int, parent: str, key: str | int, report: Report) -> object:
-    """Reject a number literal with more than ``most`` decimal places."""
-    if number is INVALID:
-        return INVALID
-    exponent = number.as_tuple().exponent  # type: ignore[union-attr]
-    if isinstance(exponent, int) and exponent < -most:
-        return fail(
-            parent,
-            key,
-            report,
-            "decimal_places",
-            f"the number has {-exponent} decimal places, at most {most} are allowed",
-        )
     return number
 
 
