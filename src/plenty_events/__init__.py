@@ -9,6 +9,8 @@
 True
 """
 
+from typing import TYPE_CHECKING
+
 from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
@@ -25,6 +27,10 @@ from ._model import (
 )
 from ._privacy import redact
 from ._schema import json_schema
+
+if TYPE_CHECKING:
+    # Computed on first access by __getattr__ below; declared for type checkers.
+    __version__: str
 
 
 def __getattr__(name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 import attrs
 
@@ -49,7 +49,13 @@ def decode(data: JSONInput, *, strict: bool = False) -> ServicePurchaseEvent | U
     '2017-11-14T10:41:06+00:00'
 
     """
-    return decode_input(data, strict=strict, models=BUILTIN_MODELS)  # type: ignore[return-value]
+    # The built-in models decode to these two classes only.
+    return cast("ServicePurchaseEvent | UnknownEvent", decode_input(data, strict=strict, models=BUILTIN_MODELS))
+
+
+def _copy_models(models: Mapping[str, type]) -> dict[str, type]:
+    # A copy, so that changing the caller's mapping later cannot change the decoder.
+    return dict(models)
 
 
 @attrs.frozen
@@ -78,7 +84,7 @@ class Decoder:
 
     """
 
-    models: Mapping[str, type] = attrs.field(factory=dict, converter=dict)
+    models: Mapping[str, type] = attrs.field(factory=dict[str, type], converter=_copy_models)
     _decoders: Mapping[str, ModelDecoder] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:

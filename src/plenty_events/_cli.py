@@ -11,7 +11,7 @@ import argparse
 import decimal
 import json
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from ._api import decode
 from ._errors import DecodeError
@@ -32,7 +32,7 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _UsageError(message)
 
 
@@ -99,7 +99,8 @@ def _describe(entry: dict[str, str]) -> str:
 
 def _text_line(where: str, result: dict[str, object]) -> str:
     if not result["valid"]:
-        errors: list[dict[str, str]] = result["errors"]  # type: ignore[assignment]
+        # _validate puts DecodeError.to_dict()'s errors there.
+        errors = cast("list[dict[str, str]]", result["errors"])
         head = f"{where}: invalid, {len(errors)} error{'s' if len(errors) != 1 else ''}"
         return "\n".join([head, *(f"  {_describe(error)}" for error in errors)])
     parts = [f"{where}: valid {result['id']} {result['type']}"]
@@ -110,7 +111,8 @@ def _text_line(where: str, result: dict[str, object]) -> str:
     else:
         parts.append("no model for this type, kept raw")
     line = ", ".join(parts)
-    repairs: list[dict[str, str]] = result["repairs"]  # type: ignore[assignment]
+    # _validate puts each Repair.to_dict() there.
+    repairs = cast("list[dict[str, str]]", result["repairs"])
     if repairs:
         line += "\n  repaired: " + "; ".join(map(_describe, repairs))
     return line

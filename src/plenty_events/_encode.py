@@ -12,7 +12,7 @@ import functools
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
@@ -21,6 +21,8 @@ from ._model import Gender, Kind
 from .timestamps import to_unix
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import cattrs
 
 _CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
@@ -40,7 +42,7 @@ def _gender(value: Gender | str | None) -> str:
     return value.value if isinstance(value, Gender) else value
 
 
-def _attrs_hook(converter: cattrs.Converter, cls: type) -> Any:
+def _attrs_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415
 
     overrides: dict[str, Any] = {}
@@ -66,7 +68,7 @@ def converter() -> cattrs.Converter:
     conv.register_unstructure_hook(Decimal, lambda value: value)
     # A StrEnum is a str, which cattrs passes through; the wire wants plain str.
     conv.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
-    conv.register_unstructure_hook_factory(attrs.has, lambda cls: _attrs_hook(conv, cls))
+    conv.register_unstructure_hook_factory(attrs.has, functools.partial(_attrs_hook, conv))
     return conv
 
 
@@ -84,7 +86,8 @@ def to_dict(event: object) -> dict[str, Any]:
     result = converter().unstructure(event)
     if not isinstance(result, dict):
         raise TypeError(f"{type(event).__name__} is not an event")
-    return result
+    # A dict from the attrs hook above, whose keys are wire names.
+    return cast("dict[str, Any]", result)
 
 
 def encode(event: object) -> bytes:

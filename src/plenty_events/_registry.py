@@ -15,7 +15,7 @@ import functools
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
@@ -26,12 +26,15 @@ from ._model import Kind
 from ._report import ROOT, Report, index_path, key_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     import cattrs
 
     from ._decode import Mode, ModelDecoder
     from ._strict import Rule
+
+    # A strict rule, as called on a lone value rather than on a member of an object.
+    _ValueRule = Callable[[object, str, str | int | None, Report], object]
 
 
 class _RuleError(ValueError):
@@ -46,7 +49,9 @@ class _RuleError(ValueError):
 def _hook(rule: Rule) -> Any:
     def structure(value: object, _: object) -> object:
         report = Report()
-        result = rule(value, ROOT, None, report)  # type: ignore[arg-type]
+        # Each rule reports at the member ``key`` of ``parent`` through
+        # member_path, where None names ``parent`` itself: here the value.
+        result = cast("_ValueRule", rule)(value, ROOT, None, report)
         if result is INVALID:
             error = report.errors()[0]
             raise _RuleError(error.code, error.message)
@@ -80,7 +85,7 @@ def _converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
         converter.register_structure_hook(cls, _hook(_strict.RULES[kind]))
     converter.register_structure_hook(bool, _boolean)
 
-    def attrs_hook(cls: type) -> Any:
+    def attrs_hook(cls: type[Any]) -> Any:
         renames: dict[str, Any] = {field.name: override(rename=wire_name(field)) for field in attrs.fields(cls)}
         return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=forbid_extra_keys, **renames)
 

@@ -70,7 +70,8 @@ def table() -> dict[int, PlentyCountry]:
     # Imported here: importlib.resources costs more at start-up than the table.
     from importlib.resources import files  # noqa: PLC0415
 
-    text = files(__package__).joinpath("plenty-country-ids.tsv").read_text("utf-8")
+    package = __name__.rpartition(".")[0]  # not __package__, which may be None to type checkers
+    text = files(package).joinpath("plenty-country-ids.tsv").read_text("utf-8")
     rows = (line.split("\t") for line in text.splitlines()[1:] if line)
     return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in rows}
 

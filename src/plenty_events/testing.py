@@ -127,14 +127,18 @@ def _hypothesis() -> Any:
 
 def _decimals() -> SearchStrategy[int | Decimal]:
     """Wire numbers: integer literals, and fractions with 0 to 4 places (``12.30`` too)."""
+
+    def scaled(mantissa: int, places: int) -> Decimal:
+        return Decimal(mantissa).scaleb(-places)
+
+    def in_range(number: Decimal) -> bool:
+        return abs(number) < DECIMAL_LIMIT
+
     st = _hypothesis()
     mantissas = st.integers(min_value=-(10**14), max_value=10**14)
     # A negative number of places is an exponent literal, such as 1.5E+3.
-    fractions = st.builds(
-        lambda mantissa, places: Decimal(mantissa).scaleb(-places),
-        mantissas,
-        st.integers(min_value=-1, max_value=MAX_PLACES),
-    ).filter(lambda number: abs(number) < DECIMAL_LIMIT)
+    places = st.integers(min_value=-1, max_value=MAX_PLACES)
+    fractions = st.builds(scaled, mantissas, places).filter(in_range)
     return st.one_of(st.integers(min_value=-(10**6), max_value=10**6), fractions)  # type: ignore[no-any-return]
 
 
@@ -166,8 +170,12 @@ def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
         else:
             members[field.wire] = _object(field.model, max_items=max_items)
     order = list(members)
-    # Keys in wire order, as plentymarkets sends them.
-    return st.fixed_dictionaries(members).map(lambda obj: {key: obj[key] for key in order})  # type: ignore[no-any-return]
+
+    def in_wire_order(obj: dict[str, Any]) -> dict[str, Any]:
+        # Keys in wire order, as plentymarkets sends them.
+        return {key: obj[key] for key in order}
+
+    return st.fixed_dictionaries(members).map(in_wire_order)  # type: ignore[no-any-return]
 
 
 def payloads(*, max_items: int = 8) -> SearchStrategy[dict[str, Any]]:
@@ -210,7 +218,7 @@ _WRONG: Final[dict[Kind, tuple[tuple[Any, str], ...]]] = {
 
 
 def _locations(model: type, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], Kind]]:
-    found = []
+    found: list[tuple[tuple[str | int, ...], Kind]] = []
     for field in wire_fields(model):
         here = (*path, field.wire)
         found.append((here, field.kind))
