@@ -1,4 +1,4 @@
-"""Types users rely on; checked by mypy --strict, never run."""
+"""Types users rely on; checked by mypy --strict and pyright strict, never run."""
 
 from datetime import datetime
 from decimal import Decimal
