@@ -73,6 +73,13 @@ def test_the_iso_list_comes_from_iso3166_without_user_assigned_codes():
 def test_is_valid_is_the_strict_rule(code, valid):
     """is_valid accepts exactly the uppercase ISO and plentymarkets two-letter codes."""
     assert countries.is_valid(code) is valid
+    assert (code in countries.valid_codes()) is valid
+
+
+def test_valid_codes_are_iso_and_plentymarkets_codes():
+    """valid_codes() is the union of the ISO and the plentymarkets two-letter codes, and nothing else."""
+    assert countries.valid_codes() == countries.iso_codes() | countries.plenty_codes()
+    assert all(len(code) == 2 and code.isupper() for code in countries.valid_codes())
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Literal, cast, overload
 import attrs
 
 from ._decode import BUILTIN_MODELS, decode_input
-from ._registry import validate_models
 from ._types import JSONInput
 
 if TYPE_CHECKING:
@@ -90,6 +89,9 @@ class Decoder:
     def __attrs_post_init__(self) -> None:
         if set(self.models) & set(BUILTIN_MODELS):
             raise ValueError("the built-in event types cannot be registered again")
+        # Imported here: the registry, and cattrs behind it, serve only this.
+        from ._registry import validate_models  # noqa: PLC0415
+
         object.__setattr__(self, "_decoders", {**BUILTIN_MODELS, **validate_models(self.models)})
 
     def decode(self, data: JSONInput, *, strict: bool = False) -> object:

@@ -35,6 +35,7 @@ __all__ = [
     "normalize",
     "plenty_codes",
     "table",
+    "valid_codes",
 ]
 
 # XK (Kosovo) is a user-assigned code, not an officially assigned one, even
@@ -67,11 +68,15 @@ def table() -> dict[int, PlentyCountry]:
     The list has 261 rows, IDs 0 to 265 with gaps. Several IDs can share a
     code (``DE`` is 1, 255 and 256); the lowest is the main country.
     """
-    # Imported here: importlib.resources costs more at start-up than the table.
-    from importlib.resources import files  # noqa: PLC0415
+    # pkgutil reads package data from a zip as well as from files, like
+    # importlib.resources, whose imports take longer than all of decoding's.
+    import pkgutil  # noqa: PLC0415
 
     package = __name__.rpartition(".")[0]  # not __package__, which may be None to type checkers
-    text = files(package).joinpath("plenty-country-ids.tsv").read_text("utf-8")
+    data = pkgutil.get_data(package, "plenty-country-ids.tsv")
+    if data is None:
+        raise AssertionError(f"the loader of {package} cannot read package data")
+    text = data.decode("utf-8")
     rows = (line.split("\t") for line in text.splitlines()[1:] if line)
     return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in rows}
 
@@ -117,13 +122,14 @@ def plenty_codes() -> frozenset[str]:
 
 
 @functools.cache
-def _valid() -> frozenset[str]:
+def valid_codes() -> frozenset[str]:
+    """Return every code strict decoding accepts: ISO's and plentymarkets' two-letter codes."""
     return iso_codes() | plenty_codes()
 
 
 def is_valid(code: str) -> bool:
     """Tell whether strict decoding accepts ``code``: exact, uppercase, two letters."""
-    return code in _valid()
+    return code in valid_codes()
 
 
 def normalize(value: str) -> tuple[str, str | None]:
@@ -135,12 +141,12 @@ def normalize(value: str) -> tuple[str, str | None]:
     ``BES``, mapped to alpha-2) or ``"country_unknown"`` (not a known code:
     returned stripped and uppercased, kept rather than guessed at).
     """
-    if value in _valid():
+    if value in valid_codes():
         return value, None
     code = value.strip().upper()
-    if code in _valid():
+    if code in valid_codes():
         return code, "country_normalized"
     country = iso3166.countries_by_alpha3.get(code)
-    if country is not None and country.alpha2 in _valid():
+    if country is not None and country.alpha2 in valid_codes():
         return country.alpha2, "country_alpha3"
     return code, "country_unknown"
