@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from plenty_events import ServicePurchaseEvent
 from plenty_events._model import Kind
-from plenty_events.testing import _locations, payloads
+from plenty_events.testing import _locations, invalid_payloads, payloads
 
 
 def _iso(seconds: int) -> str:
@@ -71,4 +71,35 @@ def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
         scalars,
         lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
         max_leaves=max_leaves,
+    )
+
+
+def _paths(value: object, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """List the path of every value inside ``value``, containers included, root excluded."""
+    found: list[tuple[Any, ...]] = []
+    members: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, member in members:
+        found.append((*here, key))
+        found.extend(_paths(member, (*here, key)))
+    return found
+
+
+@st.composite
+def _replaced(draw: st.DrawFn) -> dict[str, Any]:
+    payload = draw(payloads(max_items=2))
+    path = draw(st.sampled_from(_paths(payload)))
+    parent: Any = payload
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = draw(json_values(max_leaves=6))
+    return payload
+
+
+def near_payloads() -> st.SearchStrategy[dict[str, Any]]:
+    """Payloads near the contract: valid, invalid, repairable, or with any one subtree replaced."""
+    return st.one_of(
+        payloads(max_items=3),
+        invalid_payloads().map(lambda invalid: invalid.payload),
+        repairable().map(lambda pair: pair[1]),
+        _replaced(),
     )

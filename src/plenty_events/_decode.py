@@ -1,136 +1,50 @@
 """Decoding: JSON values to events, dispatched on ``type``.
 
 The flow is one way: ``_json`` parses the text; ``decode_value`` reads the
-envelope's ``type`` and hands the payload to that type's model decoder, which
-walks the model's fields (as ``_model`` declares them) and applies the rules
-of the mode (``_strict`` or ``_lenient``) to each value.
+envelope's ``type`` and hands the payload to that type's model decoder: the
+generated decoders of ``_codegen``, which hand whatever they cannot pass to
+the rule-by-rule walk of ``_walk``, which applies the rules of the mode
+(``_strict`` or ``_lenient``) to each value.
+
+Before all that, ``_quick`` tries the common case, a valid purchase event,
+with no report at all; anything else takes the full road, which explains.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from . import _json, _lenient, _strict
+from . import _json, _strict, _walk
+from ._codegen import decoder
 from ._errors import DecodeError
 from ._json import INVALID
-from ._model import Kind, ServicePurchaseEvent, UnknownEvent, wire_fields
-from ._report import ROOT, Report, index_path, key_path
+from ._model import EventType, Kind, ServicePurchaseEvent, UnknownEvent, wire_fields
+from ._report import ROOT, Report, key_path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
-    from ._strict import Rule
+    from ._codegen import Decoder
     from ._types import JSONInput
+    from ._walk import Mode
 
     #: Decodes the envelope object of one event type: (envelope, mode, report).
     ModelDecoder = Callable[[dict[str, object], "Mode", Report], object]
 
-
-class Mode(Protocol):
-    """The rules of one mode; the modules ``_strict`` and ``_lenient`` are the two."""
-
-    RULES: dict[Kind, Rule]
-
-    def obj(self, value: object, parent: str, key: str | int | None, report: Report) -> dict[str, object] | None: ...
-    def resource(
-        self, value: object, parent: str, key: str, report: Report
-    ) -> tuple[dict[str, object] | None, str]: ...
-    def array(self, value: object, parent: str, key: str | int, report: Report) -> list[object] | None: ...
-    def missing(self, kind: Kind, parent: str, key: str, report: Report) -> object: ...
-    def unknown(self, keys: Iterable[str], parent: str, report: Report) -> None: ...
-
-
-_MISSING: Final = object()
-
-
-@attrs.frozen
-class _Field:
-    wire: str
-    kind: Kind
-    rule: Rule | None  # scalars
-    plan: _Plan | None  # objects and arrays of objects
-
-
-@attrs.frozen
-class _Plan:
-    """How to decode one model class in one mode, compiled from its metadata."""
-
-    model: type
-    fields: tuple[_Field, ...]
-    keys: frozenset[str]
-
-
-def _mode(*, strict: bool) -> Mode:
-    return _strict if strict else _lenient
-
-
-@functools.cache
-def _plan(model: type, *, strict: bool) -> _Plan:
-    mode = _mode(strict=strict)
-    fields = tuple(
-        _Field(
-            wire=field.wire,
-            kind=field.kind,
-            rule=mode.RULES.get(field.kind),
-            plan=None if field.model is None else _plan(field.model, strict=strict),
-        )
-        for field in wire_fields(model)
-    )
-    return _Plan(model, fields, frozenset(f.wire for f in fields))
-
-
-def _decode_object(obj: dict[str, object], path: str, plan: _Plan, mode: Mode, report: Report) -> object:
-    errors_before = report.error_count()
-    values: list[object] = []
-    found = 0
-    for field in plan.fields:
-        value = obj.get(field.wire, _MISSING)
-        if value is _MISSING:
-            values.append(mode.missing(field.kind, path, field.wire, report))
-            continue
-        found += 1
-        if field.rule is not None:
-            values.append(field.rule(value, path, field.wire, report))
-        else:
-            values.append(_decode_nested(value, path, field, mode, report))
-    if found != len(obj):
-        mode.unknown([key for key in obj if key not in plan.keys], path, report)
-    if report.error_count() != errors_before:
-        return INVALID
-    return plan.model(*values)
-
-
-def _decode_nested(value: object, parent: str, field: _Field, mode: Mode, report: Report) -> object:
-    plan = field.plan
-    if plan is None:
-        raise AssertionError(f"{field.wire} has neither a rule nor a model")
-    if field.kind is Kind.ARRAY:
-        items = mode.array(value, parent, field.wire, report)
-        if items is None:
-            return INVALID
-        path = key_path(parent, field.wire)
-        decoded = []
-        for index, item in enumerate(items):
-            member = mode.obj(item, path, index, report)
-            decoded.append(
-                INVALID if member is None else _decode_object(member, index_path(path, index), plan, mode, report)
-            )
-        return tuple(decoded)
-    if field.kind is Kind.RESOURCE:
-        member, path = mode.resource(value, parent, field.wire, report)
-    else:
-        member, path = mode.obj(value, parent, field.wire, report), key_path(parent, field.wire)
-    return INVALID if member is None else _decode_object(member, path, plan, mode, report)
+_PURCHASE: Final = EventType.SERVICE_PLUGIN_PURCHASE.value
 
 
 def decode_purchase(envelope: dict[str, object], mode: Mode, report: Report) -> object:
     """Decode a ``SERVICE.PLUGIN.PURCHASE`` envelope."""
-    plan = _plan(ServicePurchaseEvent, strict=mode is _strict)
-    event = _decode_object(envelope, ROOT, plan, mode, report)
+    strict = mode is _strict
+    if type(envelope) is dict:
+        event = decoder(ServicePurchaseEvent, strict=strict)(envelope, ROOT, report, [0])
+    else:  # a dict with a duplicate key, reported already: only the walk may see it twice
+        event = _walk.decode_object(envelope, ROOT, _walk.plan(ServicePurchaseEvent, strict=strict), mode, report)
     if event is INVALID:
         return INVALID
     repairs = report.repairs()
@@ -144,8 +58,8 @@ def _envelope(envelope: dict[str, object], mode: Mode, report: Report) -> dict[s
         key = field.wire
         if key == "type":
             continue
-        value = envelope.get(key, _MISSING)
-        if value is _MISSING:
+        value = envelope.get(key, _walk.MISSING)
+        if value is _walk.MISSING:
             values[field.name] = mode.missing(field.kind, ROOT, key, report)
         elif key == "resource":
             member = mode.obj(value, ROOT, key, report)
@@ -175,25 +89,25 @@ def decode_value(
     value: object, *, strict: bool, report: Report, models: Mapping[str, ModelDecoder] = BUILTIN_MODELS
 ) -> object:
     """Decode a parsed JSON value; dispatch on ``type`` first, then decode one model."""
-    mode = _mode(strict=strict)
-    envelope = mode.obj(value, ROOT, None, report)
+    rules = _walk.mode(strict=strict)
+    envelope = rules.obj(value, ROOT, None, report)
     if envelope is None:
         raise DecodeError(report.errors())
-    event_type = envelope.get("type", _MISSING)
+    event_type = envelope.get("type", _walk.MISSING)
     if type(event_type) is str and event_type in models:
-        event = models[event_type](envelope, mode, report)
+        event = models[event_type](envelope, rules, report)
     elif type(event_type) is str and not strict:
-        event = decode_unknown(envelope, mode, report)
+        event = decode_unknown(envelope, rules, report)
     else:
         # No model to check the rest against: report the type, and what is
         # wrong with the envelope every event shares.
-        if event_type is _MISSING:
-            mode.missing(Kind.TEXT, ROOT, "type", report)
+        if event_type is _walk.MISSING:
+            rules.missing(Kind.TEXT, ROOT, "type", report)
         elif type(event_type) is not str:
             _strict.text(event_type, ROOT, "type", report)
         else:
             _strict.fail(ROOT, "type", report, "event_type", f"unknown event type {_strict.shown(event_type, 40)}")
-        _envelope(envelope, mode, report)
+        _envelope(envelope, rules, report)
         event = INVALID
     if report or event is INVALID:
         raise DecodeError(report.errors())
@@ -206,9 +120,44 @@ def decode_input(
     """Decode JSON text or an already parsed value; raise DecodeError on failure."""
     report = Report()
     if isinstance(data, (bytes, bytearray, memoryview, str)):
+        event = _quick(data)
+        if event is not None:
+            return event
         value = _json.parse(data, report, strict=strict)
     else:
         value = _json.check(data, ROOT, report)
     if value is INVALID:
         raise DecodeError(report.errors())
     return decode_value(value, strict=strict, report=report, models=models)
+
+
+def _quick(data: bytes | bytearray | memoryview | str) -> ServicePurchaseEvent | None:
+    """Decode a valid purchase event without a report, or return ``None``.
+
+    ``None`` says nothing about the payload: it may be invalid, need a
+    repair, hold a duplicate key, or just be unusual (a leading space, a
+    large order). The full decode then decides, and explains. What this
+    returns, the full decode returns too, in either mode: a valid event
+    needs no repair.
+    """
+    parsed = _json.parse_quick(data)
+    if parsed is None:
+        return None
+    value, colons = parsed
+    if value.get("type") != _PURCHASE:
+        return None
+    keys = [0]
+    event = _quick_decoder()(value, ROOT, None, keys)
+    # The text has a colon after each key, and one more for each colon in a
+    # string: as many keys as colons proves that no key occurred twice.
+    if event is INVALID or keys[0] != colons:
+        return None
+    return event  # type: ignore[return-value]
+
+
+@functools.cache
+def _quick_decoder() -> Decoder:
+    # The mode does not matter without a report; strict is the one that the
+    # first decode in strict mode needs anyway. Cached here without keyword
+    # arguments, whose hashing would cost as much as a field's decoding.
+    return decoder(ServicePurchaseEvent, strict=True)

@@ -10,13 +10,14 @@ surrogates, depth.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from ._report import ROOT, Report, index_path, key_path, type_name
 
@@ -40,6 +41,7 @@ DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][
 
 _BOM: Final = "\ufeff"
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _BRACKET: Final = re.compile(r"[\[\]{}]")
@@ -84,6 +86,10 @@ _DECODER: Final = json.JSONDecoder(
     parse_constant=_reject_constant,
     object_pairs_hook=_pairs,
 )
+
+
+# Duplicate keys are left to the caller of parse_quick().
+_PLAIN_DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
 def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict: bool) -> object:
@@ -135,6 +141,76 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         # Rare: an escape, or a str passed in, can carry a lone surrogate.
         return check(value, ROOT, report)
     return value
+
+
+def parse_quick(data: bytes | bytearray | memoryview | str) -> tuple[dict[str, object], int] | None:
+    """Parse a plain body fast, or return ``None`` and leave it to :func:`parse`.
+
+    Returns the object and the number of colons in the text. Duplicate keys
+    are not detected here; but the text has a colon after every key, and one
+    more for each colon inside a string, so a caller that counts the keys of
+    the parsed objects and gets the same number has proven there was none.
+
+    Only a body that starts with ``{`` is tried, which rules out byte order
+    marks and UTF-16 or UTF-32 text. Whatever this cannot parse,
+    :func:`parse` refuses too, and says why.
+    """
+    if type(data) is bytes:
+        raw = data
+    elif isinstance(data, str):
+        try:
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return None
+    else:
+        raw = bytes(data)
+    if raw[:1] != b"{":
+        return None
+    colons = raw.count(b":")
+    # The parsers recurse once per nesting level, and an array opens with a
+    # "[" and an object's members follow a colon: this bounds the depth they
+    # can reach, far below the C stack's limit, whatever the recursion limit.
+    if len(raw) > _QUICK_NESTING and raw.count(b"[") + colons > _QUICK_NESTING:
+        return None
+    try:
+        value = quick_loads()(raw)
+    except Exception:  # noqa: BLE001 -- parse() finds the same fault and words it
+        return None
+    # Text that starts with "{" and parses is an object.
+    return cast("dict[str, object]", value), colons
+
+
+#: Python's default recursion limit: a depth the interpreter deems safe for
+#: recursing C code. A payload with 190 order items stays within it.
+_QUICK_NESTING: Final = 1000
+
+
+@functools.cache
+def quick_loads() -> Callable[[bytes], object]:
+    """Return the fastest exact parser installed, for :func:`parse_quick`.
+
+    msgspec's (the ``speedups`` extra) if it can be imported, else the
+    standard library's. Both read every number with a fraction or exponent
+    as the ``Decimal`` of its literal, and both refuse a lone surrogate.
+    """
+    try:
+        import msgspec  # noqa: PLC0415 -- optional, and costly to import
+    except ImportError:
+        return stdlib_loads
+    return msgspec.json.Decoder(float_hook=Decimal).decode
+
+
+def stdlib_loads(raw: bytes) -> object:
+    """Parse UTF-8 JSON ``raw`` with the standard library, numbers exactly.
+
+    Raises:
+        ValueError: ``raw`` is not JSON, or escapes a surrogate, which the
+            standard library would decode even when it is alone.
+
+    """
+    if b"\\" in raw and _SURROGATE_ESCAPE_BYTES.search(raw):
+        raise ValueError("an escaped surrogate")
+    return _PLAIN_DECODER.decode(raw.decode("utf-8"))
 
 
 def _depth(text: str) -> int:

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
     import cattrs
 
-    from ._decode import Mode, ModelDecoder
+    from ._decode import ModelDecoder
     from ._strict import Rule
+    from ._walk import Mode
 
     # A strict rule, as called on a lone value rather than on a member of an object.
     _ValueRule = Callable[[object, str, str | int | None, Report], object]

@@ -1,0 +1,107 @@
+"""The quick path of decode: a valid purchase event without a report, or a hand-over to the full decode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+import plenty_events
+from plenty_events import DecodeError, _decode, _json
+from plenty_events._report import Report
+from plenty_events.testing import payloads, sample_payload, to_json
+from strategies import near_payloads
+
+SAMPLE = to_json(sample_payload())
+
+
+def full(data: bytes, *, strict: bool) -> object:
+    """Decode without the quick path: the reference result, or the DecodeError."""
+    report = Report()
+    value = _json.parse(data, report, strict=strict)
+    if value is _json.INVALID:
+        return DecodeError(report.errors())
+    try:
+        return _decode.decode_value(value, strict=strict, report=report)
+    except DecodeError as exc:
+        return exc
+
+
+@given(near_payloads())
+def test_what_the_quick_path_returns_the_full_decode_returns_in_both_modes(payload: dict[str, Any]) -> None:
+    """A quick result is the event both modes' full decodes return, without a repair."""
+    data = to_json(payload)
+    quick = _decode._quick(data)
+    if quick is None:
+        return
+    for strict in (True, False):
+        expected = full(data, strict=strict)
+        assert isinstance(expected, plenty_events.ServicePurchaseEvent)
+        assert quick == expected
+        assert expected.repairs == ()
+    assert quick.repairs == ()
+
+
+@given(payloads(max_items=8))
+def test_valid_payloads_take_the_quick_path(payload: dict[str, Any]) -> None:
+    """Every strictly valid payload whose strings hold no colon is decoded quickly, with whitespace too."""
+    data = to_json(payload)
+    if data.count(b":") != sum(1 for _ in _keys(payload)):
+        return  # a colon in a string: see the test below
+    assert _decode._quick(data) is not None
+    assert _decode._quick(b"{\n  " + data[1:-1] + b"\n}\n") is not None
+
+
+def _keys(value: object) -> Any:
+    if isinstance(value, dict):
+        for key, member in value.items():
+            yield key
+            yield from _keys(member)
+    elif isinstance(value, list):
+        for member in value:
+            yield from _keys(member)
+
+
+def test_the_sample_takes_the_quick_path() -> None:
+    """The documented example is decoded quickly, to the event the full decode returns."""
+    assert _decode._quick(SAMPLE) == full(SAMPLE, strict=True)
+
+
+def test_a_colon_in_a_string_takes_the_full_decode() -> None:
+    """Colons in strings spoil the count that proves the keys unique: the full decode decides, and accepts."""
+    data = SAMPLE.replace(b"SuperService", b"Plan: Pro")
+    assert _decode._quick(data) is None
+    assert plenty_events.decode(data, strict=True).resource.order.order_items[0].order_item_name == "Plan: Pro"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SAMPLE.replace(b'"contact":{', b'"contact":{"id":1,'),
+        SAMPLE.replace(b'"contact":{', b'"contact":{"id":1,').replace(b"SuperService", b"a:b"),
+        SAMPLE.replace(b'"orderItems":[{', b'"orderItems":[{"quantity":7,'),
+    ],
+    ids=["duplicate", "duplicate and a colon in a string", "duplicate in an item"],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_duplicate_key_never_passes_quickly(data: bytes, strict: bool) -> None:
+    """A duplicate key, even beside a colon in a string, goes to the full decode, which rejects it."""
+    assert _decode._quick(data) is None
+    with pytest.raises(DecodeError) as raised:
+        plenty_events.decode(data, strict=strict)
+    assert "duplicate_key" in {error.code for error in raised.value.errors}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SAMPLE.replace(b"SERVICE.PLUGIN.PURCHASE", b"SERVICE.PLUGIN.REFUND"),
+        SAMPLE.replace(b'"country":"DE"', b'"country":"de"'),
+        SAMPLE.replace(b'"priceNet":41.1765', b'"priceNet":41.17651'),
+    ],
+    ids=["another type", "needs a repair", "invalid"],
+)
+def test_anything_else_takes_the_full_decode(data: bytes) -> None:
+    """Another event type, a payload needing a repair, or an invalid one, is not decoded quickly."""
+    assert _decode._quick(data) is None
