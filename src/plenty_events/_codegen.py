@@ -24,7 +24,7 @@ import linecache
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from . import countries
 from ._json import INVALID
@@ -100,7 +100,7 @@ def decoder(model: type, *, strict: bool) -> Decoder:
     # Registered like a file, as attrs does, so that tracebacks show the lines.
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     exec(compile(text, filename, "exec"), source.namespace)  # noqa: S102 -- our own source, from the model
-    return source.namespace[name]  # type: ignore[return-value]
+    return cast("Decoder", source.namespace[name])
 
 
 class _Source:
@@ -153,7 +153,7 @@ class _Source:
         self.line("if ok:", depth)
         args: list[str] = []
         failed: list[str] = []
-        constant, terms = len(fields), []
+        constant, terms = len(fields), list[str]()
         for field, name in zip(fields, names, strict=True):
             if field.model is None:
                 args.append(_bind(_SCALARS[field.kind][1], name))

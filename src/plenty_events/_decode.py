@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ._codegen import Decoder
-    from ._types import JSONInput
+    from ._types import JSONInput, JSONText
     from ._walk import Mode
 
     #: Decodes the envelope object of one event type: (envelope, mode, report).
@@ -48,12 +48,15 @@ def decode_purchase(envelope: dict[str, object], mode: Mode, report: Report) -> 
     if event is INVALID:
         return INVALID
     repairs = report.repairs()
-    return attrs.evolve(event, repairs=repairs) if repairs else event  # type: ignore[misc]
+    return attrs.evolve(cast("ServicePurchaseEvent", event), repairs=repairs) if repairs else event
 
 
-def _envelope(envelope: dict[str, object], mode: Mode, report: Report) -> dict[str, object]:
-    """Decode what every event has, ``type`` aside: id, createdAt and a raw resource object."""
-    values: dict[str, object] = {}
+def _envelope(envelope: dict[str, object], mode: Mode, report: Report) -> dict[str, Any]:
+    """Decode what every event has, ``type`` aside: id, createdAt and a raw resource object.
+
+    Returns the values by field name; a value is INVALID where the report says why.
+    """
+    values: dict[str, Any] = {}
     for field in wire_fields(UnknownEvent):
         key = field.wire
         if key == "type":
@@ -79,7 +82,8 @@ def decode_unknown(envelope: dict[str, object], mode: Mode, report: Report) -> o
     values = _envelope(envelope, mode, report)
     if report:
         return INVALID
-    return UnknownEvent(type=envelope["type"], **values, repairs=report.repairs())  # type: ignore[arg-type]
+    # Dispatch sent only a string type here.
+    return UnknownEvent(type=cast("str", envelope["type"]), **values, repairs=report.repairs())
 
 
 BUILTIN_MODELS: Final[dict[str, ModelDecoder]] = {"SERVICE.PLUGIN.PURCHASE": decode_purchase}
@@ -120,10 +124,11 @@ def decode_input(
     """Decode JSON text or an already parsed value; raise DecodeError on failure."""
     report = Report()
     if isinstance(data, (bytes, bytearray, memoryview, str)):
-        event = _quick(data)
+        text = cast("JSONText", data)  # isinstance() leaves memoryview's item type unknown
+        event = _quick(text)
         if event is not None:
             return event
-        value = _json.parse(data, report, strict=strict)
+        value = _json.parse(text, report, strict=strict)
     else:
         value = _json.check(data, ROOT, report)
     if value is INVALID:
@@ -131,7 +136,7 @@ def decode_input(
     return decode_value(value, strict=strict, report=report, models=models)
 
 
-def _quick(data: bytes | bytearray | memoryview | str) -> ServicePurchaseEvent | None:
+def _quick(data: JSONText) -> ServicePurchaseEvent | None:
     """Decode a valid purchase event without a report, or return ``None``.
 
     ``None`` says nothing about the payload: it may be invalid, need a
@@ -152,7 +157,7 @@ def _quick(data: bytes | bytearray | memoryview | str) -> ServicePurchaseEvent |
     # string: as many keys as colons proves that no key occurred twice.
     if event is INVALID or keys[0] != colons:
         return None
-    return event  # type: ignore[return-value]
+    return cast("ServicePurchaseEvent", event)
 
 
 @functools.cache

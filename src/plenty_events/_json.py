@@ -264,11 +264,14 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
         elif depth >= MAX_DEPTH and isinstance(item, (Mapping, list)):
             report.error(where, "json_depth", f"the value nests deeper than {MAX_DEPTH} levels")
         elif isinstance(item, Mapping):
-            for key in duplicate_keys(item) if isinstance(item, dict) else ():
-                report.error(key_path(where, key), "duplicate_key", "the key occurs more than once in this object")
+            mapping = cast("Mapping[object, object]", item)
+            for duplicate in duplicate_keys(cast("dict[str, object]", item)) if isinstance(item, dict) else ():
+                report.error(
+                    key_path(where, duplicate), "duplicate_key", "the key occurs more than once in this object"
+                )
             obj: dict[str, object] = {}
             put(obj)
-            for key, member in item.items():
+            for key, member in mapping.items():
                 if type(key) is not str:
                     report.error(
                         key_path(where, key), "json_type", f"object keys must be strings, got {type_name(key)}"
@@ -281,11 +284,15 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
                         "the key holds a lone surrogate, which UTF-8 cannot encode",
                     )
                 obj[key] = None
-                stack.append((member, key_path(where, key), depth + 1, _setter(obj, key)))
+                stack.append((member, key_path(where, key), depth + 1, functools.partial(obj.__setitem__, key)))
         elif type(item) is list:
-            array: list[object] = [None] * len(item)
+            items = cast("list[object]", item)
+            array: list[object] = [None] * len(items)
             put(array)
-            stack.extend((member, index_path(where, i), depth + 1, _setter(array, i)) for i, member in enumerate(item))
+            stack.extend(
+                (member, index_path(where, i), depth + 1, functools.partial(array.__setitem__, i))
+                for i, member in enumerate(items)
+            )
         else:
             report.error(where, "json_type", f"{type_name(item)} is not a JSON value")
     return INVALID if report.error_count() > errors_before else root[0]
@@ -294,13 +301,6 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
 def _finite(number: float | Decimal) -> bool:
     # math.isfinite would turn a Decimal such as 1E+999999999 into an inf float.
     return number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
-
-
-def _setter(container: dict[str, object] | list[object], key: str | int) -> Callable[[object], None]:
-    def put(copy: object) -> None:
-        container[key] = copy  # type: ignore[index]
-
-    return put
 
 
 _encode_string = json.encoder.encode_basestring
@@ -336,7 +336,7 @@ def _write(value: object, out: Callable[[str], object]) -> None:
     elif isinstance(value, Mapping):
         out("{")
         first = True
-        for key, member in value.items():
+        for key, member in cast("Mapping[object, object]", value).items():
             if not isinstance(key, str):
                 raise TypeError(f"object keys must be strings, got {type(key).__name__}")
             if not first:
@@ -348,7 +348,7 @@ def _write(value: object, out: Callable[[str], object]) -> None:
         out("}")
     elif isinstance(value, (list, tuple)):
         out("[")
-        for i, member in enumerate(value):
+        for i, member in enumerate(cast("list[object] | tuple[object, ...]", value)):
             if i:
                 out(",")
             _write(member, out)

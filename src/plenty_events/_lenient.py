@@ -8,7 +8,7 @@ as a repair. What cannot be repaired without guessing stays an error.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from . import countries, timestamps
 from ._json import DECIMAL_TEXT, INVALID
@@ -156,17 +156,18 @@ def resource(value: object, parent: str, key: str, report: Report) -> tuple[dict
     """An object, or a one-element array of one (the docs say ``Resource[]``)."""
     path = key_path(parent, key)
     if type(value) is list:
-        if len(value) != 1:
+        items = cast("list[object]", value)
+        if len(items) != 1:
             fail(
                 parent,
                 key,
                 report,
                 "object_type",
-                f"expected an object or a one-element array, got an array of {len(value)}",
+                f"expected an object or a one-element array, got an array of {len(items)}",
             )
             return None, path
         _repair(parent, key, report, "resource_unwrapped", "unwrapped the one-element resource array")
-        return obj(value[0], path, 0, report), f"{path}[0]"
+        return obj(items[0], path, 0, report), f"{path}[0]"
     return obj(value, parent, key, report), path
 
 

@@ -8,7 +8,7 @@ or reports an error and returns ``INVALID``. ``_lenient`` builds on these.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from . import countries
 from ._errors import shorten
@@ -168,14 +168,15 @@ def shown(value: str, limit: int = 8) -> str:
 
 def obj(value: object, parent: str, key: str | int | None, report: Report) -> dict[str, object] | None:
     """A JSON object without duplicate keys; ``None`` when it is not one."""
-    if type(value) is not dict:
-        if not isinstance(value, dict):
-            fail(parent, key, report, "object_type", f"expected an object, got {type_name(value)}")
-            return None
+    if not isinstance(value, dict):
+        fail(parent, key, report, "object_type", f"expected an object, got {type_name(value)}")
+        return None
+    obj = cast("dict[str, object]", value)  # the parser, or _json.check, made the keys strings
+    if type(obj) is not dict:
         where = member_path(parent, key)
-        for duplicate in duplicate_keys(value):
+        for duplicate in duplicate_keys(obj):
             report.error(key_path(where, duplicate), "duplicate_key", "the key occurs more than once in this object")
-    return value
+    return obj
 
 
 def resource(value: object, parent: str, key: str, report: Report) -> tuple[dict[str, object] | None, str]:
@@ -191,7 +192,7 @@ def array(value: object, parent: str, key: str | int, report: Report) -> list[ob
     if not value:
         fail(parent, key, report, "array_too_short", "the array needs at least one item")
         return None
-    return value
+    return cast("list[object]", value)
 
 
 def missing(kind: Kind, parent: str, key: str, report: Report) -> object:  # noqa: ARG001 -- one signature for both modes

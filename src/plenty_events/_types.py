@@ -10,5 +10,8 @@ JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | Dec
 ``float`` only appears in values that the caller passed in already parsed.
 """
 
-JSONInput: TypeAlias = bytes | bytearray | memoryview | str | Mapping[str, object]
+JSONText: TypeAlias = bytes | bytearray | memoryview | str
+"""JSON text: UTF-8 bytes, or a ``str``."""
+
+JSONInput: TypeAlias = JSONText | Mapping[str, object]
 """What ``decode`` takes: JSON text, or an already parsed object."""

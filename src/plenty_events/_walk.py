@@ -20,7 +20,7 @@ from ._model import Kind, wire_fields
 from ._report import Report, index_path, key_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from ._strict import Rule
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 class Mode(Protocol):
     """The rules of one mode; the modules ``_strict`` and ``_lenient`` are the two."""
 
-    RULES: dict[Kind, Rule]
+    @property
+    def RULES(self) -> Mapping[Kind, Rule]: ...  # noqa: N802 -- the modules' constant
 
     def obj(self, value: object, parent: str, key: str | int | None, report: Report) -> dict[str, object] | None: ...
     def resource(
