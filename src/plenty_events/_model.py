@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -57,8 +57,7 @@ def wire(key: str, kind: Kind, model: type | None = None) -> dict[str, Any]:
     return {"wire": key, "kind": kind, "model": model}
 
 
-@attrs.frozen
-class WireField:
+class WireField(NamedTuple):
     """A model field that is on the wire, as its ``wire`` metadata describes it."""
 
     name: str

@@ -10,9 +10,7 @@ whole, so that an error is always found, worded and placed by this code.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Final, Protocol
-
-import attrs
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
 
 from . import _lenient, _strict
 from ._json import INVALID
@@ -44,8 +42,9 @@ MISSING: Final = object()
 """What ``dict.get`` returns for a key that is not there."""
 
 
-@attrs.frozen
-class Field:
+# Named tuples rather than attrs classes: they are built at import, when an
+# attrs class costs a compile() of its generated methods.
+class Field(NamedTuple):
     """One field of a plan: its wire key and kind, and how to decode its value."""
 
     wire: str
@@ -54,8 +53,7 @@ class Field:
     plan: Plan | None  # objects and arrays of objects
 
 
-@attrs.frozen
-class Plan:
+class Plan(NamedTuple):
     """How to decode one model class in one mode, compiled from its metadata."""
 
     model: type
