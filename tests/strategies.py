@@ -74,20 +74,20 @@ def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
     )
 
 
-def _paths(value: object, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def paths(value: object, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """List the path of every value inside ``value``, containers included, root excluded."""
     found: list[tuple[Any, ...]] = []
     members: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, member in members:
         found.append((*here, key))
-        found.extend(_paths(member, (*here, key)))
+        found.extend(paths(member, (*here, key)))
     return found
 
 
 @st.composite
 def _replaced(draw: st.DrawFn) -> dict[str, Any]:
     payload = draw(payloads(max_items=2))
-    path = draw(st.sampled_from(_paths(payload)))
+    path = draw(st.sampled_from(paths(payload)))
     parent: Any = payload
     for part in path[:-1]:
         parent = parent[part]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import plenty_events
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
 from plenty_events.testing import sample_payload
+from strategies import paths
 
 MODES = st.booleans()
 
@@ -91,16 +92,6 @@ def to_text(value: object) -> str:
         text = str(value)
         return text if any(mark in text for mark in ".eE") else f"{text}E0"
     return json.dumps(value)
-
-
-def paths(value: object, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """List the path of every value inside ``value``, containers included, root excluded."""
-    found: list[tuple[Any, ...]] = []
-    members: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, member in members:
-        found.append((*here, key))
-        found.extend(paths(member, (*here, key)))
-    return found
 
 
 SAMPLE_PATHS = paths(sample_payload())
