@@ -1,14 +1,33 @@
-"""Where the time of a strict decode goes, and what a faster JSON layer could save.
+"""Where the time of a decode goes: the quick path, the generated decoder, the full path.
 
 Run from the repository root::
 
-    python bench/profile_strict.py [--decodes 20000] [--rounds 40]
+    python bench/profile_strict.py [--parser installed|stdlib] [--payload sample|invalid|repair]
 
-Part 1 profiles ``decode(sample, strict=True)`` with cProfile and sums the
-own time of each function into the step of the decode it belongs to.
-cProfile adds a fixed cost to every Python call, so it overstates the steps
-made of many small calls (rules, paths); part 2 therefore times the steps
-directly, without a profiler, interleaved like ``run.py``.
+A decode first tries the quick path: ``_json.parse_quick`` parses with the
+parser ``_json.quick_loads()`` chose (msgspec's with the ``speedups`` extra,
+else the standard library's), and the generated decoder of the model checks
+and builds the objects. Anything else takes the full path: ``_json.parse``
+with its duplicate-key hook, then ``decode_value``, whose generated decoder
+hands each object it cannot pass to the rule-by-rule walk of ``_walk`` and
+the rules of ``_strict`` or ``_lenient``.
+
+Part 1 profiles three payloads with cProfile: the sample in strict mode (the
+quick path), the sample with a string quantity in strict mode (rejected on
+the full path; the error message is built too, as a web handler would), and
+the same payload in lenient mode (repaired on the full path). It sums the own
+time of each function into the step it belongs to. A built-in function, or
+a helper that serves several steps (``len``, ``dict.get``, the ``json``
+module's Python code, ``countries``), counts in the steps of its callers, in
+proportion to its time under each. cProfile does not see a class being
+called: a ``Decimal`` the parser makes from a literal counts in the parser,
+one the generated decoder makes in the generated decoder. It also adds a
+fixed cost to every Python call, so it overstates the steps made of many
+small calls (rules, paths); part 2 therefore times the steps directly,
+without a profiler, interleaved like ``run.py``.
+
+``--parser stdlib`` puts the standard library's parser on the quick path, as
+a default install (without msgspec) has it, for the whole run.
 
 This script reaches into plenty-events' private modules to time the steps
 one by one; it follows their names as they are today.
@@ -17,134 +36,200 @@ one by one; it follows their names as they are today.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
-import json
 import pstats
+import re
 import statistics
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
-import msgspec
 import peers
 
 import plenty_events
-from plenty_events import _json, _report, timestamps
+from plenty_events import _json, _report, _strict, _walk
+from plenty_events._codegen import decoder
 from plenty_events._decode import decode_value
+from plenty_events._model import ServicePurchaseEvent
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-#: Function name (or module fragment) -> step of the decode. First match wins.
-STEPS: list[tuple[str, str]] = [
-    ("_pairs", "JSON parse: object_pairs_hook (duplicate keys)"),
-    ("raw_decode", "JSON parse: scanner (incl. Decimal for fractions)"),
-    ("json/decoder.py", "JSON parse: scanner (incl. Decimal for fractions)"),
-    ("method 'decode' of 'bytes'", "JSON parse: UTF-8 decode and checks"),
-    ("_json.py", "JSON parse: UTF-8 decode and checks"),
-    ("key_path", "wire paths built on success"),
-    ("index_path", "wire paths built on success"),
-    ("shorten", "wire paths built on success"),
-    ("method 'match' of 're.Pattern'", "wire paths built on success"),
-    ("from_unix", "rules: timestamps (from_unix)"),
-    ("timestamps.py", "rules: timestamps (from_unix)"),
-    ("_strict.py", "rules: the other field rules"),
-    ("countries.py", "rules: the other field rules"),
-    ("enum.py", "rules: the other field rules"),
-    ("as_tuple", "rules: the other field rules"),
-    ("is_finite", "rules: the other field rules"),
-    ("<attrs generated", "object construction (attrs __init__)"),
-    ("_decode_object", "model walk (_decode_object, _decode_nested)"),
-    ("_decode_nested", "model walk (_decode_object, _decode_nested)"),
-    ("method 'get' of 'dict'", "model walk (_decode_object, _decode_nested)"),
-    ("method 'append' of 'list'", "model walk (_decode_object, _decode_nested)"),
-    ("_report.py", "report (Report, error counts)"),
-    ("_errors.py", "report (Report, error counts)"),
+HARNESS: Final = "(harness)"
+"""The step of this script's own loops: left out of the shares."""
+
+QUICK: Final = "quick path: _quick, parse_quick (type checks, colon count)"
+DATES_AND_DECIMALS: Final = "datetime and Decimal (fromtimestamp, from_unix, Decimal methods)"
+ATTRS: Final = "object construction (attrs __init__, attrs.evolve)"
+REPORT: Final = "report and error (Report, paths, DecodeError, its message)"
+ENTRY: Final = "entry and dispatch (decode, decode_input, decode_value, decode_purchase)"
+
+#: (code file fragment, function name pattern, step): the first rule that
+#: matches a function gives its step; ``None`` matches any. The name must
+#: match whole. A function no rule matches counts in its callers' steps.
+RULES: Final[list[tuple[str | None, str | None, str]]] = [
+    ("profile_strict.py", None, HARNESS),
+    (None, r"<method '(enable|disable)' of '_lsprof\.Profiler' objects>", HARNESS),
+    # The quick path.
+    ("_decode.py", r"_quick|_quick_decoder", QUICK),
+    ("_json.py", r"parse_quick|quick_loads", QUICK),
+    ("~", r"<method 'decode' of 'msgspec\.json\.Decoder' objects>", "JSON parse, quick path: msgspec"),
+    ("_json.py", r"stdlib_loads", "JSON parse, quick path: stdlib json"),
+    ("<plenty_events decode_", None, "generated decoder (inline checks and calls)"),
+    # Building the values and objects.
+    ("<attrs generated", None, ATTRS),
+    ("attr", r"evolve", ATTRS),
+    ("~", r"<built-in method fromtimestamp>", DATES_AND_DECIMALS),
+    ("timestamps.py", None, DATES_AND_DECIMALS),
+    ("~", r"<method '\w+' of 'decimal\.Decimal' objects>", DATES_AND_DECIMALS),
+    # The full path.
+    ("_json.py", r"parse|_pairs|_depth|check", "full path: _json.parse (json, duplicate-key hook)"),
+    ("_walk.py", None, "full path: the walk (_walk.member, decode_object, _decode_nested)"),
+    ("_strict.py", None, "full path: strict rules (_strict)"),
+    ("_lenient.py", None, "full path: lenient rules (_lenient)"),
+    ("_report.py", None, REPORT),
+    ("_errors.py", None, REPORT),
+    ("_decode.py", None, ENTRY),
+    ("_api.py", None, ENTRY),
 ]
 
+#: pstats' key of a function: (file, line, name); built-ins have file "~".
+Function = tuple[str, int, str]
 
-def step_of(function: tuple[str, int, str]) -> str:
+
+def own_step(function: Function) -> str | None:
+    """The step ``function`` belongs to by itself, or ``None`` if its callers decide."""
     filename, _, name = function
-    for fragment, step in STEPS:
-        if fragment in name or fragment in filename:
+    for fragment, pattern, step in RULES:
+        if (fragment is None or fragment in filename) and (pattern is None or re.fullmatch(pattern, name)):
             return step
-    return "entry and dispatch (decode, decode_input, decode_value, builtins)"
+    return None
 
 
-def profile(data: bytes, decodes: int) -> None:
+def steps_of(raw: dict[Function, Any]) -> dict[Function, dict[str, float]]:
+    """Each function's steps, as shares of its own time that add up to 1."""
+    memo: dict[Function, dict[str, float]] = {}
+
+    def shares(function: Function, seen: frozenset[Function]) -> dict[str, float]:
+        step = own_step(function)
+        if step is not None:
+            return {step: 1.0}
+        if function in memo:
+            return memo[function]
+        # Weigh each caller by the time spent in ``function`` under it, or,
+        # where the clock saw none, by the number of calls.
+        callers = {c: v for c, v in raw[function][4].items() if c not in seen and c != function}
+        weights = {c: v[2] for c, v in callers.items()}
+        if not sum(weights.values()):
+            weights = {c: v[0] for c, v in callers.items()}
+        total = sum(weights.values())
+        result: defaultdict[str, float] = defaultdict(float)
+        if not total:
+            result["other"] = 1.0
+        for caller, weight in weights.items():
+            for step, share in shares(caller, seen | {function}).items():
+                result[step] += share * weight / total
+        memo[function] = dict(result)
+        return memo[function]
+
+    return {function: shares(function, frozenset()) for function in raw}
+
+
+def _loop(func: Callable[[], object], count: int) -> None:
+    for _ in range(count):
+        func()
+
+
+def profile(title: str, func: Callable[[], object], decodes: int) -> None:
+    """Profile ``decodes`` calls of ``func`` and print its steps and top functions."""
+    _loop(func, 100)  # caches filled, generated decoders compiled, before profiling
+    start = time.perf_counter_ns()
+    _loop(func, decodes)
+    plain = (time.perf_counter_ns() - start) / decodes / 1000
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(decodes):
-        plenty_events.decode(data, strict=True)
+    _loop(func, decodes)
     profiler.disable()
-    stats = pstats.Stats(profiler)
-    raw = stats.stats  # type: ignore[attr-defined]
-    total = sum(entry[2] for entry in raw.values())
+    raw: dict[Function, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    steps = steps_of(raw)
     by_step: defaultdict[str, float] = defaultdict(float)
     for function, entry in raw.items():
-        by_step[step_of(function)] += entry[2]
-    per_decode = total / decodes * 1e6
-    print(f"cProfile, {decodes:,} strict decodes: {per_decode:.1f} µs each (profiled)\n")
-    print("| step | share of own time |\n|---|---:|")
-    for step, own in sorted(by_step.items(), key=lambda item: -item[1]):
-        print(f"| {step} | {own / total:.1%} |")
-    print("\ntop functions by own time:\n")
-    print("| function | calls per decode | share |\n|---|---:|---:|")
-    top = sorted(raw.items(), key=lambda item: -item[1][2])[:12]
-    for (filename, line, name), entry in top:
-        where = f"{filename.rsplit('/', 1)[-1]}:{line}" if line else "builtin"
-        calls, share = entry[1] / decodes, entry[2] / total
-        print(f"| `{name}` ({where}) | {calls:.0f} | {share:.1%} |")
-
-
-def _count_keys(value: object) -> int:
-    """Count the keys of every object in a parsed JSON value."""
-    if type(value) is dict:
-        return len(value) + sum(_count_keys(member) for member in value.values())
-    if type(value) is list:
-        return sum(_count_keys(member) for member in value)
-    return 0
-
-
-_UNTYPED = msgspec.json.Decoder(float_hook=Decimal)
-
-
-def _msgspec_with_duplicate_check(data: bytes) -> object:
-    value = _UNTYPED.decode(data)
-    if data.count(b":") != _count_keys(value):
-        json.loads(data, object_pairs_hook=_reject_duplicates)
-    return value
-
-
-def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key")
-    return obj
-
-
-def _pairs_hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    return dict(pairs)
-
-
-def steps(data: bytes) -> dict[str, Callable[[], object]]:
-    """The steps of a strict decode, and candidate replacements, each runnable alone."""
-    text = data.decode()
-    parsed = json.loads(text, parse_float=Decimal)
-    event = plenty_events.decode(data, strict=True)
-    contact, address, order = (
-        event.resource.contact,
-        event.resource.address,
-        event.resource.order,
+        for step, share in steps[function].items():
+            by_step[step] += entry[2] * share
+    harness = by_step.pop(HARNESS, 0.0)
+    total = sum(by_step.values())
+    print(f"\n## {title}\n")
+    print(
+        f"{decodes:,} decodes under cProfile: {total / decodes * 1e6:.1f} µs each "
+        f"(the loop's own {harness / decodes * 1e6:.1f} µs left out); {plain:.1f} µs each without the profiler.\n"
     )
+    print("| step | share of own time | µs per decode, profiled |\n|---|---:|---:|")
+    for step, own in sorted(by_step.items(), key=lambda item: -item[1]):
+        print(f"| {step} | {own / total:.1%} | {own / decodes * 1e6:.2f} |")
+    print("\ntop functions by own time:\n")
+    print("| function | step | calls per decode | share |\n|---|---|---:|---:|")
+    ranked = [item for item in raw.items() if HARNESS not in steps[item[0]]]
+    for function, entry in sorted(ranked, key=lambda item: -item[1][2])[:14]:
+        filename, line, name = function
+        where = f"{filename.rsplit('/', 1)[-1]}:{line}" if line else "built-in"
+        main, share = max(steps[function].items(), key=lambda item: item[1])
+        step = main if own_step(function) else f"by caller: {main}" + ("" if share > 0.99 else f" ({share:.0%})")
+        print(f"| `{name}` ({where}) | {step} | {entry[1] / decodes:.0f} | {entry[2] / total:.1%} |")
+
+
+def _strict_with_message(data: bytes) -> Callable[[], object]:
+    def decode() -> object:
+        try:
+            return plenty_events.decode(data, strict=True)
+        except plenty_events.DecodeError as exc:
+            return str(exc)
+
+    return decode
+
+
+def payloads() -> dict[str, tuple[str, Callable[[], object]]]:
+    """The payloads of part 1: option name -> (title, one decode)."""
+    sample = peers.sample()
+    bad = peers.replace('"quantity":1', peers.BAD_QUANTITY)
+    return {
+        "sample": (
+            "the sample, strict: the quick path",
+            lambda: plenty_events.decode(sample, strict=True),
+        ),
+        "invalid": (
+            "a string quantity, strict: rejected on the full path, str(error) built",
+            _strict_with_message(bad),
+        ),
+        "repair": (
+            "a string quantity, lenient: repaired on the full path",
+            lambda: plenty_events.decode(bad),
+        ),
+    }
+
+
+def steps() -> dict[str, Callable[[], object]]:
+    """The steps of a decode, each runnable alone; the first is the reference."""
+    data = peers.sample()
+    bad = peers.replace('"quantity":1', peers.BAD_QUANTITY)
+    value = _json.stdlib_loads(data)
+    parsed_bad = _json.parse(bad, _report.Report(), strict=True)
+    generated = decoder(ServicePurchaseEvent, strict=True)
+    plan = _walk.plan(ServicePurchaseEvent, strict=True)
+    event = plenty_events.decode(data, strict=True)
+    contact, address, order = event.resource.contact, event.resource.address, event.resource.order
     item = order.order_items[0]
-    hooked = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_json._pairs)  # noqa: SLF001
-    unhooked = json.JSONDecoder(parse_float=Decimal)
-    plain_pairs = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_pairs_hook)
     seconds = 1510656066
-    from_unix = timestamps.from_unix
+    parsers = {"stdlib json": _json.stdlib_loads}
+    with contextlib.suppress(ImportError):
+        import msgspec  # noqa: PLC0415 -- the speedups extra, optional
+
+        parsers["msgspec"] = msgspec.json.Decoder(float_hook=Decimal).decode
+
+    def fields(obj: object) -> list[object]:
+        return [getattr(obj, f.name) for f in obj.__attrs_attrs__]  # type: ignore[attr-defined]
 
     def build() -> object:
         return type(event)(
@@ -152,54 +237,32 @@ def steps(data: bytes) -> dict[str, Callable[[], object]]:
             event.type,
             event.created_at,
             type(event.resource)(
-                type(contact)(
-                    *(
-                        getattr(contact, f)
-                        for f in (
-                            "id",
-                            "gender",
-                            "first_name",
-                            "last_name",
-                            "email",
-                            "updated_at",
-                        )
-                    )
-                ),
-                type(address)(*(getattr(address, f.name) for f in address.__attrs_attrs__)),
-                type(order)(
-                    order.id,
-                    order.paypal_transaction_id,
-                    (type(item)(*(getattr(item, f.name) for f in item.__attrs_attrs__)),),
-                ),
+                type(contact)(*fields(contact)),
+                type(address)(*fields(address)),
+                type(order)(order.id, order.paypal_transaction_id, (type(item)(*fields(item)),)),
             ),
         )
 
-    def paths() -> object:
-        key_path, index_path = _report.key_path, _report.index_path
-        resource = key_path("$", "resource")
-        key_path(resource, "contact")
-        key_path(resource, "address")
-        order_path = key_path(resource, "order")
-        return index_path(key_path(order_path, "orderItems"), 0)
+    def decode_bad_value() -> object:
+        with contextlib.suppress(plenty_events.DecodeError):
+            decode_value(parsed_bad, strict=True, report=_report.Report())
+        return None
 
     return {
-        "full strict decode": lambda: plenty_events.decode(data, strict=True),
-        "parse: _json.parse (as used)": lambda: _json.parse(data, _report.Report(), strict=True),
-        "parse: json, parse_float=Decimal + duplicate hook": lambda: hooked.decode(text),
-        "parse: json, parse_float=Decimal, hook dict(pairs)": lambda: plain_pairs.decode(text),
-        "parse: json, parse_float=Decimal, no hook": lambda: unhooked.decode(text),
-        "parse: msgspec untyped, float_hook=Decimal": lambda: _UNTYPED.decode(data),
-        "parse: msgspec untyped + duplicate check": lambda: _msgspec_with_duplicate_check(data),
-        "duplicate check alone: count ':' + count keys": lambda: data.count(b":") == _count_keys(parsed),
-        "decode_value on parsed JSON (walk, rules, build)": lambda: decode_value(
-            parsed, strict=True, report=_report.Report()
+        "strict decode of the sample": lambda: plenty_events.decode(data, strict=True),
+        "quick path: parse_quick, with the parser in use": lambda: _json.parse_quick(data),
+        **{f"JSON parse alone: {name}": (lambda loads=loads: loads(data)) for name, loads in parsers.items()},
+        "generated decoder, no report (the quick path's)": lambda: generated(value, _report.ROOT, None, [0]),
+        "the 6 attrs objects built alone": build,
+        "3 datetimes: datetime.fromtimestamp(s, UTC)": lambda: [datetime.fromtimestamp(seconds, UTC) for _ in range(3)],
+        "1 Decimal from its literal": lambda: Decimal("41.1765"),
+        "strict decode of a string quantity, with str(error)": _strict_with_message(bad),
+        "full path: _json.parse (duplicate-key hook)": lambda: _json.parse(bad, _report.Report(), strict=True),
+        "full path: decode_value on it (generated decoder, the walk where it fails)": decode_bad_value,
+        "the walk alone on the sample: _walk.decode_object": lambda: _walk.decode_object(
+            value, _report.ROOT, plan, _strict, _report.Report()
         ),
-        "build the 6 attrs objects alone": build,
-        "paths built on success (5 key_path, 1 index_path)": paths,
-        "3 timestamps: from_unix (as used)": lambda: [from_unix(seconds) for _ in range(3)],
-        "3 timestamps: datetime.fromtimestamp(s, UTC)": lambda: [
-            datetime.fromtimestamp(seconds, UTC) for _ in range(3)
-        ],
+        "lenient decode of a string quantity (one repair)": lambda: plenty_events.decode(bad),
     }
 
 
@@ -225,18 +288,39 @@ def time_steps(cases: dict[str, Callable[[], object]], rounds: int, sample_ms: f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--decodes", type=int, default=20_000, help="decodes under cProfile")
+    parser.add_argument(
+        "--parser",
+        choices=["installed", "stdlib"],
+        default="installed",
+        help="the quick path's parser: the fastest installed (default), or the stdlib's, as on a default install",
+    )
+    parser.add_argument(
+        "--payload",
+        choices=[*payloads(), "all"],
+        default="all",
+        help="the payload to profile in part 1 (default: all)",
+    )
+    parser.add_argument("--decodes", type=int, default=20_000, help="decodes under cProfile, per payload")
     parser.add_argument("--rounds", type=int, default=40, help="interleaved rounds of the step timings")
     parser.add_argument("--sample-ms", type=float, default=10.0, help="length of one timed sample in ms")
     args = parser.parse_args()
-    data = peers.sample()
-    profile(data, args.decodes)
-    medians = time_steps(steps(data), args.rounds, args.sample_ms)
-    full = medians["full strict decode"]
-    print(f"\nsteps timed alone, median of {args.rounds} interleaved rounds:\n")
-    print("| step | µs | share of a strict decode |\n|---|---:|---:|")
-    for name, median in medians.items():
-        print(f"| {name} | {median:.2f} | {median / full:.0%} |")
+    if args.parser == "stdlib":
+        # For the whole run: nothing here times the installed parser's path.
+        _json.quick_loads = peers.parser_choice(_json.stdlib_loads)
+    loads = _json.quick_loads()
+    name = "the standard library's json" if loads is _json.stdlib_loads else f"msgspec ({loads!r})"
+    print(f"# plenty-events {plenty_events.__version__}: the quick path parses with {name}")
+
+    for option, (title, func) in payloads().items():
+        if args.payload in (option, "all"):
+            profile(title, func, args.decodes)
+
+    medians = time_steps(steps(), args.rounds, args.sample_ms)
+    reference = next(iter(medians.values()))
+    print(f"\n## Steps timed alone, median of {args.rounds} interleaved rounds\n")
+    print("| step | µs | vs the strict decode of the sample |\n|---|---:|---:|")
+    for step, median in medians.items():
+        print(f"| {step} | {median:.2f} | {median / reference:.0%} |")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Benchmark plenty-events' decoding against pydantic, msgspec and a hand-written floor.
 
+plenty-events strict is timed with msgspec's parser on its quick path (the
+``speedups`` extra) and with the standard library's, as a default install
+has it (the "stdlib parser" case, see ``peers``).
+
 Run from the repository root::
 
-    python bench/run.py            # about a minute and a half
+    python bench/run.py            # under a minute
     python bench/run.py --quick    # under 30 seconds, for a smoke test
     python bench/run.py --json results.json
 
@@ -103,7 +107,7 @@ def single_cases() -> dict[str, tuple[Callable[[bytes], object], bytes]]:
     good = peers.sample()
     bad = peers.replace('"quantity":1', peers.BAD_QUANTITY)
     cases: dict[str, tuple[Callable[[bytes], object], bytes]] = {}
-    for impl in (peers.STRICT, peers.LENIENT, *peers.STRICT_DECODERS[1:]):
+    for impl in peers.DECODERS:
         cases[impl.name] = (impl.decode, good)
     for impl in peers.STRICT_DECODERS:
         cases[f"{impl.name} error"] = (_failing(impl), bad)
@@ -149,8 +153,7 @@ def time_interleaved(
 
 def time_batches(lines: Sequence[bytes], rounds: int) -> dict[str, list[float]]:
     """Events per second decoding ``lines`` into a list, gc on and gc off."""
-    impls = (peers.STRICT, peers.LENIENT, *peers.STRICT_DECODERS[1:])
-    runs = [(impl, collect) for collect in (True, False) for impl in impls]
+    runs = [(impl, collect) for collect in (True, False) for impl in peers.DECODERS]
     rates: dict[str, list[float]] = {_batch_key(impl, collect=c): [] for impl, c in runs}
     for index in range(rounds):
         shift = index % len(runs)
@@ -187,6 +190,7 @@ _COLD_SCRIPT = textwrap.dedent(
     {code}
     end = time.perf_counter_ns()
     print(json.dumps((end - start) / 1e6))
+    {check}
     """
 )
 
@@ -200,15 +204,25 @@ sys.modules["plenty_events.countries"] = countries
 """
 
 
-def cold_code(impl: peers.Implementation) -> tuple[str, str]:
-    """The preloaded (untimed) and the timed statements for ``impl``."""
+#: Run after the clock stops: which parser plenty-events' quick path took.
+_PARSER_CHECK = (
+    "from plenty_events import _json; "
+    "assert (_json.quick_loads() is _json.stdlib_loads) == {stdlib}, 'the quick path took the wrong parser'"
+)
+
+
+def cold_code(impl: peers.Implementation) -> tuple[str, str, str]:
+    """The preloaded (untimed), the timed, and the checking (untimed) statements for ``impl``."""
     if impl.module == "plenty_events":
-        return "", "import plenty_events; plenty_events.decode(data, strict=True)"
+        # The stdlib-parser case's preload makes msgspec unimportable, as on a
+        # default install; the check proves that the quick path took stdlib.
+        check = _PARSER_CHECK.format(stdlib=impl is peers.STRICT_STDLIB)
+        return impl.cold_preload, "import plenty_events; plenty_events.decode(data, strict=True)", check
     # A peer borrows plenty-events' country set: it gets the set ready made, as
     # a team would hardcode it, without importing plenty-events.
     codes = sorted(code for code in peers.country_codes())
     preload = _COUNTRY_STUB.format(codes=codes).strip().replace("\n", "; ")
-    return preload, f"import {impl.module}; {impl.module}.decode(data)"
+    return preload, f"import {impl.module}; {impl.module}.decode(data)", ""
 
 
 def time_cold(runs: int, sample_path: Path) -> dict[str, list[float]]:
@@ -216,9 +230,9 @@ def time_cold(runs: int, sample_path: Path) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {impl.name: [] for impl in peers.STRICT_DECODERS}
     scripts = {}
     for impl in peers.STRICT_DECODERS:
-        preload, code = cold_code(impl)
+        preload, code, check = cold_code(impl)
         scripts[impl.name] = _COLD_SCRIPT.format(
-            bench=str(BENCH_DIR), sample=str(sample_path), preload=preload, code=code
+            bench=str(BENCH_DIR), sample=str(sample_path), preload=preload, code=code, check=check
         )
     # Bytecode caches on, as in a deployment.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -283,33 +297,36 @@ def _x(ratio: float) -> str:
 def report(results: Results) -> str:
     """The results as Markdown tables."""
     settings, machine = results.settings, results.machine
-    strict, lenient = peers.STRICT.name, peers.LENIENT.name
+    strict, strict_stdlib, lenient = peers.STRICT.name, peers.STRICT_STDLIB.name, peers.LENIENT.name
     pyd, msg, floor = peers.PYDANTIC.name, peers.MSGSPEC.name, peers.STDLIB.name
+    names = [impl.name for impl in peers.DECODERS]
     versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
     ratio = results.ratio
     out = [f"Python {machine['python']}, {machine['cpus']} CPUs; {versions}", ""]
 
     out += [
-        (f"Decoding the sample ({len(peers.sample())} bytes), median of {settings.rounds} interleaved rounds:"),
+        (
+            f"Decoding the sample ({len(peers.sample())} bytes), median of {settings.rounds} interleaved rounds. "
+            "plenty-events parses with msgspec (the speedups extra) on its quick path; "
+            f"{strict_stdlib!r} is the same decode with the standard library's parser, as a default install has it:"
+        ),
         "",
     ]
     out += _table(
         ["decoder", "µs per decode", "time vs plenty-events strict"],
-        [[name, f"{results.median(name):.2f}", _x(ratio(name, strict))] for name in (strict, lenient, pyd, msg, floor)],
+        [[name, f"{results.median(name):.2f}", _x(ratio(name, strict))] for name in names],
     )
     out += ["", "Ratios of times, the median of the per-round ratios:", ""]
-    out += _table(
-        ["ratio", "value"],
-        [
-            ["plenty-events strict / pydantic strict", _x(ratio(strict, pyd))],
-            ["plenty-events strict / msgspec", _x(ratio(strict, msg))],
-            ["plenty-events strict / hand-written floor", _x(ratio(strict, floor))],
-            [
-                "plenty-events lenient / strict, no repair needed",
-                _x(ratio(lenient, strict)),
-            ],
-        ],
-    )
+    rows = [
+        ("plenty-events strict / pydantic strict", strict, pyd, "≤ 1.00x"),
+        ("plenty-events strict (stdlib parser, default install) / pydantic strict", strict_stdlib, pyd, ""),
+        ("plenty-events strict (stdlib parser, default install) / hand-written floor", strict_stdlib, floor, "≤ 1.30x"),
+        ("plenty-events strict / hand-written floor", strict, floor, ""),
+        ("plenty-events strict / msgspec", strict, msg, ""),
+        ("plenty-events strict: stdlib parser / msgspec's parser", strict_stdlib, strict, ""),
+        ("plenty-events lenient / strict, no repair needed", lenient, strict, ""),
+    ]
+    out += _table(["ratio", "value", "target"], [[label, _x(ratio(a, b)), target] for label, a, b, target in rows])
 
     out += [
         "",
@@ -349,7 +366,7 @@ def report(results: Results) -> str:
                 _x(rate(name) / rate(pyd)),
                 f"{rate(f'{name} gc off'):,.0f}",
             ]
-            for name in (strict, lenient, pyd, msg, floor)
+            for name in names
         ],
     )
 
@@ -362,7 +379,8 @@ def report(results: Results) -> str:
             "Cold start: import and first decode in a fresh interpreter, median of "
             f"{settings.cold_runs} runs. Loaded untimed before: the stdlib modules all "
             "decoders use (json, decimal, datetime, enum, re, typing) and, for the "
-            "peers, the country set they borrow from plenty-events, as a frozenset:"
+            "peers, the country set they borrow from plenty-events, as a frozenset. "
+            f"For {strict_stdlib!r}, msgspec is made unimportable, as on a default install:"
         ),
         "",
     ]
@@ -393,6 +411,9 @@ def to_json(results: Results) -> dict[str, Any]:
             "strict/pydantic": results.ratio(peers.STRICT.name, peers.PYDANTIC.name),
             "strict/msgspec": results.ratio(peers.STRICT.name, peers.MSGSPEC.name),
             "strict/hand-written": results.ratio(peers.STRICT.name, peers.STDLIB.name),
+            "strict-stdlib-parser/pydantic": results.ratio(peers.STRICT_STDLIB.name, peers.PYDANTIC.name),
+            "strict-stdlib-parser/hand-written": results.ratio(peers.STRICT_STDLIB.name, peers.STDLIB.name),
+            "strict-stdlib-parser/strict": results.ratio(peers.STRICT_STDLIB.name, peers.STRICT.name),
             "lenient/strict": results.ratio(peers.LENIENT.name, peers.STRICT.name),
             **{
                 f"{impl.name} error/success": results.ratio(f"{impl.name} error", impl.name)
