@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import linecache
+import pickle
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from plenty_events import ServicePurchaseEvent, _codegen, _json, _walk
+from plenty_events._model import Kind, wire
 from plenty_events._report import ROOT, Report
 from plenty_events.testing import sample_payload, to_json
 from strategies import near_payloads
@@ -113,3 +116,46 @@ def test_a_decoder_is_generated_once_per_model_and_mode() -> None:
     strict = _codegen.decoder(ServicePurchaseEvent, strict=True)
     assert _codegen.decoder(ServicePurchaseEvent, strict=True) is strict
     assert _codegen.decoder(ServicePurchaseEvent, strict=False) is not strict
+
+
+def test_objects_built_by_filling_slots_are_the_objects_init_builds() -> None:
+    """The quick path's event equals, hashes, prints and pickles like one built by the attrs __init__s."""
+    value = _json.parse(to_json(sample_payload()), Report(), strict=True)
+    quick = _codegen.decoder(ServicePurchaseEvent, strict=True)(value, ROOT, None, [0])
+    walked, _ = by_walk(value, strict=True)
+    assert type(quick) is ServicePurchaseEvent
+    assert quick == walked
+    assert hash(quick) == hash(walked)
+    assert repr(quick) == repr(walked)
+    assert quick.repairs == ()
+    assert pickle.loads(pickle.dumps(quick)) == walked
+    assert attrs.asdict(quick) == attrs.asdict(walked)
+
+
+def _model_with(**field: Any) -> type:
+    return attrs.make_class(
+        "Strange", {"id": attrs.field(metadata=wire("id", Kind.INTEGER), **field)}, frozen=True, slots=True
+    )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        _model_with(validator=attrs.validators.gt(0)),
+        _model_with(converter=int),
+        attrs.make_class(
+            "Strange",
+            {
+                "id": attrs.field(metadata=wire("id", Kind.INTEGER)),
+                "seen": attrs.field(factory=list),
+            },
+            frozen=True,
+            slots=True,
+        ),
+    ],
+    ids=["validator", "converter", "factory default"],
+)
+def test_a_model_whose_init_does_more_is_not_generated(model: type) -> None:
+    """Filling slots would skip a validator, a converter or a factory: the generator refuses such a model."""
+    with pytest.raises(AssertionError, match="Strange"):
+        _codegen.decoder(model, strict=True)

@@ -24,7 +24,9 @@ import linecache
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import attrs
 
 from . import countries
 from ._json import INVALID
@@ -112,6 +114,7 @@ class _Source:
         self.objects = 0
         self.namespace: dict[str, object] = {
             "INVALID": INVALID,
+            "NEW": object.__new__,
             "MODE": mode(strict=strict),
             "member": member,
             "Decimal": Decimal,
@@ -170,16 +173,42 @@ class _Source:
                 failed.append(f"{decoded} is INVALID")
                 constant += count
                 terms += inner
-        construct = f"MODEL{number}({', '.join(args)})"
-        self.line(
-            f"{result} = INVALID if {' or '.join(failed)} else {construct}" if failed else f"{result} = {construct}",
-            depth + 1,
-        )
+        indent = depth + 1
+        if failed:
+            self.line(f"if {' or '.join(failed)}:", depth + 1)
+            self.line(f"{result} = INVALID", depth + 2)
+            self.line("else:", depth + 1)
+            indent += 1
+        self._construct(model, number, dict(zip((field.name for field in fields), args, strict=True)), indent)
         self.line("elif report is None:", depth)
         self.line(f"{result} = INVALID", depth + 1)
         self.line("else:", depth)
         self.line(f"{result} = member({value}, f{path!r}, PLAN{number}, MODE, report)", depth + 1)
         return result, constant, terms
+
+    def _construct(self, model: type, number: int, args: dict[str, str], depth: int) -> None:
+        """Emit the code that builds ``model`` from ``args`` (field name to expression) into ``r{number}``.
+
+        The slots are filled directly, as the attrs ``__init__`` fills them,
+        at two thirds of its cost; that is only the same object for a class
+        whose ``__init__`` does nothing else, which is checked here.
+        """
+        result = f"r{number}"
+        self.line(f"{result} = NEW(MODEL{number})", depth)
+        for index, field in enumerate(attrs.fields(model)):
+            if field.validator is not None or field.converter is not None or field.on_setattr not in _PLAIN_SETATTR:
+                raise AssertionError(f"{model.__name__}.{field.name} does more than hold a value")
+            if field.name in args:
+                value = args[field.name]
+            elif type(field.default) not in _CONSTANTS:  # NOTHING, or a Factory
+                raise AssertionError(f"{model.__name__}.{field.name} has neither a wire key nor a constant default")
+            else:
+                value = f"DEFAULT{number}_{index}"
+                self.namespace[value] = field.default
+            self.namespace[f"SET{number}_{index}"] = _slot(model, field.name).__set__
+            self.line(f"SET{number}_{index}({result}, {value})", depth)
+        if hasattr(model, "__attrs_post_init__") or hasattr(model, "__attrs_pre_init__"):
+            raise AssertionError(f"{model.__name__} runs code when built")
 
     def _accept(self, fields: tuple[WireField, ...], number: int, value: str, depth: int) -> list[str]:
         """Emit the code that sets ``ok`` when ``value`` passes as a whole; return its fields' names."""
@@ -215,6 +244,20 @@ class _Source:
         self.line(f"{bad} = True", depth + 2)
         self.line(f"{items}.append({decoded})", depth + 1)
         return items, bad, count
+
+
+#: What a frozen attrs class has for ``on_setattr``: nothing that runs on set.
+_PLAIN_SETATTR: Final = (None, attrs.setters.NO_OP)
+#: Defaults that every instance may share.
+_CONSTANTS: Final = (type(None), bool, int, str, tuple)
+
+
+def _slot(model: type, name: str) -> Any:
+    """Return the slot descriptor of ``model``'s attribute ``name``."""
+    for cls in model.__mro__:
+        if name in vars(cls):
+            return vars(cls)[name]
+    raise AssertionError(f"{model.__name__} has no slot {name}")
 
 
 def _bind(expression: str, name: str) -> str:

@@ -122,14 +122,15 @@ def decode_input(
     data: JSONInput | object, *, strict: bool, models: Mapping[str, ModelDecoder] = BUILTIN_MODELS
 ) -> object:
     """Decode JSON text or an already parsed value; raise DecodeError on failure."""
-    report = Report()
     if isinstance(data, (bytes, bytearray, memoryview, str)):
         text = cast("JSONText", data)  # isinstance() leaves memoryview's item type unknown
         event = _quick(text)
         if event is not None:
             return event
+        report = Report()
         value = _json.parse(text, report, strict=strict)
     else:
+        report = Report()
         value = _json.check(data, ROOT, report)
     if value is INVALID:
         raise DecodeError(report.errors())
