@@ -143,6 +143,7 @@ def _model_with(**field: Any) -> type:
     [
         _model_with(validator=attrs.validators.gt(0)),
         _model_with(converter=int),
+        attrs.make_class("Strange", {"id": attrs.field(metadata=wire("id", Kind.INTEGER))}, frozen=True, slots=False),
         attrs.make_class(
             "Strange",
             {
@@ -153,9 +154,9 @@ def _model_with(**field: Any) -> type:
             slots=True,
         ),
     ],
-    ids=["validator", "converter", "factory default"],
+    ids=["validator", "converter", "no slots", "factory default"],
 )
 def test_a_model_whose_init_does_more_is_not_generated(model: type) -> None:
-    """Filling slots would skip a validator, a converter or a factory: the generator refuses such a model."""
+    """Filling slots would skip a validator, a converter or a factory, or find no slot: such a model is refused."""
     with pytest.raises(AssertionError, match="Strange"):
         _codegen.decoder(model, strict=True)

@@ -24,6 +24,7 @@ import linecache
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
@@ -254,10 +255,10 @@ _CONSTANTS: Final = (type(None), bool, int, str, tuple)
 
 def _slot(model: type, name: str) -> Any:
     """Return the slot descriptor of ``model``'s attribute ``name``."""
-    for cls in model.__mro__:
-        if name in vars(cls):
-            return vars(cls)[name]
-    raise AssertionError(f"{model.__name__} has no slot {name}")
+    descriptor = getattr(model, name, None)
+    if not isinstance(descriptor, MemberDescriptorType):
+        raise AssertionError(f"{model.__name__}.{name} is not a slot")  # noqa: TRY004 -- the models', not a caller's
+    return descriptor
 
 
 def _bind(expression: str, name: str) -> str:
