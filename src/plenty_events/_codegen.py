@@ -12,9 +12,10 @@ The checks are the happy paths of the strict rules, which every lenient rule
 also accepts unchanged; strict and lenient decoders differ only in the mode
 they fall back to.
 
-A decoder called without a report returns ``INVALID`` where it would fall
-back, and adds the number of keys it accepted to ``keys[0]``: the quick path
-of ``_decode`` uses both to prove a payload valid without the walk.
+A decoder called without a report returns ``INVALID`` at the first object
+that would fall back, and otherwise adds the number of keys it accepted to
+``keys[0]``: the quick path of ``_decode`` uses both to prove a payload
+valid without the walk.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ def decoder(model: type, *, strict: bool) -> Decoder:
     name = f"decode_{model.__name__}"
     source.line(f"def {name}(value, path, report, keys):")
     result, constant, terms = source.model(model, "value", "{path}", depth=1)
-    # Without a report, nothing fell back: every object counted was accepted.
-    source.line(f"    if report is None and {result} is not INVALID:")
+    # Without a report, getting here means that every object was accepted.
+    source.line("    if report is None:")
     source.line(f"        keys[0] += {' + '.join([str(constant), *terms])}")
     source.line(f"    return {result}")
     text = "\n".join(source.lines) + "\n"
@@ -182,7 +183,7 @@ class _Source:
             indent += 1
         self._construct(model, number, dict(zip((field.name for field in fields), args, strict=True)), indent)
         self.line("elif report is None:", depth)
-        self.line(f"{result} = INVALID", depth + 1)
+        self.line("return INVALID", depth + 1)  # nobody to tell: stop at the first doubt
         self.line("else:", depth)
         self.line(f"{result} = member({value}, f{path!r}, PLAN{number}, MODE, report)", depth + 1)
         return result, constant, terms
