@@ -1,10 +1,14 @@
 """plenty_events.countries: the plentymarkets country-ID table, validation and normalisation."""
 
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import iso3166
 import pytest
 
+import plenty_events
 from plenty_events import countries
 
 REFERENCE = Path(__file__).parents[2] / "shared" / "reference" / "plenty-country-ids.tsv"
@@ -99,3 +103,19 @@ def test_valid_codes_are_iso_and_plentymarkets_codes():
 def test_normalize_repairs_case_whitespace_and_alpha3(value, expected):
     """Normalize fixes case and whitespace, maps alpha-3 to alpha-2, and keeps unknown codes."""
     assert countries.normalize(value) == expected
+
+
+def test_the_table_loads_from_a_zipped_package(tmp_path):
+    """The packaged table is read through the module's loader, so a zipped package works too."""
+    package = Path(plenty_events.__file__).parent
+    archive = tmp_path / "packages.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for file in package.rglob("*"):
+            if file.is_file() and "__pycache__" not in file.parts:
+                zipped.write(file, Path("plenty_events") / file.relative_to(package))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from plenty_events import countries;"
+        "assert '.zip' in countries.__file__; print(len(countries.table()), countries.is_valid('XI'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(archive)], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["261", "True"]

@@ -21,10 +21,18 @@ PlentyCountry(id=265, code='XI', name='Northern Ireland')
 from __future__ import annotations
 
 import functools
-from typing import Final
+import os
+from typing import TYPE_CHECKING, Final, cast
 
 import attrs
 import iso3166
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class _DataLoader(Protocol):
+        def get_data(self, path: str) -> bytes: ...
+
 
 __all__ = [
     "PlentyCountry",
@@ -68,15 +76,12 @@ def table() -> dict[int, PlentyCountry]:
     The list has 261 rows, IDs 0 to 265 with gaps. Several IDs can share a
     code (``DE`` is 1, 255 and 256); the lowest is the main country.
     """
-    # pkgutil reads package data from a zip as well as from files, like
-    # importlib.resources, whose imports take longer than all of decoding's.
-    import pkgutil  # noqa: PLC0415
-
-    package = __name__.rpartition(".")[0]  # not __package__, which may be None to type checkers
-    data = pkgutil.get_data(package, "plenty-country-ids.tsv")
-    if data is None:
-        raise AssertionError(f"the loader of {package} cannot read package data")
-    text = data.decode("utf-8")
+    # What pkgutil.get_data() does, without its imports: ask the loader of
+    # this module for a file beside it, which works from a zip too.
+    # importlib.resources would import more than all of decoding does.
+    # os.path, not pathlib: nothing imports pathlib before the first decode.
+    path = os.path.join(os.path.dirname(__file__), "plenty-country-ids.tsv")  # noqa: PTH118, PTH120
+    text = cast("_DataLoader", __spec__.loader).get_data(path).decode("utf-8")
     rows = (line.split("\t") for line in text.splitlines()[1:] if line)
     return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in rows}
 
