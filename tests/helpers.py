@@ -57,3 +57,12 @@ def errors(data: Any, *, strict: bool) -> list[tuple[str, str]]:
 def repairs(event: Any) -> list[tuple[str, str]]:
     """Return the (path, code) pairs of an event's repairs."""
     return [(repair.path, repair.code) for repair in event.repairs]
+
+
+def key_count(value: object) -> int:
+    """Count the keys of every object inside a JSON value, repeated keys once."""
+    if isinstance(value, dict):
+        return len(value) + sum(key_count(member) for member in value.values())
+    if isinstance(value, list):
+        return sum(key_count(member) for member in value)
+    return 0

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from helpers import key_count
 from plenty_events import ServicePurchaseEvent, _codegen, _json, _walk
 from plenty_events._model import Kind, wire
 from plenty_events._report import ROOT, Report
@@ -48,14 +49,6 @@ def same(left: tuple[object, Report], right: tuple[object, Report]) -> None:
     assert report.repairs() == expected_report.repairs()
 
 
-def count_keys(value: object) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(count_keys(member) for member in value.values())
-    if isinstance(value, list):
-        return sum(count_keys(member) for member in value)
-    return 0
-
-
 @given(near_payloads(), MODES)
 def test_with_a_report_the_generated_decoder_agrees_with_the_walk(payload: dict[str, Any], strict: bool) -> None:
     """Any payload gets the walk's result, and its errors and repairs in the same order."""
@@ -77,7 +70,7 @@ def test_without_a_report_only_findingless_payloads_pass(payload: dict[str, Any]
         assert result == expected
         assert not report.errors()
         assert not report.repairs()
-    assert keys == [count_keys(value)]
+    assert keys == [key_count(value)]
 
 
 @pytest.mark.parametrize(

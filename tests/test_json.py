@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 
+from helpers import key_count
 from plenty_events import _json
 from plenty_events._report import Report
 from plenty_events.testing import sample_payload, to_json
@@ -122,3 +123,33 @@ def test_the_standard_library_is_chosen_without_msgspec(monkeypatch: pytest.Monk
     """Without msgspec, the quick parse is the standard library's."""
     monkeypatch.setitem(sys.modules, "msgspec", None)  # makes the import fail
     assert choose() is _json.stdlib_loads
+
+
+def _nested(levels: int) -> bytes:
+    """An object whose value nests ``levels`` deep in all, the object counted."""
+    return b'{"a":' + b"[" * (levels - 1) + b"]" * (levels - 1) + b"}"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (SAMPLE, True),
+        (SAMPLE.replace(b'"contact":{', b'"contact":{"id":1,'), False),
+        (SAMPLE.replace(b"SuperService", b"Plan: Pro"), False),
+        (_nested(_json.MAX_DEPTH), True),
+        (_nested(_json.MAX_DEPTH + 1), False),
+    ],
+    ids=["sample", "duplicate key", "colon in a string", "as deep as allowed", "too deep"],
+)
+def test_settled_tells_when_the_full_parse_would_add_nothing(body: bytes, expected: bool, parser: str) -> None:
+    """A quick parse is final without duplicate keys or excess depth; else parse() must see the text."""
+    parsed = _json.parse_quick(body)
+    assert parsed is not None, parser
+    assert _json.settled(*parsed) is expected
+    report = Report()
+    full = _json.parse(body, report, strict=True)
+    if expected:
+        assert full == parsed[0]
+        assert not report.errors()
+    else:
+        assert report.errors() or body.count(b":") != key_count(full)

@@ -124,11 +124,16 @@ def decode_input(
     """Decode JSON text or an already parsed value; raise DecodeError on failure."""
     if isinstance(data, (bytes, bytearray, memoryview, str)):
         text = cast("JSONText", data)  # isinstance() leaves memoryview's item type unknown
-        event = _quick(text)
-        if event is not None:
-            return event
+        parsed = _json.parse_quick(text)
+        if parsed is not None:
+            event = _quick(*parsed)
+            if event is not None:
+                return event
         report = Report()
-        value = _json.parse(text, report, strict=strict)
+        if parsed is not None and _json.settled(*parsed):
+            value: object = parsed[0]  # spare the second parse: it would find nothing more
+        else:
+            value = _json.parse(text, report, strict=strict)
     else:
         report = Report()
         value = _json.check(data, ROOT, report)
@@ -137,19 +142,14 @@ def decode_input(
     return decode_value(value, strict=strict, report=report, models=models)
 
 
-def _quick(data: JSONText) -> ServicePurchaseEvent | None:
-    """Decode a valid purchase event without a report, or return ``None``.
+def _quick(value: dict[str, object], colons: int) -> ServicePurchaseEvent | None:
+    """Decode a valid purchase event from :func:`_json.parse_quick`'s result, or return ``None``.
 
     ``None`` says nothing about the payload: it may be invalid, need a
-    repair, hold a duplicate key, or just be unusual (a leading space, a
-    large order). The full decode then decides, and explains. What this
-    returns, the full decode returns too, in either mode: a valid event
-    needs no repair.
+    repair, hold a duplicate key, or just be unusual (a colon in a string).
+    The full decode then decides, and explains. What this returns, the full
+    decode returns too, in either mode: a valid event needs no repair.
     """
-    parsed = _json.parse_quick(data)
-    if parsed is None:
-        return None
-    value, colons = parsed
     if value.get("type") != _PURCHASE:
         return None
     keys = [0]

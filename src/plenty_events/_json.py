@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Final, cast
 from ._report import ROOT, Report, index_path, key_path, type_name
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from ._types import JSONValue
 
@@ -178,6 +178,33 @@ def parse_quick(data: bytes | bytearray | memoryview | str) -> tuple[dict[str, o
         return None
     # Text that starts with "{" and parses is an object.
     return cast("dict[str, object]", value), colons
+
+
+def settled(value: dict[str, object], colons: int) -> bool:
+    """Tell whether ``value`` and ``colons``, from :func:`parse_quick`, are what :func:`parse` returns.
+
+    They are when no key occurred twice (the objects hold as many keys as
+    the text has colons) and nothing nests deeper than :data:`MAX_DEPTH`:
+    the two parse everything else alike. Then a decode that found the
+    payload invalid, or in need of a repair, needs no second parse.
+    """
+    keys = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        members: Iterable[object]
+        if type(item) is dict:
+            members = cast("dict[str, object]", item).values()
+            keys += len(members)
+        else:
+            members = cast("list[object]", item)
+        stack.extend((member, depth + 1) for member in members if type(member) in _CONTAINERS)
+    return keys == colons
+
+
+_CONTAINERS: Final = (dict, list)
 
 
 #: Python's default recursion limit: a depth the interpreter deems safe for
