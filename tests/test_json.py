@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from helpers import key_count
 from plenty_events import _json
@@ -153,3 +154,25 @@ def test_settled_tells_when_the_full_parse_would_add_nothing(body: bytes, expect
         assert not report.errors()
     else:
         assert report.errors() or body.count(b":") != key_count(full)
+
+
+@st.composite
+def _garbled(draw: st.DrawFn) -> bytes:
+    """The sample with a few bytes somewhere replaced by arbitrary ones."""
+    start = draw(st.integers(0, len(SAMPLE)))
+    end = draw(st.integers(start, min(start + 8, len(SAMPLE))))
+    return SAMPLE[:start] + draw(st.binary(max_size=8)) + SAMPLE[end:]
+
+
+@given(_garbled() | st.binary(max_size=40))
+def test_the_two_parsers_accept_the_same_bytes_alike(data: bytes) -> None:
+    """Msgspec's parser and the standard library's refuse the same bodies and read the others alike."""
+    msgspec_loads = _msgspec_loads()
+    assume(not _json.SURROGATE_ESCAPE_BYTES.search(data))  # the stdlib's side refuses even a valid pair
+    results = []
+    for loads in (_json.stdlib_loads, msgspec_loads):
+        try:
+            results.append(_json.dumps(loads(data)))
+        except Exception:  # noqa: BLE001 -- which exception does not matter: both go to parse()
+            results.append(None)
+    assert results[0] == results[1]

@@ -41,7 +41,8 @@ DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][
 
 _BOM: Final = "\ufeff"
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
+#: An escaped surrogate in UTF-8 JSON text, lone or one half of a pair.
+SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _BRACKET: Final = re.compile(r"[\[\]{}]")
@@ -235,7 +236,7 @@ def stdlib_loads(raw: bytes) -> object:
             standard library would decode even when it is alone.
 
     """
-    if b"\\" in raw and _SURROGATE_ESCAPE_BYTES.search(raw):
+    if b"\\" in raw and SURROGATE_ESCAPE_BYTES.search(raw):
         raise ValueError("an escaped surrogate")
     return _PLAIN_DECODER.decode(raw.decode("utf-8"))
 
