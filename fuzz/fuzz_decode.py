@@ -5,7 +5,9 @@ event or raises ``DecodeError`` with at least one error whose path starts
 with ``$``; no other exception escapes. An event accepted in mode ``s``
 encodes to bytes that decode, in mode ``s`` and leniently, to an equal event.
 When the input is valid UTF-8, the same text passed as ``str`` is accepted as
-an equal event, or rejected, like the bytes.
+an equal event, or rejected, like the bytes. And whichever road ``decode``
+takes (the quick path, one parse or two), it returns the event, repairs and
+errors of the long road: the full parse, then the model's decoder.
 
 Run from the repository root (see fuzz/README.md)::
 
@@ -23,7 +25,9 @@ import atheris
 
 with atheris.instrument_imports():
     import plenty_events
-    from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
+    from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent, _json
+    from plenty_events._decode import decode_value
+    from plenty_events._report import Report
 
 #: At most this many errors are listed, plus one line counting the rest.
 MAX_ERRORS = 101
@@ -41,7 +45,7 @@ def _verdict(data: bytes | str, *, strict: bool) -> object:
             if not error.path.startswith("$") or not error.code:
                 raise AssertionError(f"bad error detail {error!r}") from exc
         exc.to_json()
-        return tuple(error.code for error in errors)
+        return tuple(errors)
     if not isinstance(event, ServicePurchaseEvent if strict else (ServicePurchaseEvent, UnknownEvent)):
         raise AssertionError(f"decode returned {type(event).__name__}")  # noqa: TRY004
     encoded = plenty_events.encode(event)
@@ -50,20 +54,35 @@ def _verdict(data: bytes | str, *, strict: bool) -> object:
     if plenty_events.decode(encoded) != event:
         raise AssertionError("the encoding does not decode to the same event leniently")
     repr(event)
-    return event
+    return event, event.repairs
+
+
+def _long_road(data: bytes | str, *, strict: bool) -> object:
+    """Decode without the quick path: the verdict of the full parse and the model's decoder."""
+    report = Report()
+    value = _json.parse(data, report, strict=strict)
+    if value is _json.INVALID:
+        return tuple(report.errors())
+    try:
+        event = decode_value(value, strict=strict, report=report)
+    except DecodeError as exc:
+        return tuple(exc.errors)
+    return event, event.repairs  # type: ignore[attr-defined]
 
 
 def test_one_input(data: bytes) -> None:
     """Check the invariant for one input, in both modes, as bytes and as text."""
     for strict in (False, True):
         from_bytes = _verdict(data, strict=strict)
+        if from_bytes != _long_road(data, strict=strict):
+            raise AssertionError(f"decode and the long road disagree: {from_bytes!r:.200}")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             continue
         from_text = _verdict(text, strict=strict)
-        # Both rejected (the first error found may differ: a NUL second byte
-        # means UTF-16 only in bytes), or both accepted as equal events.
+        # Both rejected (the errors may differ: a NUL second byte means
+        # UTF-16 only in bytes), or both accepted as equal events.
         rejected = isinstance(from_text, tuple), isinstance(from_bytes, tuple)
         if rejected != (True, True) and from_text != from_bytes:
             raise AssertionError(f"str and bytes disagree: {from_text!r:.200} != {from_bytes!r:.200}")
