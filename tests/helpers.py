@@ -4,6 +4,9 @@ import re
 from typing import Any
 
 import plenty_events
+from plenty_events import _json
+from plenty_events._decode import decode_value
+from plenty_events._report import Report
 
 #: The personal values of the documented example: no message, path, repr
 #: or log line may repeat them.
@@ -66,3 +69,15 @@ def key_count(value: object) -> int:
     if isinstance(value, list):
         return sum(key_count(member) for member in value)
     return 0
+
+
+def long_road(data: bytes | str, *, strict: bool) -> object:
+    """Decode without the quick path: the full parse, then the model; the event or the DecodeError."""
+    report = Report()
+    value = _json.parse(data, report, strict=strict)
+    if value is _json.INVALID:
+        return plenty_events.DecodeError(report.errors())
+    try:
+        return decode_value(value, strict=strict, report=report)
+    except plenty_events.DecodeError as exc:
+        return exc

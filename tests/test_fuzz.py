@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import plenty_events
+from helpers import long_road
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
 from plenty_events.testing import sample_payload
 from strategies import paths
@@ -131,11 +132,21 @@ def check_error(exc: DecodeError) -> DecodeError:
 
 
 def check(data: object, *, strict: bool) -> object:
-    """Decode ``data`` and assert the rule; return the event or the DecodeError."""
+    """Decode ``data`` and assert the rule; return the event or the DecodeError.
+
+    Text must also get the verdict of the long road, without the quick path.
+    """
+    expected = long_road(data, strict=strict) if isinstance(data, (bytes, str)) else None
     try:
         event = plenty_events.decode(data, strict=strict)  # type: ignore[arg-type]
     except DecodeError as exc:
+        if expected is not None:
+            assert isinstance(expected, DecodeError)
+            assert exc.errors == expected.errors
         return check_error(exc)
+    if expected is not None:
+        assert event == expected
+        assert event.repairs == expected.repairs  # type: ignore[attr-defined]
     assert isinstance(event, ServicePurchaseEvent if strict else (ServicePurchaseEvent, UnknownEvent))
     encoded = plenty_events.encode(event)
     assert plenty_events.decode(encoded, strict=strict) == event
