@@ -43,7 +43,7 @@ def decode_purchase(envelope: dict[str, object], mode: Mode, report: Report) -> 
     strict = mode is _strict
     if type(envelope) is dict:
         event = decoder(ServicePurchaseEvent, strict=strict)(envelope, ROOT, report, [0])
-    else:  # a dict with a duplicate key, reported already: only the walk may see it twice
+    else:  # marked with a duplicate key, which obj() reported: a fallback would report it again
         event = _walk.decode_object(envelope, ROOT, _walk.plan(ServicePurchaseEvent, strict=strict), mode, report)
     if event is INVALID:
         return INVALID
