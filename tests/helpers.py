@@ -28,22 +28,29 @@ def _parts(path: str) -> list[str | int]:
     return [key or int(index) for key, index in _PART.findall(path[1:])]
 
 
-def with_value(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """Set the value at ``path`` (such as ``$.resource.order.id``) and return the payload."""
-    *parents, last = _parts(path)
+def locate(payload: dict[str, Any], path: str | tuple[str | int, ...]) -> tuple[Any, str | int]:
+    """Return the container of the member at ``path`` and its key or index.
+
+    ``path`` is a wire path such as ``$.resource.order.id``, or the tuple of
+    its steps, such as ``("resource", "order", "id")``.
+    """
+    *parents, last = _parts(path) if isinstance(path, str) else path
     target: Any = payload
     for part in parents:
         target = target[part]
+    return target, last
+
+
+def with_value(payload: dict[str, Any], path: str | tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """Set the value at ``path`` and return the payload."""
+    target, last = locate(payload, path)
     target[last] = value
     return payload
 
 
-def without(payload: dict[str, Any], path: str) -> dict[str, Any]:
-    """Remove the key at ``path`` and return the payload."""
-    *parents, last = _parts(path)
-    target: Any = payload
-    for part in parents:
-        target = target[part]
+def without(payload: dict[str, Any], path: str | tuple[str | int, ...]) -> dict[str, Any]:
+    """Remove the member at ``path`` and return the payload."""
+    target, last = locate(payload, path)
     del target[last]
     return payload
 

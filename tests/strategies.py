@@ -8,6 +8,7 @@ from typing import Any
 import iso3166
 from hypothesis import strategies as st
 
+from helpers import locate, with_value
 from plenty_events import ServicePurchaseEvent
 from plenty_events._model import Kind
 from plenty_events.testing import _locations, invalid_payloads, payloads
@@ -50,15 +51,13 @@ def repairable(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     variant = copy.deepcopy(payload)
     chosen = draw(st.lists(st.sampled_from(_LOCATIONS), max_size=6, unique=True))
     for path, kind in chosen:
-        parent: Any = variant
-        for part in path[:-1]:
-            parent = parent[part]
+        parent, last = locate(variant, path)
         rewrite = draw(st.sampled_from(_VARIANTS[kind]))
-        value = rewrite(parent[path[-1]])
+        value = rewrite(parent[last])
         if value is ...:
-            del parent[path[-1]]
+            del parent[last]
         else:
-            parent[path[-1]] = value
+            parent[last] = value
     if draw(st.booleans()):
         variant["resource"]["contact"]["addedLater"] = draw(st.text())
     return payload, variant
@@ -87,12 +86,7 @@ def paths(value: object, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 @st.composite
 def _replaced(draw: st.DrawFn) -> dict[str, Any]:
     payload = draw(payloads(max_items=2))
-    path = draw(st.sampled_from(paths(payload)))
-    parent: Any = payload
-    for part in path[:-1]:
-        parent = parent[part]
-    parent[path[-1]] = draw(json_values(max_leaves=6))
-    return payload
+    return with_value(payload, draw(st.sampled_from(paths(payload))), draw(json_values(max_leaves=6)))
 
 
 def near_payloads() -> st.SearchStrategy[dict[str, Any]]:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import plenty_events
-from helpers import long_road
+from helpers import long_road, with_value, without
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
 from plenty_events.testing import sample_payload
 from strategies import paths
@@ -100,22 +100,12 @@ SAMPLE_PATHS = paths(sample_payload())
 
 def replace_at(path: tuple[Any, ...], value: object) -> dict[str, Any]:
     """Return the documented example with the value at ``path`` replaced."""
-    payload = sample_payload()
-    parent: Any = payload
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
-    return payload
+    return with_value(sample_payload(), path, value)
 
 
 def remove_at(path: tuple[Any, ...]) -> dict[str, Any]:
     """Return the documented example without the value at ``path``."""
-    payload = sample_payload()
-    parent: Any = payload
-    for step in path[:-1]:
-        parent = parent[step]
-    del parent[path[-1]]
-    return payload
+    return without(sample_payload(), path)
 
 
 def check_error(exc: DecodeError) -> DecodeError:

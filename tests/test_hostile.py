@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import plenty_events
-from helpers import PERSONAL
+from helpers import PERSONAL, with_value
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
 
 if TYPE_CHECKING:
@@ -59,12 +59,7 @@ def with_keys(extra: str) -> str:
 
 def at(path: tuple[str | int, ...], value: object) -> dict[str, Any]:
     """Return the example mapping with the member at ``path`` set to ``value``."""
-    payload = sample()
-    parent: Any = payload
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
-    return payload
+    return with_value(sample(), path, value)
 
 
 def nested(depth: int) -> str:
