@@ -1,4 +1,4 @@
-"""Run the code examples of the documentation as tests, with Sybil; choose the quick parser.
+"""Run the code examples of the documentation as tests, with Sybil.
 
 Collected: the Markdown files ``README.md`` and ``docs/*.md``. In them,
 
@@ -11,10 +11,6 @@ Collected: the Markdown files ``README.md`` and ``docs/*.md``. In them,
 
 Examples run with the repository root as the working directory, so
 ``open("examples/service-purchase.json", "rb")`` works from any page.
-
-``--json-parser=stdlib`` runs the whole suite with the standard library's
-parser on the quick path, as a default install has it, even where msgspec
-(the ``speedups`` extra) is installed.
 """
 
 from __future__ import annotations
@@ -22,11 +18,9 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 
@@ -59,23 +53,3 @@ pytest_collect_file = Sybil(
     setup=_setup,
     teardown=_teardown,
 ).pytest()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--json-parser``."""
-    parser.addoption(
-        "--json-parser",
-        choices=["installed", "stdlib"],
-        default="installed",
-        help="the quick path's parser: the fastest installed (default), or the standard library's",
-    )
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _json_parser(request: pytest.FixtureRequest) -> Iterator[None]:
-    from plenty_events import _json  # noqa: PLC0415 -- imported under coverage, not before
-
-    with pytest.MonkeyPatch.context() as patch:
-        if request.config.getoption("--json-parser") == "stdlib":
-            patch.setattr(_json, "quick_loads", lambda: _json.stdlib_loads)
-        yield

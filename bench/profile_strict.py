@@ -48,10 +48,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 import peers
+from plenty_events._codegen import decoder
 
 import plenty_events
 from plenty_events import _json, _report, _strict, _walk
-from plenty_events._codegen import decoder
 from plenty_events._decode import decode_value
 from plenty_events._model import ServicePurchaseEvent
 

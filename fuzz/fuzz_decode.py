@@ -6,8 +6,8 @@ with ``$``; no other exception escapes. An event accepted in mode ``s``
 encodes to bytes that decode, in mode ``s`` and leniently, to an equal event.
 When the input is valid UTF-8, the same text passed as ``str`` is accepted as
 an equal event, or rejected, like the bytes. And whichever road ``decode``
-takes (the quick path, one parse or two), it returns the event, repairs and
-errors of the long road: the full parse, then the model's decoder.
+takes (the fast road, or the explaining road), it returns the event, repairs
+and errors of the explaining road alone: the full parse, then the walk.
 
 Run from the repository root (see fuzz/README.md)::
 
@@ -26,8 +26,9 @@ import atheris
 with atheris.instrument_imports():
     import plenty_events
     from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent, _json
-    from plenty_events._decode import decode_value
+    from plenty_events._decode import BUILTIN_MODELS, decode_value
     from plenty_events._report import Report
+    from plenty_events._walk import mode
 
 #: At most this many errors are listed, plus one line counting the rest.
 MAX_ERRORS = 101
@@ -58,13 +59,13 @@ def _verdict(data: bytes | str, *, strict: bool) -> object:
 
 
 def _long_road(data: bytes | str, *, strict: bool) -> object:
-    """Decode without the quick path: the verdict of the full parse and the model's decoder."""
+    """Decode on the explaining road alone: the verdict of the full parse and the walk."""
     report = Report()
     value = _json.parse(data, report, strict=strict)
     if value is _json.INVALID:
         return tuple(report.errors())
     try:
-        event = decode_value(value, strict=strict, report=report)
+        event = decode_value(value, mode(strict=strict), report, BUILTIN_MODELS)
     except DecodeError as exc:
         return tuple(exc.errors)
     return event, event.repairs  # type: ignore[attr-defined]

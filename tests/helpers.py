@@ -5,8 +5,9 @@ from typing import Any
 
 import plenty_events
 from plenty_events import _json
-from plenty_events._decode import decode_value
+from plenty_events._decode import BUILTIN_MODELS, decode_value
 from plenty_events._report import Report
+from plenty_events._walk import mode
 
 #: The personal values of the documented example: no message, path, repr
 #: or log line may repeat them.
@@ -79,12 +80,12 @@ def key_count(value: object) -> int:
 
 
 def long_road(data: bytes | str, *, strict: bool) -> object:
-    """Decode without the quick path: the full parse, then the model; the event or the DecodeError."""
+    """Decode on the explaining road alone: the full parse, then the walk; the event or the DecodeError."""
     report = Report()
     value = _json.parse(data, report, strict=strict)
     if value is _json.INVALID:
         return plenty_events.DecodeError(report.errors())
     try:
-        return decode_value(value, strict=strict, report=report)
+        return decode_value(value, mode(strict=strict), report, BUILTIN_MODELS)
     except plenty_events.DecodeError as exc:
         return exc

@@ -1,43 +1,18 @@
 """Hypothesis strategies the tests share, beyond the public ones in plenty_events.testing."""
 
 import copy
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-import iso3166
 from hypothesis import strategies as st
 
 from helpers import locate, with_value
 from plenty_events import ServicePurchaseEvent
-from plenty_events._model import Kind
+from plenty_events._kinds import FieldKind, Kind
 from plenty_events.testing import _locations, invalid_payloads, payloads
 
-
-def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _alpha3(code: str) -> str:
-    country = iso3166.countries_by_alpha2.get(code)
-    return country.alpha3.lower() if country is not None else f" {code.lower()} "
-
-
 # For each field kind: ways to write a valid value that lenient mode must
-# repair back to exactly that value.
-_VARIANTS: dict[Kind, list[Any]] = {
-    Kind.INTEGER: [str, lambda n: f" {n} ", lambda n: Decimal(n).quantize(Decimal("0.0"))],
-    Kind.DECIMAL: [str, lambda n: f"{n} "],
-    Kind.TIMESTAMP: [
-        str,
-        lambda s: s * 1000 + 999 if s * 1000 > 253_402_300_799 else s,
-        lambda s: Decimal(s) + Decimal("0.5"),
-        _iso,
-    ],
-    Kind.OPTIONAL_TEXT: [lambda s: s or None, lambda s: s or ...],
-    Kind.GENDER: [str.upper, lambda g: g or None],
-    Kind.COUNTRY: [str.lower, _alpha3],
-}
+# repair back to exactly that value, as the kind declares them.
+_VARIANTS: dict[FieldKind, tuple[Any, ...]] = {kind: kind.variants for kind in Kind.SCALARS if kind.variants}
 
 
 # Every scalar field, an order item's at index 0, from the walk invalid_payloads() uses.

@@ -124,7 +124,7 @@ def check_error(exc: DecodeError) -> DecodeError:
 def check(data: object, *, strict: bool) -> object:
     """Decode ``data`` and assert the rule; return the event or the DecodeError.
 
-    Text must also get the verdict of the long road, without the quick path.
+    Text must also get the verdict of the explaining road alone, without the fast road.
     """
     expected = long_road(data, strict=strict) if isinstance(data, (bytes, str)) else None
     try:

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING
 from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
+from ._kinds import EventType, Gender
 from ._model import (
     Address,
     Contact,
-    EventType,
-    Gender,
     Order,
     OrderItem,
     Resource,

@@ -1,18 +1,20 @@
-"""The public entry points: ``decode`` and the ``Decoder`` that holds the model registry."""
+"""The public entry points: ``decode``, and the ``Decoder`` that holds registered models."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal, cast, overload
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast, overload
 
 import attrs
 
-from ._decode import BUILTIN_MODELS, decode_input
+from ._decode import BUILTIN, BUILTIN_MODELS, Engine
+from ._model import wire_fields
 from ._types import JSONInput
 
 if TYPE_CHECKING:
-    from ._decode import ModelDecoder
     from ._model import ServicePurchaseEvent, UnknownEvent
+
+_Model = TypeVar("_Model")
 
 
 @overload
@@ -49,16 +51,26 @@ def decode(data: JSONInput, *, strict: bool = False) -> ServicePurchaseEvent | U
 
     """
     # The built-in models decode to these two classes only.
-    return cast("ServicePurchaseEvent | UnknownEvent", decode_input(data, strict=strict, models=BUILTIN_MODELS))
+    return cast("ServicePurchaseEvent | UnknownEvent", BUILTIN.decode(data, strict=strict))
 
 
-def _copy_models(models: Mapping[str, type]) -> dict[str, type]:
+def _copy_models(models: Mapping[str, type[_Model]]) -> dict[str, type[_Model]]:
     # A copy, so that changing the caller's mapping later cannot change the decoder.
     return dict(models)
 
 
+def _check(model: type) -> type:
+    """Check a registered model: an attrs class whose every field has a kind, all the way down."""
+    if not attrs.has(model):
+        raise TypeError(f"{model!r} is not an attrs class")
+    for field in wire_fields(model):
+        if field.model is not None:
+            _check(field.model)
+    return model
+
+
 @attrs.frozen
-class Decoder:
+class Decoder(Generic[_Model]):
     """Decodes events, with models registered for event types the library does not know.
 
     Nothing is global: each ``Decoder`` holds its own registrations, so two
@@ -67,12 +79,18 @@ class Decoder:
     Args:
         models: Event type (the wire's ``type``) to an attrs class for the
             whole event. Each field's wire key is its ``wire`` metadata, or
-            its name in camelCase. Values follow the strict rules in both
-            modes; lenient mode ignores unknown keys. The built-in
+            its name in camelCase; its type gives its kind, with the rules
+            of the built-in model's fields of that kind, in both modes:
+            ``str`` is text, ``int`` a signed 64-bit integer, ``bool`` a
+            boolean, ``Decimal`` a price, ``datetime`` integer Unix seconds
+            (in lenient mode also the forms the built-in timestamps accept),
+            an attrs class a nested object, and ``tuple[Model, ...]`` a
+            non-empty array of them. A field ``repairs: tuple[Repair, ...]``
+            with a default receives lenient decoding's repairs. The built-in
             ``SERVICE.PLUGIN.PURCHASE`` model cannot be replaced.
 
     Raises:
-        TypeError: a model is not an attrs class.
+        TypeError: a model is not an attrs class, or a field's type has no kind.
         ValueError: a model is registered for ``SERVICE.PLUGIN.PURCHASE``.
 
     Example, with ``RefundEvent`` an attrs class of fields ``id: str``,
@@ -83,21 +101,26 @@ class Decoder:
 
     """
 
-    models: Mapping[str, type] = attrs.field(factory=dict[str, type], converter=_copy_models)
-    _decoders: Mapping[str, ModelDecoder] = attrs.field(init=False, repr=False, eq=False)
+    models: Mapping[str, type[_Model]] = attrs.field(factory=dict[str, "type[_Model]"], converter=_copy_models)
+    _engine: Engine = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if set(self.models) & set(BUILTIN_MODELS):
             raise ValueError("the built-in event types cannot be registered again")
-        # Imported here: the registry, and cattrs behind it, serve only this.
-        from ._registry import validate_models  # noqa: PLC0415
+        models = {**BUILTIN_MODELS, **{event_type: _check(model) for event_type, model in self.models.items()}}
+        engine = Engine(models)
+        # Built now, so that a model msgspec cannot decode fails at registration.
+        engine.fast_road()
+        object.__setattr__(self, "_engine", engine)
 
-        object.__setattr__(self, "_decoders", {**BUILTIN_MODELS, **validate_models(self.models)})
-
-    def decode(self, data: JSONInput, *, strict: bool = False) -> object:
+    @overload
+    def decode(self, data: JSONInput, *, strict: Literal[True]) -> _Model | ServicePurchaseEvent: ...
+    @overload
+    def decode(self, data: JSONInput, *, strict: bool = False) -> _Model | ServicePurchaseEvent | UnknownEvent: ...
+    def decode(self, data: JSONInput, *, strict: bool = False) -> _Model | ServicePurchaseEvent | UnknownEvent:
         """Decode like :func:`decode`, with the registered models too.
 
         Returns the registered model's instance for its type, else what
         :func:`decode` returns. Raises :class:`DecodeError` likewise.
         """
-        return decode_input(data, strict=strict, models=self._decoders)
+        return cast("_Model | ServicePurchaseEvent | UnknownEvent", self._engine.decode(data, strict=strict))

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
 from ._json import dumps
-from ._model import Gender, Kind
+from ._kinds import ScalarKind
+from ._model import wire_fields
 from .timestamps import to_unix
 
 if TYPE_CHECKING:
@@ -25,34 +25,20 @@ if TYPE_CHECKING:
 
     import cattrs
 
-_CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
-
-
-def wire_name(field: attrs.Attribute[Any]) -> str:
-    """The wire key of a field: from its metadata, else its name in camelCase."""
-    key = field.metadata.get("wire")
-    if key is None:
-        return _CAMEL_BOUNDARY.sub(lambda m: m.group(1).upper(), field.name)
-    return str(key)
-
-
-def _gender(value: Gender | str | None) -> str:
-    if value is None:
-        return ""
-    return value.value if isinstance(value, Gender) else value
-
 
 def _attrs_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415
 
+    on_wire = {field.name: field for field in wire_fields(cast("type", cls))}
     overrides: dict[str, Any] = {}
     for field in attrs.fields(cls):
-        if field.metadata.get("on_wire") is False:
+        found = on_wire.get(field.name)
+        if found is None:
             overrides[field.name] = override(omit=True)
-        elif field.metadata.get("kind") is Kind.GENDER:
-            overrides[field.name] = override(rename=wire_name(field), unstruct_hook=_gender)
+        elif isinstance(found.kind, ScalarKind) and found.kind.encode is not None:
+            overrides[field.name] = override(rename=found.wire, unstruct_hook=found.kind.encode)
         else:
-            overrides[field.name] = override(rename=wire_name(field))
+            overrides[field.name] = override(rename=found.wire)
     return make_dict_unstructure_fn(cls, converter, **overrides)
 
 

@@ -10,6 +10,7 @@ surrogates, depth.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import itertools
 import json
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Final, cast
 from ._report import ROOT, Report, index_path, key_path, type_name
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
     from ._types import JSONValue
 
@@ -41,8 +42,6 @@ DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][
 
 _BOM: Final = "\ufeff"
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
-#: An escaped surrogate in UTF-8 JSON text, lone or one half of a pair.
-SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _BRACKET: Final = re.compile(r"[\[\]{}]")
@@ -82,15 +81,31 @@ def _reject_constant(name: str) -> object:
     raise _NonFiniteError(name)
 
 
-_DECODER: Final = json.JSONDecoder(
-    parse_float=Decimal,
-    parse_constant=_reject_constant,
-    object_pairs_hook=_pairs,
+#: The decimal context of every number this library reads: it traps what
+#: cannot be read exactly, whatever context the caller's thread has set.
+CONTEXT: Final = decimal.Context(
+    prec=28,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
 
-# Duplicate keys are left to the caller of parse_quick().
-_PLAIN_DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+def read_decimal(literal: str) -> Decimal:
+    """Read a JSON number literal exactly, under the library's own decimal context.
+
+    Raises:
+        decimal.InvalidOperation: the exponent is past what ``Decimal`` holds.
+
+    """
+    return Decimal(literal, CONTEXT)
+
+
+_DECODER: Final = json.JSONDecoder(
+    parse_float=read_decimal,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_pairs,
+)
 
 
 def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict: bool) -> object:
@@ -142,103 +157,6 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         # Rare: an escape, or a str passed in, can carry a lone surrogate.
         return check(value, ROOT, report)
     return value
-
-
-def parse_quick(data: bytes | bytearray | memoryview | str) -> tuple[dict[str, object], int] | None:
-    """Parse a plain body fast, or return ``None`` and leave it to :func:`parse`.
-
-    Returns the object and the number of colons in the text. Duplicate keys
-    are not detected here; but the text has a colon after every key, and one
-    more for each colon inside a string, so a caller that counts the keys of
-    the parsed objects and gets the same number has proven there was none.
-
-    Only a body that starts with ``{`` is tried, which rules out byte order
-    marks and UTF-16 or UTF-32 text. Whatever this cannot parse,
-    :func:`parse` refuses too, and says why.
-    """
-    if type(data) is bytes:
-        raw = data
-    elif isinstance(data, str):
-        try:
-            raw = data.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate
-            return None
-    else:
-        raw = bytes(data)
-    if raw[:1] != b"{":
-        return None
-    colons = raw.count(b":")
-    # The parsers recurse once per nesting level, and an array opens with a
-    # "[" and an object's members follow a colon: this bounds the depth they
-    # can reach, far below the C stack's limit, whatever the recursion limit.
-    if len(raw) > _QUICK_NESTING and raw.count(b"[") + colons > _QUICK_NESTING:
-        return None
-    try:
-        value = quick_loads()(raw)
-    except Exception:  # noqa: BLE001 -- parse() finds the same fault and words it
-        return None
-    # Text that starts with "{" and parses is an object.
-    return cast("dict[str, object]", value), colons
-
-
-def settled(value: dict[str, object], colons: int) -> bool:
-    """Tell whether ``value`` and ``colons``, from :func:`parse_quick`, are what :func:`parse` returns.
-
-    They are when no key occurred twice (the objects hold as many keys as
-    the text has colons) and nothing nests deeper than :data:`MAX_DEPTH`:
-    the two parse everything else alike. Then a decode that found the
-    payload invalid, or in need of a repair, needs no second parse.
-    """
-    keys = 0
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return False
-        members: Iterable[object]
-        if type(item) is dict:
-            members = cast("dict[str, object]", item).values()
-            keys += len(members)
-        else:
-            members = cast("list[object]", item)
-        stack.extend((member, depth + 1) for member in members if type(member) in _CONTAINERS)
-    return keys == colons
-
-
-_CONTAINERS: Final = (dict, list)
-
-
-#: Python's default recursion limit: a depth the interpreter deems safe for
-#: recursing C code. A payload with 190 order items stays within it.
-_QUICK_NESTING: Final = 1000
-
-
-@functools.cache
-def quick_loads() -> Callable[[bytes], object]:
-    """Return the fastest exact parser installed, for :func:`parse_quick`.
-
-    msgspec's (the ``speedups`` extra) if it can be imported, else the
-    standard library's. Both read every number with a fraction or exponent
-    as the ``Decimal`` of its literal, and both refuse a lone surrogate.
-    """
-    try:
-        import msgspec  # noqa: PLC0415 -- optional, and costly to import
-    except ImportError:
-        return stdlib_loads
-    return msgspec.json.Decoder(float_hook=Decimal).decode
-
-
-def stdlib_loads(raw: bytes) -> object:
-    """Parse UTF-8 JSON ``raw`` with the standard library, numbers exactly.
-
-    Raises:
-        ValueError: ``raw`` is not JSON, or escapes a surrogate, which the
-            standard library would decode even when it is alone.
-
-    """
-    if b"\\" in raw and SURROGATE_ESCAPE_BYTES.search(raw):
-        raise ValueError("an escaped surrogate")
-    return _PLAIN_DECODER.decode(raw.decode("utf-8"))
 
 
 def _depth(text: str) -> int:

@@ -1,68 +1,39 @@
 """The event model: frozen, slotted, hashable attrs classes.
 
-Each field's metadata names its wire key and the rule ``kind`` that decodes
-it. The decoders, the encoder and the JSON Schema all read the shape of the
-wire format from here, so it is written down once.
+Each field's metadata names its wire key and its kind (``_kinds``), which
+holds everything about decoding, encoding, the schema and the test data of
+such a field. Everything else reads the shape of the wire format from here,
+through :func:`wire_fields`, so it is written down once.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
+import re
+import typing
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import attrs
 
 from ._errors import Repair
+from ._kinds import EventType, FieldKind, Gender, Kind
 from ._privacy import mask, mask_email, mask_tail
 
 
-class EventType(enum.StrEnum):
-    """The event types this library has a model for."""
-
-    SERVICE_PLUGIN_PURCHASE = "SERVICE.PLUGIN.PURCHASE"
-    """A customer bought a service on plentyMarketplace."""
-
-
-class Gender(enum.StrEnum):
-    """A contact's gender. The wire format's empty string decodes to ``None``."""
-
-    MALE = "male"
-    FEMALE = "female"
-    DIVERSE = "diverse"
-
-
-class Kind(enum.Enum):
-    """Which rule decodes a field; each mode has one function per kind."""
-
-    EVENT_ID = enum.auto()
-    EVENT_TYPE = enum.auto()
-    TIMESTAMP = enum.auto()
-    INTEGER = enum.auto()
-    TEXT = enum.auto()
-    OPTIONAL_TEXT = enum.auto()  # lenient: null or missing becomes ""
-    GENDER = enum.auto()
-    COUNTRY = enum.auto()
-    DECIMAL = enum.auto()
-    OBJECT = enum.auto()
-    RESOURCE = enum.auto()  # an object; lenient also unwraps a one-element array
-    ARRAY = enum.auto()
-
-
-def wire(key: str, kind: Kind, model: type | None = None) -> dict[str, Any]:
-    """Field metadata: the wire key, the rule kind, and the nested model class."""
+def wire(key: str, kind: FieldKind, model: type | None = None) -> dict[str, Any]:
+    """Field metadata: the wire key, the field kind, and the nested model class."""
     return {"wire": key, "kind": kind, "model": model}
 
 
 class WireField(NamedTuple):
-    """A model field that is on the wire, as its ``wire`` metadata describes it."""
+    """A model field that is on the wire: its name, wire key, kind and nested model."""
 
     name: str
     wire: str
-    kind: Kind
+    kind: FieldKind
     model: type | None
 
 
@@ -70,13 +41,76 @@ class WireField(NamedTuple):
 def wire_fields(model: type) -> tuple[WireField, ...]:
     """Return the fields of ``model`` that are on the wire, in wire order.
 
-    The one reader of the metadata: the decoders, the schema and the test
-    strategies all walk the wire format through this.
+    The one reader of a model's shape: the two roads of decoding, the
+    encoder, the schema and the test strategies all walk the wire format
+    through this. A field's wire key and kind come from its ``wire``
+    metadata; a field without it (in a model registered with ``Decoder``)
+    has its name in camelCase as its key, and the kind of its type.
+
+    Raises:
+        TypeError: a field's type has no kind.
+
     """
-    return tuple(
-        WireField(field.name, field.metadata["wire"], field.metadata["kind"], field.metadata["model"])
-        for field in attrs.fields(model)
-        if "wire" in field.metadata
+    found: list[WireField] = []
+    for field in attrs.fields(attrs.resolve_types(model)):
+        metadata = field.metadata
+        if "wire" in metadata:
+            found.append(WireField(field.name, metadata["wire"], metadata["kind"], metadata["model"]))
+        elif metadata.get("on_wire", True) and not _is_repairs(field):
+            found.append(WireField(field.name, camel_case(field.alias), *_kind_of(model, field)))
+    return tuple(found)
+
+
+def _is_repairs(field: attrs.Attribute[Any]) -> bool:
+    """Tell whether ``field`` is where lenient decoding puts the repairs: ``repairs: tuple[Repair, ...]``."""
+    return field.name == "repairs" and field.type == tuple[Repair, ...]
+
+
+@functools.cache
+def repairs_field(model: type) -> bool:
+    """Tell whether ``model`` has a field for the repairs of lenient decoding."""
+    return any(
+        field.metadata.get("on_wire") is False or _is_repairs(field)
+        for field in attrs.fields(attrs.resolve_types(model))
+    )
+
+
+_CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
+
+
+def camel_case(name: str) -> str:
+    """``order_id`` as the wire writes it: ``orderId``."""
+    return _CAMEL_BOUNDARY.sub(lambda match: match.group(1).upper(), name)
+
+
+_SCALAR_TYPES: Final[dict[object, FieldKind]] = {
+    str: Kind.TEXT,
+    int: Kind.INTEGER,
+    bool: Kind.BOOLEAN,
+    Decimal: Kind.DECIMAL,
+    datetime: Kind.TIMESTAMP,
+}
+
+
+def _kind_of(model: type, field: attrs.Attribute[Any]) -> tuple[FieldKind, type | None]:
+    """The kind, and nested model, of a field by its type: ``int``, ``tuple[Line, ...]``, an attrs class."""
+    annotation = field.type
+    if annotation in _SCALAR_TYPES:
+        return _SCALAR_TYPES[annotation], None
+    if isinstance(annotation, type) and attrs.has(annotation):
+        return Kind.OBJECT, annotation
+    arguments = typing.get_args(annotation)
+    if (
+        typing.get_origin(annotation) is tuple
+        and len(arguments) == 2
+        and arguments[1] is Ellipsis
+        and isinstance(arguments[0], type)
+        and attrs.has(arguments[0])
+    ):
+        return Kind.ARRAY, arguments[0]
+    raise TypeError(
+        f"{model.__name__}.{field.name}: no field kind for {annotation!r};"
+        " use str, int, bool, Decimal, datetime, an attrs class or a tuple[attrs class, ...]"
     )
 
 

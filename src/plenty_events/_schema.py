@@ -1,4 +1,4 @@
-"""The JSON Schema (draft 2020-12) of the strict wire format, built from the model."""
+"""The JSON Schema (draft 2020-12) of the strict wire format, built from the model and its kinds."""
 
 from __future__ import annotations
 
@@ -6,43 +6,20 @@ import copy
 import functools
 from typing import Any
 
-from . import countries
-from ._model import EventType, Kind, ServicePurchaseEvent, wire_fields
-from ._strict import DECIMAL_LIMIT, GENDERS, INT_MAX, INT_MIN, MAX_ID_LENGTH
-from .timestamps import MAX_SECONDS
-
-_SCALARS: dict[Kind, dict[str, Any]] = {
-    Kind.EVENT_ID: {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
-    Kind.EVENT_TYPE: {"const": EventType.SERVICE_PLUGIN_PURCHASE.value},
-    Kind.TIMESTAMP: {"type": "integer", "minimum": 0, "maximum": MAX_SECONDS},
-    Kind.INTEGER: {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX},
-    Kind.TEXT: {"type": "string"},
-    Kind.OPTIONAL_TEXT: {"type": "string"},
-    Kind.GENDER: {"enum": sorted(GENDERS)},
-    # At most four decimal places cannot be said without multipleOf, which
-    # validators compute in binary floating point and get wrong (41.1765 is
-    # not a multiple of 0.0001 in floats): that rule is the decoder's alone.
-    Kind.DECIMAL: {
-        "type": "number",
-        "exclusiveMinimum": -int(DECIMAL_LIMIT),
-        "exclusiveMaximum": int(DECIMAL_LIMIT),
-    },
-}
+from ._kinds import NestedKind
+from ._model import ServicePurchaseEvent, wire_fields
 
 
 def _definition(model: type, defs: dict[str, Any]) -> dict[str, str]:
     name = model.__name__
     properties: dict[str, Any] = {}
     for field in wire_fields(model):
-        if field.kind is Kind.ARRAY and field.model is not None:
-            schema: dict[str, Any] = {"type": "array", "minItems": 1, "items": _definition(field.model, defs)}
-        elif field.model is not None:
-            schema = _definition(field.model, defs)
-        elif field.kind is Kind.COUNTRY:
-            schema = {"type": "string", "enum": sorted(countries.iso_codes() | countries.plenty_codes())}
+        if isinstance(field.kind, NestedKind):
+            if field.model is None:
+                raise AssertionError(f"{name}.{field.name}: a nested kind without a model")
+            properties[field.wire] = field.kind.schema(_definition(field.model, defs))
         else:
-            schema = dict(_SCALARS[field.kind])
-        properties[field.wire] = schema
+            properties[field.wire] = field.kind.schema()
     defs[name] = {
         "type": "object",
         "description": (model.__doc__ or "").strip().splitlines()[0],

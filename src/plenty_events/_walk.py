@@ -1,133 +1,175 @@
-"""The rule-by-rule walk: decode a model's object field by field, and explain.
+"""The explaining road: decode a model's object field by field, and say why not.
 
-This is the reference decoder. It reads each field of a model (as ``_model``
-declares it), applies the rule of its kind in the mode (``_strict`` or
-``_lenient``), and reports every error and repair at its wire path. The
-generated decoders of ``_codegen`` hand it every object they cannot pass
-whole, so that an error is always found, worded and placed by this code.
+Every payload that the fast road (``_fast``) declines comes here, already
+parsed with its duplicate keys marked. The walk reads each field of a model
+as ``_model.wire_fields`` declares it, applies the rule of its kind in the
+mode, and reports every error and repair at its wire path.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Final, NamedTuple, cast, final
 
-from . import _lenient, _strict
+import attrs
+
 from ._json import INVALID
-from ._model import Kind, wire_fields
+from ._kinds import NestedKind, ScalarKind, fail, obj
+from ._model import wire_fields
 from ._report import Report, index_path, key_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
-    from ._strict import Rule
+    from ._kinds import FieldKind, NestedRule, Rule
 
 
-class Mode(Protocol):
-    """The rules of one mode; the modules ``_strict`` and ``_lenient`` are the two."""
+@final
+class Mode:
+    """The rules of one mode: :data:`STRICT` or :data:`LENIENT`.
 
-    @property
-    def RULES(self) -> Mapping[Kind, Rule]: ...  # noqa: N802 -- the modules' constant
+    A kind holds its strict and its lenient rule; the mode picks one, and
+    decides what a missing or an unknown key is.
+    """
 
-    def obj(self, value: object, parent: str, key: str | int | None, report: Report) -> dict[str, object] | None: ...
-    def resource(
-        self, value: object, parent: str, key: str, report: Report
-    ) -> tuple[dict[str, object] | None, str]: ...
-    def array(self, value: object, parent: str, key: str | int, report: Report) -> list[object] | None: ...
-    def missing(self, kind: Kind, parent: str, key: str, report: Report) -> object: ...
-    def unknown(self, keys: Iterable[str], parent: str, report: Report) -> None: ...
+    __slots__ = ("name", "strict")
+
+    def __init__(self, *, strict: bool) -> None:
+        self.strict = strict
+        self.name = "strict" if strict else "lenient"
+
+    def __repr__(self) -> str:
+        return f"<{self.name} mode>"
+
+    def rule(self, kind: ScalarKind) -> Rule:
+        """Return the kind's rule in this mode."""
+        return kind.strict if self.strict else kind.lenient
+
+    def nested_rule(self, kind: NestedKind) -> NestedRule:
+        """Return the nested kind's rule in this mode."""
+        return kind.strict if self.strict else kind.lenient
+
+    def missing(self, kind: FieldKind, parent: str, key: str, report: Report) -> object:
+        """Decide a documented key that is not there: required, or in lenient mode an optional ``""``."""
+        if kind.optional and not self.strict:
+            report.repair(key_path(parent, key), "missing_to_empty", "filled in a missing key with an empty string")
+            return ""
+        return fail(parent, key, report, "missing", "the key is required")
+
+    def unknown(self, keys: Iterable[str], parent: str, report: Report) -> None:
+        """Decide keys outside the documented ones: errors, or in lenient mode ignored and reported."""
+        for name in keys:
+            if self.strict:
+                report.error(key_path(parent, name), "extra_forbidden", "the key is not part of the wire format")
+            else:
+                report.repair(
+                    key_path(parent, name), "key_ignored", "ignored a key that is not part of the wire format"
+                )
+
+
+STRICT: Final = Mode(strict=True)
+"""The documented contract, exactly."""
+
+LENIENT: Final = Mode(strict=False)
+"""What can be repaired without guessing, and is reported."""
+
+
+def mode(*, strict: bool) -> Mode:
+    """Return :data:`STRICT` or :data:`LENIENT`."""
+    return STRICT if strict else LENIENT
 
 
 MISSING: Final = object()
 """What ``dict.get`` returns for a key that is not there."""
 
 
-# Named tuples rather than attrs classes: they are built at import, when an
-# attrs class costs a compile() of its generated methods.
+# Named tuples rather than attrs classes: they are built on first use, when
+# an attrs class would cost a compile() of its generated methods.
 class Field(NamedTuple):
     """One field of a plan: its wire key and kind, and how to decode its value."""
 
     wire: str
-    kind: Kind
+    alias: str
+    kind: FieldKind
     rule: Rule | None  # scalars
-    plan: Plan | None  # objects and arrays of objects
+    nested: NestedRule | None  # objects and arrays of objects
+    plan: Plan | None
 
 
 class Plan(NamedTuple):
-    """How to decode one model class in one mode, compiled from its metadata."""
+    """How to decode one model class in one mode, compiled from its wire fields."""
 
     model: type
     fields: tuple[Field, ...]
     keys: frozenset[str]
-
-
-def mode(*, strict: bool) -> Mode:
-    """Return the rules of the mode."""
-    return _strict if strict else _lenient
+    mode: Mode
 
 
 @functools.cache
-def plan(model: type, *, strict: bool) -> Plan:
-    """Return the plan of ``model`` in the mode, the same object on every call."""
-    rules = mode(strict=strict).RULES
+def plan(model: type, mode: Mode) -> Plan:
+    """Return the plan of ``model`` in ``mode``, the same object on every call."""
+    aliases = {field.name: field.alias for field in attrs.fields(model)}
     fields = tuple(
         Field(
             wire=field.wire,
+            alias=aliases[field.name],
             kind=field.kind,
-            rule=rules.get(field.kind),
-            plan=None if field.model is None else plan(field.model, strict=strict),
+            rule=mode.rule(field.kind) if isinstance(field.kind, ScalarKind) else None,
+            nested=mode.nested_rule(field.kind) if isinstance(field.kind, NestedKind) else None,
+            plan=None if field.model is None else plan(field.model, mode),
         )
         for field in wire_fields(model)
     )
-    return Plan(model, fields, frozenset(f.wire for f in fields))
+    return Plan(model, fields, frozenset(f.wire for f in fields), mode)
 
 
-def member(value: object, path: str, plan: Plan, mode: Mode, report: Report) -> object:
-    """Decode the value at ``path``, which should be an object of ``plan``'s model.
-
-    A duplicate key in the object makes it INVALID, as any error inside does.
-    """
-    errors_before = report.error_count()
-    obj = mode.obj(value, path, None, report)
-    if obj is None:
-        return INVALID
-    decoded = decode_object(obj, path, plan, mode, report)
-    return INVALID if report.error_count() != errors_before else decoded
-
-
-def decode_object(obj: dict[str, object], path: str, plan: Plan, mode: Mode, report: Report) -> object:
+def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report) -> object:
     """Decode the object at ``path`` into ``plan``'s model, or return INVALID."""
     errors_before = report.error_count()
-    values: list[object] = []
+    mode = plan.mode
+    values: dict[str, object] = {}
     found = 0
     for field in plan.fields:
         value = obj.get(field.wire, MISSING)
         if value is MISSING:
-            values.append(mode.missing(field.kind, path, field.wire, report))
+            values[field.alias] = mode.missing(field.kind, path, field.wire, report)
             continue
         found += 1
         if field.rule is not None:
-            values.append(field.rule(value, path, field.wire, report))
+            values[field.alias] = field.rule(value, path, field.wire, report)
         else:
-            values.append(_decode_nested(value, path, field, mode, report))
+            values[field.alias] = _nested(value, path, field, report)
     if found != len(obj):
         mode.unknown([key for key in obj if key not in plan.keys], path, report)
     if report.error_count() != errors_before:
         return INVALID
-    return plan.model(*values)
+    try:
+        return plan.model(**values)
+    except Exception as exc:  # noqa: BLE001 -- a registered model's validator: the verdict is an error
+        return fail(path, None, report, "invalid", f"the values do not fit the model ({type(exc).__name__})")
 
 
-def _decode_nested(value: object, parent: str, field: Field, mode: Mode, report: Report) -> object:
-    plan = field.plan
-    if plan is None:
+def _nested(value: object, parent: str, field: Field, report: Report) -> object:
+    nested, item_plan = field.nested, field.plan
+    if nested is None or item_plan is None:
         raise AssertionError(f"{field.wire} has neither a rule nor a model")
-    if field.kind is Kind.ARRAY:
-        items = mode.array(value, parent, field.wire, report)
-        if items is None:
-            return INVALID
-        path = key_path(parent, field.wire)
-        return tuple(member(item, index_path(path, index), plan, mode, report) for index, item in enumerate(items))
-    if field.kind is not Kind.RESOURCE:
-        return member(value, key_path(parent, field.wire), plan, mode, report)
-    obj, path = mode.resource(value, parent, field.wire, report)
-    return INVALID if obj is None else decode_object(obj, path, plan, mode, report)
+    errors_before = report.error_count()
+    container, path = nested(value, parent, field.wire, report)
+    if container is None:
+        return INVALID
+    if isinstance(field.kind, NestedKind) and field.kind.many:
+        items = cast("list[object]", container)  # what the array rule returns
+        return tuple(_member(item, index_path(path, index), item_plan, report) for index, item in enumerate(items))
+    decoded = decode_object(cast("dict[str, object]", container), path, item_plan, report)
+    # A duplicate key in the object makes it INVALID, as any error inside does.
+    return INVALID if report.error_count() != errors_before else decoded
+
+
+def _member(value: object, path: str, plan: Plan, report: Report) -> object:
+    """Decode an item of an array, which should be an object of ``plan``'s model."""
+    errors_before = report.error_count()
+    found = obj(value, path, None, report)
+    if found is None:
+        return INVALID
+    decoded = decode_object(found, path, plan, report)
+    return INVALID if report.error_count() != errors_before else decoded

@@ -28,10 +28,9 @@ import copy
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from . import countries, timestamps
 from ._json import dumps
-from ._model import EventType, Kind, ServicePurchaseEvent, wire_fields
-from ._strict import DECIMAL_LIMIT, INT_MAX, INT_MIN, MAX_ID_LENGTH, MAX_PLACES
+from ._kinds import FieldKind, NestedKind, ScalarKind
+from ._model import ServicePurchaseEvent, wire_fields
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -125,47 +124,15 @@ def _hypothesis() -> Any:
     return strategies
 
 
-def _decimals() -> SearchStrategy[int | Decimal]:
-    """Wire numbers: integer literals, and fractions with 0 to 4 places (``12.30`` too)."""
-
-    def scaled(mantissa: int, places: int) -> Decimal:
-        return Decimal(mantissa).scaleb(-places)
-
-    def in_range(number: Decimal) -> bool:
-        return abs(number) < DECIMAL_LIMIT
-
-    st = _hypothesis()
-    mantissas = st.integers(min_value=-(10**14), max_value=10**14)
-    # A negative number of places is an exponent literal, such as 1.5E+3.
-    places = st.integers(min_value=-1, max_value=MAX_PLACES)
-    fractions = st.builds(scaled, mantissas, places).filter(in_range)
-    return st.one_of(st.integers(min_value=-(10**6), max_value=10**6), fractions)  # type: ignore[no-any-return]
-
-
-def _value(kind: Kind) -> SearchStrategy[Any]:
-    st = _hypothesis()
-    strategies: dict[Kind, Any] = {
-        Kind.EVENT_ID: st.text(min_size=1, max_size=MAX_ID_LENGTH),
-        Kind.EVENT_TYPE: st.just(EventType.SERVICE_PLUGIN_PURCHASE.value),
-        Kind.TIMESTAMP: st.integers(min_value=0, max_value=timestamps.MAX_SECONDS),
-        Kind.INTEGER: st.integers(min_value=INT_MIN, max_value=INT_MAX),
-        Kind.TEXT: st.text(),
-        Kind.OPTIONAL_TEXT: st.text(),
-        Kind.GENDER: st.sampled_from(["male", "female", "diverse", ""]),
-        Kind.COUNTRY: st.sampled_from(sorted(countries.iso_codes() | countries.plenty_codes())),
-        Kind.DECIMAL: _decimals(),
-    }
-    strategy: SearchStrategy[Any] = strategies[kind]
-    return strategy
-
-
 def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
     st = _hypothesis()
     members: dict[str, Any] = {}
     for field in wire_fields(model):
-        if field.model is None:
-            members[field.wire] = _value(field.kind)
-        elif field.kind is Kind.ARRAY:
+        if isinstance(field.kind, ScalarKind):
+            members[field.wire] = field.kind.values(st)
+        elif field.model is None:
+            raise AssertionError(f"{model.__name__}.{field.name}: a nested kind without a model")
+        elif field.kind.many:
             members[field.wire] = st.lists(_object(field.model, max_items=max_items), min_size=1, max_size=max_items)
         else:
             members[field.wire] = _object(field.model, max_items=max_items)
@@ -195,35 +162,15 @@ def events(*, max_items: int = 8) -> SearchStrategy[ServicePurchaseEvent]:
     return payloads(max_items=max_items).map(lambda payload: decode(payload, strict=True))
 
 
-# For each field kind: wrong wire values and the strict error code each gets.
-_WRONG: Final[dict[Kind, tuple[tuple[Any, str], ...]]] = {
-    Kind.EVENT_ID: (("", "string_too_short"), ("x" * (MAX_ID_LENGTH + 1), "string_too_long"), (7, "string_type")),
-    Kind.EVENT_TYPE: (("SERVICE.PLUGIN.REFUND", "event_type"),),
-    Kind.TIMESTAMP: ((-1, "timestamp_range"), ("1510656066", "int_type"), (Decimal("1510656066.0"), "int_type")),
-    Kind.INTEGER: (("1338", "int_type"), (True, "int_type"), (Decimal("1338.0"), "int_type"), (2**63, "int_range")),
-    Kind.TEXT: ((None, "string_type"), (123, "string_type")),
-    Kind.OPTIONAL_TEXT: ((None, "string_type"), (False, "string_type")),
-    Kind.GENDER: (("company", "gender"), ("Male", "gender"), (None, "string_type")),
-    Kind.COUNTRY: (("de", "country_code"), ("DEU", "country_code"), ("XK", "country_code"), (1, "string_type")),
-    Kind.DECIMAL: (
-        ("49.00", "number_type"),
-        (True, "number_type"),
-        (Decimal("0.00001"), "decimal_places"),
-        (Decimal("1E+15"), "decimal_range"),
-    ),
-    Kind.OBJECT: (([], "object_type"), ("x", "object_type")),
-    Kind.RESOURCE: (([], "object_type"),),
-    Kind.ARRAY: (([], "array_too_short"), ({}, "array_type")),
-}
-
-
-def _locations(model: type, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], Kind]]:
-    found: list[tuple[tuple[str | int, ...], Kind]] = []
+def _locations(model: type, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], FieldKind]]:
+    """Every field of ``model`` and its nested models, an array's at index 0, with its kind."""
+    found: list[tuple[tuple[str | int, ...], FieldKind]] = []
     for field in wire_fields(model):
         here = (*path, field.wire)
         found.append((here, field.kind))
         if field.model is not None:
-            found.extend(_locations(field.model, (*here, 0) if field.kind is Kind.ARRAY else here))
+            many = isinstance(field.kind, NestedKind) and field.kind.many
+            found.extend(_locations(field.model, (*here, 0) if many else here))
     return found
 
 
@@ -240,10 +187,12 @@ def invalid_payloads(*, max_items: int = 3) -> SearchStrategy[Invalid]:
     """
     st = _hypothesis()
     locations = _locations(ServicePurchaseEvent, ())
-    changes = [(path, "set", wrong, code) for path, kind in locations for wrong, code in _WRONG[kind]]
+    changes = [(path, "set", wrong, code) for path, kind in locations for wrong, code in kind.wrong]
     changes += [(path, "remove", None, "missing") for path, _ in locations]
     changes += [
-        (path, "extra", 1, "extra_forbidden") for path, kind in locations if kind in {Kind.OBJECT, Kind.RESOURCE}
+        (path, "extra", 1, "extra_forbidden")
+        for path, kind in locations
+        if isinstance(kind, NestedKind) and not kind.many
     ]
     changes.append(((), "extra", 1, "extra_forbidden"))
 

@@ -1,0 +1,289 @@
+"""The fast road: msgspec checks a valid payload in C, and glue builds the model.
+
+For each model the road defines a ``msgspec.Struct`` whose fields carry the
+msgspec types of their kinds (``_kinds``): types, ``Meta`` bounds and
+literals that msgspec enforces while it parses. The envelope's struct is
+tagged with its event type, so that msgspec also picks the model. The
+decoder forbids unknown keys; the kinds' conversions then turn the decoded
+values into model values, and generated glue fills the attrs objects.
+
+What this road accepts, the explaining road (``_walk``) accepts in either
+mode, with the same result and nothing to report. Anything else it
+declines, by returning ``None``, and the explaining road decides, and says
+why. Two things msgspec does not check are checked here:
+
+- duplicate keys, which msgspec resolves silently: the JSON text has a colon
+  after each key, and one more for each colon in a string, so an event whose
+  objects hold as many keys as the text has colons had no key twice;
+- depth: the only untyped values are the decimals', which msgspec parses
+  recursively, so the road declines a text with more than
+  :data:`MAX_BRACKETS` opening brackets, a nesting far from any C stack's
+  limit, whatever the recursion limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import operator
+from collections.abc import Mapping
+from types import MemberDescriptorType
+from typing import TYPE_CHECKING, Any, Final, final
+
+import attrs
+import msgspec
+
+from ._json import read_decimal
+from ._kinds import NestedKind, ScalarKind
+from ._model import WireField, wire_fields
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._types import JSONText
+
+    #: (decoded struct, colons in the text) -> the event, or None when a key occurred twice.
+    Builder = Callable[[Any, int], object]
+
+#: The most opening brackets a text on this road may hold; Python's default
+#: recursion limit, a depth the interpreter deems safe for recursing C code.
+MAX_BRACKETS: Final = 1000
+
+#: The key of the envelope that picks the model.
+TAG: Final = "type"
+
+
+@final
+class FastRoad:
+    """The fast road for a set of models, each for its event type.
+
+    >>> from plenty_events import ServicePurchaseEvent
+    >>> from plenty_events.testing import sample_payload, to_json
+    >>> road = FastRoad({"SERVICE.PLUGIN.PURCHASE": ServicePurchaseEvent})
+    >>> road.decode(to_json(sample_payload())).resource.contact.id
+    1337
+    >>> road.decode(b'{"id": 1}') is None
+    True
+
+    """
+
+    __slots__ = ("_builders", "_decoder")
+
+    def __init__(self, models: Mapping[str, type]) -> None:
+        structs = {event_type: struct(model, event_type) for event_type, model in models.items()}
+        # The union of the tagged structs: msgspec reads the tag first, and picks the struct.
+        wire_type: Any = functools.reduce(operator.or_, structs.values())
+        self._decoder = msgspec.json.Decoder(wire_type, float_hook=read_decimal)
+        self._builders: dict[type, Builder] = {
+            structs[event_type]: builder(model, event_type) for event_type, model in models.items()
+        }
+
+    def decode(self, data: JSONText) -> object | None:
+        """Decode a valid event from JSON text, or return ``None`` for the explaining road."""
+        if isinstance(data, str):
+            colons, brackets = data.count(":"), data.count("[") + data.count("{")
+        else:
+            try:
+                raw = data if type(data) is bytes else bytes(data)
+            except ValueError:  # a released memoryview, which the explaining road words
+                return None
+            colons, brackets = raw.count(b":"), raw.count(b"[") + raw.count(b"{")
+            data = raw
+        if brackets > MAX_BRACKETS:
+            return None
+        try:
+            wire = self._decoder.decode(data)
+            return self._builders[type(wire)](wire, colons)
+        except (ValueError, ArithmeticError, RecursionError):
+            # msgspec's errors are ValueErrors; so are a conversion's, an
+            # exponent read_decimal cannot hold, and a str that UTF-8 cannot
+            # encode. RecursionError: a caller's recursion limit below the depth.
+            return None
+
+
+@functools.cache
+def struct(model: type, tag: str | None = None) -> type[msgspec.Struct]:
+    """Return the msgspec struct of ``model``'s wire fields, tagged with ``tag`` for an envelope."""
+    fields: list[tuple[str, object]] = []
+    rename: dict[str, str] = {}
+    for field in _struct_fields(model, tag):
+        if isinstance(field.kind, NestedKind):
+            if field.model is None:
+                raise AssertionError(f"{model.__name__}.{field.name}: a nested kind without a model")
+            wire_type = field.kind.wire(struct(field.model))
+        else:
+            wire_type = field.kind.wire()
+        fields.append((field.name, wire_type))
+        rename[field.name] = field.wire
+    options: dict[str, Any] = {} if tag is None else {"tag_field": TAG, "tag": tag}
+    return msgspec.defstruct(
+        f"{model.__name__}Wire",
+        fields,
+        rename=rename,
+        forbid_unknown_fields=True,
+        # Structs of JSON values hold no cycles: the garbage collector need not track them.
+        gc=False,
+        **options,
+    )
+
+
+def _struct_fields(model: type, tag: str | None) -> tuple[WireField, ...]:
+    """The wire fields of ``model`` that its struct decodes: the envelope's tag is the struct's own."""
+    return tuple(field for field in wire_fields(model) if tag is None or field.wire != TAG)
+
+
+def builder(model: type, tag: str) -> Builder:
+    """Return the generated function that builds a ``model`` event from its struct.
+
+    The glue calls the kinds' conversions by name and fills the attrs
+    objects' slots, as their ``__init__`` would, at two thirds of the cost
+    (a model whose ``__init__`` does more, such as a validator, is built by
+    its ``__init__``). Its source is registered with ``linecache`` under a
+    name of its own, as attrs does, so that a traceback shows its lines.
+    """
+    glue = _Glue()
+    name = glue.envelope(model, tag)
+    source = "\n".join(glue.lines) + "\n"
+    filename = f"<plenty_events fast road {model.__name__} {tag}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    exec(compile(source, filename, "exec"), glue.namespace)  # noqa: S102 -- our own source, from the model
+    return glue.namespace[name]  # type: ignore[no-any-return]
+
+
+class _Glue:
+    """The source of one envelope's builder, and the names it uses."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {"NEW": object.__new__}
+        self.done: set[type] = set()
+
+    def envelope(self, model: type, tag: str) -> str:
+        """Emit ``build_{model}(wire, colons)`` for the envelope; return its name."""
+        name = f"build_{model.__name__}"
+        body: list[str] = []
+        result = self._model(model, "wire", "event", body, tag)
+        count = self._count(model, "wire", tag)
+        self.lines.append(f"def {name}(wire, colons):")
+        self.lines.append(f"    if {count} != colons:")
+        self.lines.append("        return None  # a key occurred twice, or a string holds a colon")
+        self.lines.extend(f"    {line}" for line in body)
+        self.lines.append(f"    return {result}")
+        return name
+
+    def _model(self, model: type, wire: str, result: str, body: list[str], tag: str | None = None) -> str:
+        """Emit the lines that build ``model`` from the struct ``wire`` into ``result``; return ``result``."""
+        values: dict[str, str] = {}
+        for field in wire_fields(model):
+            member = f"{wire}.{field.name}"
+            if tag is not None and field.wire == TAG:
+                values[field.name] = self._constant(f"{model.__name__}_{field.name}", _tag_value(field, tag))
+            elif isinstance(field.kind, ScalarKind):
+                values[field.name] = self._converted(field.kind, member)
+            elif field.model is None:
+                raise AssertionError(f"{model.__name__}.{field.name}: a nested kind without a model")
+            elif field.kind.many:
+                values[field.name] = f"tuple(map({self._item_builder(field.model)}, {member}))"
+            else:
+                variable = f"{result}_{field.name}"
+                body.append(f"{wire}_{field.name} = {member}")
+                values[field.name] = self._model(field.model, f"{wire}_{field.name}", variable, body)
+        self._construct(model, result, values, body)
+        return result
+
+    def _converted(self, kind: ScalarKind, member: str) -> str:
+        if kind.convert is None:
+            return member
+        name = f"convert_{kind.name.replace(' ', '_')}"
+        self.namespace[name] = kind.convert
+        return f"{name}({member})"
+
+    def _constant(self, name: str, value: object) -> str:
+        self.namespace[name] = value
+        return name
+
+    def _item_builder(self, model: type) -> str:
+        """Emit ``build_{model}(wire)`` for the items of an array, once; return its name."""
+        name = f"build_{model.__name__}"
+        if model not in self.done:
+            self.done.add(model)
+            body: list[str] = []
+            result = self._model(model, "wire", "item", body)
+            self.lines.append(f"def {name}(wire):")
+            self.lines.extend(f"    {line}" for line in body)
+            self.lines.append(f"    return {result}")
+            self.lines.append("")
+        return name
+
+    def _construct(self, model: type, result: str, values: dict[str, str], body: list[str]) -> None:
+        """Emit the lines that build ``model`` from ``values`` (field name to expression)."""
+        model_name = self._constant(model.__name__, model)
+        if not _fills_slots(model):
+            fields = attrs.fields_dict(model)
+            arguments = ", ".join(f"{fields[name].alias}={value}" for name, value in values.items())
+            body.append(f"{result} = {model_name}({arguments})")
+            return
+        body.append(f"{result} = NEW({model_name})")
+        for field in attrs.fields(model):
+            setter = self._constant(f"set_{model.__name__}_{field.name}", getattr(model, field.name).__set__)
+            if field.name in values:
+                value = values[field.name]
+            else:
+                value = self._constant(f"default_{model.__name__}_{field.name}", field.default)
+            body.append(f"{setter}({result}, {value})")
+
+    def _count(self, model: type, wire: str, tag: str | None = None) -> str:
+        """Return an expression for the number of keys in the objects of ``wire``, a struct of ``model``."""
+        constant, terms = self._terms(model, wire, tag)
+        return " + ".join([str(constant), *terms])
+
+    def _terms(self, model: type, wire: str, tag: str | None = None) -> tuple[int, list[str]]:
+        """Count the keys of ``wire``'s objects: a constant, and the expressions of its arrays."""
+        fields = wire_fields(model)
+        # The tag is a key of the envelope whether or not the model keeps it.
+        constant = len(fields) + (tag is not None and all(field.wire != TAG for field in fields))
+        terms: list[str] = []
+        for field in fields:
+            member = f"{wire}.{field.name}"
+            if field.model is None:
+                continue
+            if isinstance(field.kind, NestedKind) and field.kind.many:
+                item_constant, item_terms = self._terms(field.model, "item")
+                if item_terms:
+                    terms.append(f"sum([{' + '.join([str(item_constant), *item_terms])} for item in {member}])")
+                else:
+                    terms.append(f"len({member}) * {item_constant}")
+            else:
+                nested_constant, nested_terms = self._terms(field.model, member)
+                constant += nested_constant
+                terms += nested_terms
+        return constant, terms
+
+
+def _tag_value(field: WireField, tag: str) -> object:
+    """The model value of the envelope's tag: what its kind makes of it."""
+    if not isinstance(field.kind, ScalarKind):
+        raise TypeError(f"the envelope's {TAG!r} must be a scalar field")
+    value = msgspec.convert(tag, field.kind.wire())
+    return value if field.kind.convert is None else field.kind.convert(value)
+
+
+#: What a frozen attrs class has for ``on_setattr``: nothing that runs on set.
+_PLAIN_SETATTR: Final = (None, attrs.setters.NO_OP)
+#: Defaults that every instance may share.
+_CONSTANTS: Final = (type(None), bool, int, str, tuple)
+
+
+def _fills_slots(model: type) -> bool:
+    """Tell whether filling ``model``'s slots builds the object that its ``__init__`` builds."""
+    if hasattr(model, "__attrs_post_init__") or hasattr(model, "__attrs_pre_init__"):
+        return False
+    on_wire = {field.name for field in wire_fields(model)}
+    for field in attrs.fields(model):
+        if field.validator is not None or field.converter is not None or field.on_setattr not in _PLAIN_SETATTR:
+            return False
+        if not isinstance(getattr(model, field.name, None), MemberDescriptorType):
+            return False  # no slot
+        if field.name not in on_wire and type(field.default) not in _CONSTANTS:  # NOTHING, or a Factory
+            return False
+    return True

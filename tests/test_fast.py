@@ -1,0 +1,276 @@
+"""The fast road: what it accepts, the explaining road accepts alike; anything else it declines."""
+
+from __future__ import annotations
+
+import linecache
+import pickle
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import plenty_events
+from helpers import key_count, long_road
+from plenty_events import DecodeError, ServicePurchaseEvent
+from plenty_events._decode import BUILTIN, BUILTIN_MODELS
+from plenty_events._fast import MAX_BRACKETS, FastRoad, builder
+from plenty_events._kinds import Kind
+from plenty_events._model import wire
+from plenty_events.testing import payloads, sample_payload, to_json
+from strategies import near_payloads
+
+SAMPLE = to_json(sample_payload())
+
+
+def fast(data: bytes | bytearray | memoryview | str) -> object:
+    """The fast road alone: the event, or None for the explaining road."""
+    return BUILTIN.fast_road().decode(data)
+
+
+@given(near_payloads())
+def test_what_the_fast_road_returns_the_explaining_road_returns_in_both_modes(payload: dict[str, Any]) -> None:
+    """A fast result is the event both modes' explaining roads return, without a repair."""
+    data = to_json(payload)
+    event = fast(data)
+    if event is None:
+        return
+    assert isinstance(event, ServicePurchaseEvent)
+    for strict in (True, False):
+        expected = long_road(data, strict=strict)
+        assert isinstance(expected, ServicePurchaseEvent)
+        assert event == expected
+        assert expected.repairs == ()
+    assert event.repairs == ()
+
+
+@given(near_payloads(), st.booleans())
+def test_decode_gives_the_explaining_roads_result_and_findings(payload: dict[str, Any], strict: bool) -> None:
+    """Whichever road it takes, decode returns what the explaining road does, with the same errors and repairs."""
+    data = to_json(payload)
+    expected = long_road(data, strict=strict)
+    try:
+        event = plenty_events.decode(data, strict=strict)
+    except DecodeError as exc:
+        assert isinstance(expected, DecodeError)
+        assert exc.errors == expected.errors
+        return
+    assert event == expected
+    assert event.repairs == expected.repairs  # type: ignore[union-attr]
+
+
+@given(payloads(max_items=8))
+def test_valid_payloads_take_the_fast_road(payload: dict[str, Any]) -> None:
+    """Every strictly valid payload whose strings hold no colon is decoded fast, with whitespace too."""
+    data = to_json(payload)
+    if data.count(b":") != key_count(payload):
+        return  # a colon in a string: see the test below
+    assert fast(data) is not None
+    assert fast(b"{\n  " + data[1:-1] + b"\n}\n") is not None
+
+
+@st.composite
+def _garbled(draw: st.DrawFn) -> bytes:
+    """The sample with a few bytes somewhere replaced by arbitrary ones."""
+    start = draw(st.integers(0, len(SAMPLE)))
+    end = draw(st.integers(start, min(start + 8, len(SAMPLE))))
+    return SAMPLE[:start] + draw(st.binary(max_size=8)) + SAMPLE[end:]
+
+
+@given(_garbled() | st.binary(max_size=40), st.booleans())
+def test_garbled_bodies_get_the_explaining_roads_verdict(data: bytes, strict: bool) -> None:
+    """Bytes near the sample, or any bytes: the fast road accepts only what the explaining road accepts alike."""
+    event = fast(data)
+    if event is not None:
+        assert event == long_road(data, strict=strict)
+
+
+def test_the_sample_takes_the_fast_road() -> None:
+    """The documented example is decoded fast, to the event the explaining road returns."""
+    assert fast(SAMPLE) == long_road(SAMPLE, strict=True)
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, lambda data: data.decode()])
+def test_every_kind_of_text_takes_the_fast_road(kind: Any) -> None:
+    """Bytes, bytearray, memoryview and str all take the fast road."""
+    assert fast(kind(SAMPLE)) == long_road(SAMPLE, strict=True)
+
+
+def test_a_colon_in_a_string_takes_the_explaining_road() -> None:
+    """Colons in strings spoil the count that proves the keys unique: the explaining road decides, and accepts."""
+    data = SAMPLE.replace(b"SuperService", b"Plan: Pro")
+    assert fast(data) is None
+    assert plenty_events.decode(data, strict=True).resource.order.order_items[0].order_item_name == "Plan: Pro"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"id":"a",' + SAMPLE[1:],
+        SAMPLE.replace(b'"contact":{', b'"contact":{"id":1,'),
+        SAMPLE.replace(b'"contact":{', b'"contact":{"id":1,').replace(b"SuperService", b"a:b"),
+        SAMPLE.replace(b'"orderItems":[{', b'"orderItems":[{"quantity":7,'),
+    ],
+    ids=["envelope", "contact", "duplicate and a colon in a string", "order item"],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_duplicate_key_never_passes_fast(data: bytes, strict: bool) -> None:
+    """A duplicate key, even beside a colon in a string, goes to the explaining road, which reports it once."""
+    assert fast(data) is None
+    with pytest.raises(DecodeError) as raised:
+        plenty_events.decode(data, strict=strict)
+    assert [error.code for error in raised.value.errors].count("duplicate_key") == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SAMPLE.replace(b"SERVICE.PLUGIN.PURCHASE", b"SERVICE.PLUGIN.REFUND"),
+        SAMPLE.replace(b'"country":"DE"', b'"country":"de"'),
+        SAMPLE.replace(b'"priceNet":41.1765', b'"priceNet":41.17651'),
+        SAMPLE.replace(b'"priceNet":41.1765', b'"priceNet":"41.1765"'),
+        SAMPLE.replace(b'"priceNet":41.1765', b'"priceNet":1e999999999999999999999'),
+        b"\xef\xbb\xbf" + SAMPLE,
+        SAMPLE.decode().encode("utf-16"),
+        b"[" + SAMPLE + b"]",
+        SAMPLE[:-1],
+        SAMPLE + b"x",
+        '{"id":"\ud800"}',
+    ],
+    ids=[
+        "another type",
+        "needs a repair",
+        "invalid",
+        "a price as a string",
+        "an exponent past Decimal",
+        "bom",
+        "utf-16",
+        "array",
+        "cut",
+        "trailing",
+        "lone surrogate in a str",
+    ],
+)
+def test_anything_else_takes_the_explaining_road(data: bytes | str) -> None:
+    """Another event type, a payload needing a repair, or an invalid one, is not decoded fast."""
+    assert fast(data) is None
+
+
+def test_a_released_buffer_is_declined() -> None:
+    """A released memoryview is left to the explaining road, which words the error."""
+    view = memoryview(bytearray(SAMPLE))
+    view.release()
+    assert fast(view) is None
+
+
+def _deep(levels: int) -> bytes:
+    return SAMPLE.replace(b'"priceNet":41.1765', b'"priceNet":' + b"[" * levels + b"]" * levels)
+
+
+def test_deep_values_are_declined_before_any_recursion() -> None:
+    """More opening brackets than the bound: declined without parsing, even under a raised recursion limit."""
+    data = _deep(200_000)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)
+    try:
+        assert fast(data) is None
+    finally:
+        sys.setrecursionlimit(limit)
+    assert fast(_deep(MAX_BRACKETS - 20)) is None  # parsed, and declined: an array is no price
+
+
+def test_a_low_recursion_limit_declines_rather_than_raises() -> None:
+    """A caller's recursion limit below a value's depth makes the fast road decline, not raise."""
+    data = _deep(400)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)
+    try:
+        result = fast(data)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert result is None
+
+
+def test_the_glue_is_registered_for_tracebacks() -> None:
+    """The generated builder's source is in linecache under its own file name, as attrs does it."""
+    build = builder(ServicePurchaseEvent, "SERVICE.PLUGIN.PURCHASE")
+    lines = linecache.getlines(build.__code__.co_filename)
+    assert lines[0] == "def build_OrderItem(wire):\n"
+    assert "def build_ServicePurchaseEvent(wire, colons):\n" in lines
+    assert "set_Contact_first_name(event_resource_contact, wire_resource_contact.first_name)\n" in [
+        line.strip() + "\n" for line in lines
+    ]
+
+
+def test_objects_built_by_filling_slots_are_the_objects_init_builds() -> None:
+    """The fast road's event equals, hashes, prints and pickles like one built by the attrs __init__s."""
+    quick = fast(SAMPLE)
+    walked = long_road(SAMPLE, strict=True)
+    assert type(quick) is ServicePurchaseEvent
+    assert quick == walked
+    assert hash(quick) == hash(walked)
+    assert repr(quick) == repr(walked)
+    assert quick.repairs == ()
+    assert pickle.loads(pickle.dumps(quick)) == walked
+    assert attrs.asdict(quick) == attrs.asdict(walked)
+
+
+def _model_with(**field: Any) -> type:
+    return attrs.make_class(
+        "Strange",
+        {
+            "id": attrs.field(metadata=wire("id", Kind.INTEGER), **field),
+            "type": attrs.field(metadata=wire("type", Kind.TEXT)),
+            "created_at": attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP)),
+        },
+        frozen=True,
+        slots=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        (_model_with(validator=attrs.validators.gt(0)), 7),
+        (_model_with(converter=lambda number: number * 2), 14),
+        (
+            attrs.make_class(
+                "Strange",
+                {
+                    "id": attrs.field(metadata=wire("id", Kind.INTEGER)),
+                    "type": attrs.field(metadata=wire("type", Kind.TEXT)),
+                    "created_at": attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP)),
+                },
+                frozen=True,
+                slots=False,
+            ),
+            7,
+        ),
+        (
+            attrs.make_class(
+                "Strange",
+                {
+                    "id": attrs.field(metadata=wire("id", Kind.INTEGER)),
+                    "type": attrs.field(metadata=wire("type", Kind.TEXT)),
+                    "created_at": attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP)),
+                    "seen": attrs.field(factory=list, metadata={"on_wire": False}),
+                },
+                frozen=True,
+                slots=True,
+            ),
+            7,
+        ),
+    ],
+    ids=["validator", "converter", "no slots", "factory default"],
+)
+def test_a_model_whose_init_does_more_is_built_by_its_init(model: type, expected: int) -> None:
+    """Filling slots would skip a validator, a converter or a factory, or find no slot: __init__ builds such a model."""
+    road = FastRoad({**BUILTIN_MODELS, "STRANGE": model})
+    event = road.decode(b'{"id":7,"type":"STRANGE","createdAt":0}')
+    assert type(event) is model
+    assert event.id == expected  # type: ignore[attr-defined]
+    assert event.created_at == datetime(1970, 1, 1, tzinfo=UTC)  # type: ignore[attr-defined]
+    assert road.decode(SAMPLE) == fast(SAMPLE)
