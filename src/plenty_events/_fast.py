@@ -2,9 +2,9 @@
 
 For each model the road defines a ``msgspec.Struct`` whose fields carry the
 msgspec types of their kinds (``_kinds``): types, ``Meta`` bounds and
-literals that msgspec enforces while it parses. The envelope's struct is
-tagged with its event type, so that msgspec also picks the model. The
-decoder forbids unknown keys; the kinds' conversions then turn the decoded
+literals that msgspec enforces while it parses. msgspec also checks the
+envelope's event type, and where there are several models picks the model's
+struct by it, as the tag of a union. The decoder forbids unknown keys; the kinds' conversions then turn the decoded
 values into model values, and generated glue fills the attrs objects.
 
 What this road accepts, the explaining road (``_walk``) accepts in either
@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import functools
 import linecache
-import operator
 from collections.abc import Mapping
 from types import MemberDescriptorType
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, Literal, Union, final
 
 import attrs
 import msgspec
@@ -70,9 +69,13 @@ class FastRoad:
     __slots__ = ("_builders", "_decoder")
 
     def __init__(self, models: Mapping[str, type]) -> None:
-        structs = {event_type: struct(model, event_type) for event_type, model in models.items()}
-        # The union of the tagged structs: msgspec reads the tag first, and picks the struct.
-        wire_type: Any = functools.reduce(operator.or_, structs.values())
+        # Several models: msgspec picks the struct by its tag. One model: its
+        # struct checks the type as a field, since msgspec requires a lone
+        # struct's tag only where it is there.
+        tagged = len(models) > 1
+        structs = {event_type: struct(model, event_type, tagged=tagged) for event_type, model in models.items()}
+        union: Any = Union  # subscripted with types known at run time only
+        wire_type = union[tuple(structs.values())]
         self._decoder = msgspec.json.Decoder(wire_type, float_hook=read_decimal)
         self._builders: dict[type, Builder] = {
             structs[event_type]: builder(model, event_type) for event_type, model in models.items()
@@ -102,11 +105,17 @@ class FastRoad:
 
 
 @functools.cache
-def struct(model: type, tag: str | None = None) -> type[msgspec.Struct]:
-    """Return the msgspec struct of ``model``'s wire fields, tagged with ``tag`` for an envelope."""
+def struct(model: type, tag: str | None = None, *, tagged: bool = False) -> type[msgspec.Struct]:
+    """Return the msgspec struct of ``model``'s wire fields.
+
+    For an envelope, ``tag`` is its event type: msgspec's tag where
+    ``tagged``, else a field that must be there and hold it.
+    """
     fields: list[tuple[str, object]] = []
     rename: dict[str, str] = {}
-    for field in _struct_fields(model, tag):
+    for field in wire_fields(model):
+        if tag is not None and field.wire == TAG:
+            continue
         if isinstance(field.kind, NestedKind):
             if field.model is None:
                 raise AssertionError(f"{model.__name__}.{field.name}: a nested kind without a model")
@@ -115,7 +124,12 @@ def struct(model: type, tag: str | None = None) -> type[msgspec.Struct]:
             wire_type = field.kind.wire()
         fields.append((field.name, wire_type))
         rename[field.name] = field.wire
-    options: dict[str, Any] = {} if tag is None else {"tag_field": TAG, "tag": tag}
+    options: dict[str, Any] = {}
+    if tagged:
+        options = {"tag_field": TAG, "tag": tag}
+    elif tag is not None:
+        fields.append((_TAG_NAME, Literal[tag]))
+        rename[_TAG_NAME] = TAG
     return msgspec.defstruct(
         f"{model.__name__}Wire",
         fields,
@@ -127,9 +141,8 @@ def struct(model: type, tag: str | None = None) -> type[msgspec.Struct]:
     )
 
 
-def _struct_fields(model: type, tag: str | None) -> tuple[WireField, ...]:
-    """The wire fields of ``model`` that its struct decodes: the envelope's tag is the struct's own."""
-    return tuple(field for field in wire_fields(model) if tag is None or field.wire != TAG)
+#: The attribute of an untagged envelope struct that holds the event type.
+_TAG_NAME: Final = "event_type_tag"
 
 
 def builder(model: type, tag: str) -> Builder:
