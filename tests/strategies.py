@@ -72,3 +72,16 @@ def near_payloads() -> st.SearchStrategy[dict[str, Any]]:
         repairable().map(lambda pair: pair[1]),
         _replaced(),
     )
+
+
+@st.composite
+def drifted(draw: st.DrawFn) -> dict[str, Any]:
+    """A strictly valid payload into whose objects keys the model does not know were added, with any JSON values."""
+    payload = draw(payloads(max_items=2))
+    resource = payload["resource"]
+    order = resource["order"]
+    objects = [payload, resource, resource["contact"], resource["address"], order, *order["orderItems"]]
+    for target in draw(st.lists(st.sampled_from(objects), min_size=1, max_size=4)):
+        key = draw(st.text(min_size=1, max_size=10).filter(lambda name, known=target: name not in known))
+        target[key] = draw(json_values(max_leaves=6))
+    return payload

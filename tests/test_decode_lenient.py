@@ -1,14 +1,15 @@
 """Lenient mode: repairs without guessing, each reported. One test per row of the lenient rule table."""
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 import plenty_events
-from helpers import errors, repairs, with_value, without
-from plenty_events import Gender, Repair, UnknownEvent
+from helpers import errors, locate, repairs, with_value, without
+from plenty_events import Gender, Repair, UnknownEvent, _model
 from plenty_events.testing import sample_payload, to_json
 
 ITEM = "$.resource.order.orderItems[0]"
@@ -46,11 +47,37 @@ def test_a_valid_payload_needs_no_repair():
 @pytest.mark.parametrize(
     "path", ["$.nickname", "$.resource.contact.nickname", "$.resource.order.currency", f"{ITEM}.vat"]
 )
-def test_unknown_keys_are_ignored_and_reported(path):
-    """Unknown keys at any level are ignored, and reported at their path (key_ignored)."""
-    event = decode(with_value(sample_payload(), path, {"any": ["thing"]}))
+def test_unknown_keys_are_kept_and_reported(path):
+    """Unknown keys at any level are kept in the object's extra with their values, and reported (key_kept)."""
+    event = decode(with_value(sample_payload(), path, {"any": ["thing", Decimal("1.50")]}))
     assert event == STRICT_EVENT
-    assert repairs(event) == [(path, "key_ignored")]
+    assert repairs(event) == [(path, "key_kept")]
+    holder, key = locate(plenty_events.to_dict(event), path)
+    assert holder[key] == {"any": ["thing", Decimal("1.50")]}
+    kept = [obj.extra for obj in _objects(event) if obj.extra]
+    assert kept == [{key: {"any": ["thing", Decimal("1.50")]}}]
+    assert isinstance(kept[0], Mapping)
+    with pytest.raises(TypeError):
+        kept[0][key] = 1  # type: ignore[index]
+
+
+def _objects(event):
+    resource = event.resource
+    return [event, resource, resource.contact, resource.address, resource.order, *resource.order.order_items]
+
+
+def test_kept_values_are_checked_like_any_value():
+    """A duplicate key or a lone surrogate inside a kept value is an error at its path."""
+    body = to_json(sample_payload()).replace(b'"contact":{', b'"contact":{"note":{"a":1,"a":2},')
+    assert errors(body, strict=False) == [("$.resource.contact.note.a", "duplicate_key")]
+    body = to_json(sample_payload()).replace(b'"contact":{', b'"contact":{"note":"\\ud800",')
+    assert errors(body, strict=False) == [("$.resource.contact.note", "string_unicode")]
+
+
+def test_objects_without_unknown_keys_share_one_empty_extra():
+    """Where nothing was kept, extra is the one empty read-only mapping, on both roads."""
+    for event in (plenty_events.decode(sample_payload()), plenty_events.decode(to_json(sample_payload()))):
+        assert all(obj.extra is _model.NO_EXTRA for obj in _objects(event))
 
 
 @pytest.mark.parametrize(
@@ -462,10 +489,13 @@ class TestUnknownEventTypes:
             ("$.resource", "object_type")
         ]
 
-    def test_unknown_envelope_keys_are_ignored_and_reported(self):
-        """Extra envelope keys of an unknown event are dropped, with a repair."""
-        event = plenty_events.decode(self.BODY[:-1] + b',"v":2}')
-        assert repairs(event) == [("$.v", "key_ignored")]
+    def test_unknown_envelope_keys_are_kept_and_reported(self):
+        """Extra envelope keys of an unknown event are kept in its extra, with a repair, and encoded back."""
+        body = self.BODY[:-1] + b',"v":2}'
+        event = plenty_events.decode(body)
+        assert repairs(event) == [("$.v", "key_kept")]
+        assert event.extra == {"v": 2}
+        assert json.loads(plenty_events.encode(event)) == json.loads(body)
 
     def test_an_unknown_event_is_hashable_and_compares_by_value(self):
         """The raw resource takes part in equality but not in the hash."""

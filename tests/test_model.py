@@ -69,9 +69,17 @@ def test_attribute_names_are_snake_case_of_the_wire_keys():
         "phone",
         "email",
         "updated_at",
+        "extra",
     ]
-    assert [f.name for f in attrs.fields(Order)] == ["id", "paypal_transaction_id", "order_items"]
-    assert [f.name for f in attrs.fields(ServicePurchaseEvent)] == ["id", "type", "created_at", "resource", "repairs"]
+    assert [f.name for f in attrs.fields(Order)] == ["id", "paypal_transaction_id", "order_items", "extra"]
+    assert [f.name for f in attrs.fields(ServicePurchaseEvent)] == [
+        "id",
+        "type",
+        "created_at",
+        "resource",
+        "extra",
+        "repairs",
+    ]
 
 
 def test_events_can_be_built_by_hand():

@@ -1,9 +1,11 @@
 """redact(): an equal-shaped event without personal data, still strictly valid."""
 
+import pickle
+
 import attrs
 
 import plenty_events
-from plenty_events.testing import sample_payload
+from plenty_events.testing import sample_payload, to_json
 
 EVENT = plenty_events.decode(sample_payload(), strict=True)
 
@@ -48,3 +50,19 @@ def test_redact_keeps_repairs():
     event = plenty_events.decode(payload)
     assert plenty_events.redact(event).repairs == event.repairs
     assert attrs.has(type(plenty_events.redact(event)))
+
+
+def test_kept_unknown_keys_stay_out_of_reprs_and_redacted_copies():
+    """Kept values show in no repr, pickle with the event, and redact() drops them at every level."""
+    body = to_json(sample_payload()).replace(b'"contact":{', b'"contact":{"nickname":"Johnny",')
+    body = body.replace(b'"quantity":1', b'"quantity":1,"note":"for John Doe"')
+    event = plenty_events.decode(body)
+    assert event.resource.contact.extra == {"nickname": "Johnny"}
+    assert "Johnny" not in repr(event)
+    assert "John Doe" not in repr(event)
+    assert repr(event.resource.contact.extra) == "<extra: 1 keys>"
+    assert pickle.loads(pickle.dumps(event)).resource.contact.extra == {"nickname": "Johnny"}
+    redacted = plenty_events.redact(event)
+    assert b"Johnny" not in plenty_events.encode(redacted)
+    assert b"John Doe" not in plenty_events.encode(redacted)
+    assert plenty_events.decode(plenty_events.encode(redacted), strict=True) == redacted

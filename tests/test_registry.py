@@ -1,7 +1,10 @@
 """Decoder: models registered for event types the library does not know."""
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -254,3 +257,39 @@ def test_an_envelope_type_must_be_a_scalar():
 
     with pytest.raises(TypeError, match="'type' must be a scalar"):
         Decoder({"KINDLESS": Kindless})
+
+
+@attrs.frozen
+class KeepingRefund:
+    order_id: int
+    lines: tuple[Line, ...]
+    pay_pal_id: str = attrs.field(metadata=wire("payPalTransactionId", Kind.TEXT))
+    extra: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+
+
+@attrs.frozen
+class KeepingRefundEvent:
+    id: str
+    type: str
+    created_at: datetime
+    resource: KeepingRefund
+
+
+def test_a_registered_model_keeps_unknown_keys_only_where_it_has_an_extra_field():
+    """Unknown keys go to a registered model's extra field, written back by encode; a model without one drops them."""
+    body = BODY.replace(b'"orderId":221', b'"orderId":221,"note":"x"')
+    kept = Decoder({"SERVICE.PLUGIN.REFUND": KeepingRefundEvent}).decode(body)
+    assert kept.resource.extra == {"note": "x"}
+    assert json.loads(plenty_events.encode(kept)) == json.loads(body)
+    with pytest.raises(plenty_events.DecodeError):
+        Decoder({"SERVICE.PLUGIN.REFUND": KeepingRefundEvent}).decode(body, strict=True)
+    dropped = Decoder({"SERVICE.PLUGIN.REFUND": AuditedRefundEvent}).decode(body)
+    assert [(repair.path, repair.code) for repair in dropped.repairs] == [("$.resource.note", "key_ignored")]
+    assert plenty_events.encode(dropped) == BODY
+
+
+def test_extra_cannot_shadow_a_field_when_encoded():
+    """A hand-built extra that holds a key of the model's own is a ValueError when encoded."""
+    event = KeepingRefundEvent("r", "T", datetime(2017, 1, 1, tzinfo=UTC), KeepingRefund(1, (), "X", {"orderId": 2}))
+    with pytest.raises(ValueError, match="orderId"):
+        plenty_events.to_dict(event)

@@ -7,7 +7,7 @@ from hypothesis import given
 
 import plenty_events
 from plenty_events.testing import events, invalid_payloads, payloads, to_json
-from strategies import repairable
+from strategies import drifted, repairable
 
 
 def as_json(data: bytes):
@@ -69,4 +69,18 @@ def test_lenient_results_round_trip(pair):
     event = plenty_events.decode(to_json(variant))
     encoded = plenty_events.encode(event)
     assert plenty_events.decode(encoded) == event
-    assert plenty_events.decode(encoded, strict=True) == event
+    # Kept unknown keys are written back, and strict mode rejects them.
+    assert plenty_events.decode(plenty_events.encode(plenty_events.redact(event)), strict=True) == plenty_events.redact(
+        event
+    )
+
+
+@given(drifted())
+def test_the_lenient_round_trip_of_a_drifted_payload_is_lossless(payload):
+    """Unknown keys and their values survive decode and encode: the wire mapping is the payload, up to key order."""
+    event = plenty_events.decode(to_json(payload))
+    assert plenty_events.to_dict(event) == payload
+    again = plenty_events.decode(plenty_events.encode(event))
+    assert again == event
+    assert plenty_events.to_dict(again) == payload
+    assert {repair.code for repair in event.repairs} == {"key_kept"}

@@ -136,7 +136,10 @@ def _envelope(envelope: dict[str, object], mode: Mode, report: Report) -> dict[s
             values[field.name] = raw
         else:
             values[field.name] = mode.rule(cast("ScalarKind", field.kind))(value, ROOT, key, report)
-    mode.unknown([key for key in envelope if key not in _ENVELOPE_KEYS], ROOT, report)
+    unknown = [key for key in envelope if key not in _ENVELOPE_KEYS]
+    extra = mode.unknown(envelope, unknown, ROOT, report, keep=True)
+    if extra:
+        values["extra"] = extra
     return values
 
 

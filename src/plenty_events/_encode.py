@@ -18,7 +18,7 @@ import msgspec
 
 from ._json import dumps
 from ._kinds import ScalarKind
-from ._model import UnknownEvent, wire_fields
+from ._model import UnknownEvent, extra_field, wire_fields
 from .timestamps import to_unix
 
 if TYPE_CHECKING:
@@ -40,7 +40,21 @@ def _attrs_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any], 
             overrides[field.name] = override(rename=found.wire, unstruct_hook=found.kind.encode)
         else:
             overrides[field.name] = override(rename=found.wire)
-    return make_dict_unstructure_fn(cls, converter, **overrides)
+    unstructure = make_dict_unstructure_fn(cls, converter, **overrides)
+    if not extra_field(cast("type", cls)):
+        return unstructure
+
+    def with_extra(instance: Any) -> dict[str, Any]:
+        # The keys lenient decoding kept go back where they came from,
+        # after the model's own.
+        wire = unstructure(instance)
+        for key, value in instance.extra.items():
+            if key in wire:
+                raise ValueError(f"extra holds {key!r}, a key of the model's own")
+            wire[key] = value
+        return wire
+
+    return with_extra
 
 
 @functools.cache

@@ -34,7 +34,7 @@ import msgspec
 
 from ._json import read_decimal
 from ._kinds import NestedKind, ScalarKind
-from ._model import WireField, wire_fields
+from ._model import Extra, WireField, wire_fields
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -284,7 +284,7 @@ def _tag_value(field: WireField, tag: str) -> object:
 #: What a frozen attrs class has for ``on_setattr``: nothing that runs on set.
 _PLAIN_SETATTR: Final = (None, attrs.setters.NO_OP)
 #: Defaults that every instance may share.
-_CONSTANTS: Final = (type(None), bool, int, str, tuple)
+_CONSTANTS: Final = (type(None), bool, int, str, tuple, Extra)
 
 
 def _fills_slots(model: type) -> bool:

@@ -56,9 +56,24 @@ def wire_fields(model: type) -> tuple[WireField, ...]:
         metadata = field.metadata
         if "wire" in metadata:
             found.append(WireField(field.name, metadata["wire"], metadata["kind"], metadata["model"]))
-        elif metadata.get("on_wire", True) and not _is_repairs(field):
+        elif metadata.get("on_wire", True) and not _is_repairs(field) and not _is_extra(field):
             found.append(WireField(field.name, camel_case(field.alias), *_kind_of(model, field)))
     return tuple(found)
+
+
+def _is_extra(field: attrs.Attribute[Any]) -> bool:
+    """Tell whether ``field`` is where lenient decoding keeps unknown keys: ``extra: Mapping[str, Any]``."""
+    if field.metadata.get("extra"):
+        return True
+    return (
+        field.name == "extra" and typing.get_origin(field.type) is Mapping and typing.get_args(field.type) == (str, Any)
+    )
+
+
+@functools.cache
+def extra_field(model: type) -> bool:
+    """Tell whether ``model`` has a field for the unknown keys that lenient decoding keeps."""
+    return any(_is_extra(field) for field in attrs.fields(attrs.resolve_types(model)))
 
 
 def _is_repairs(field: attrs.Attribute[Any]) -> bool:
@@ -120,6 +135,43 @@ def _repairs() -> Any:
     return attrs.field(default=(), eq=False, repr=False, kw_only=True, metadata={"on_wire": False})
 
 
+@typing.final
+class Extra(Mapping[str, Any]):
+    """A read-only mapping of the keys lenient decoding kept, which pickles, unlike ``MappingProxyType``."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self, keys: dict[str, Any]) -> None:
+        self._keys = keys
+
+    def __getitem__(self, key: str) -> Any:
+        return self._keys[key]
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        # The values are the sender's: only the number of keys shows.
+        return f"<extra: {len(self._keys)} keys>"
+
+    def __reduce__(self) -> tuple[type[Extra], tuple[dict[str, Any]]]:
+        return (Extra, (self._keys,))
+
+
+NO_EXTRA: Final = Extra({})
+"""The ``extra`` of an object that had no unknown key: empty, and shared."""
+
+
+def _extra() -> Any:
+    # The keys lenient decoding kept because the model does not know them.
+    # Not part of the value, like the repairs; left out of the repr, since
+    # the values are the sender's (the repairs name each key's path).
+    return attrs.field(default=NO_EXTRA, eq=False, repr=False, kw_only=True, metadata={"on_wire": False, "extra": True})
+
+
 @attrs.frozen
 class Contact:
     """The customer who bought: ``resource.contact`` on the wire."""
@@ -133,6 +185,8 @@ class Contact:
     email: str = attrs.field(metadata=wire("email", Kind.OPTIONAL_TEXT), repr=mask_email)
     """The contact's private address; no syntax is guaranteed."""
     updated_at: datetime = attrs.field(metadata=wire("updatedAt", Kind.TIMESTAMP))
+    extra: Mapping[str, Any] = _extra()
+    """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
 
 @attrs.frozen
@@ -153,6 +207,8 @@ class Address:
     phone: str = attrs.field(metadata=wire("phone", Kind.OPTIONAL_TEXT), repr=mask_tail)
     email: str = attrs.field(metadata=wire("email", Kind.OPTIONAL_TEXT), repr=mask_email)
     updated_at: datetime = attrs.field(metadata=wire("updatedAt", Kind.TIMESTAMP))
+    extra: Mapping[str, Any] = _extra()
+    """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
 
 @attrs.frozen
@@ -164,6 +220,8 @@ class OrderItem:
     order_item_name: str = attrs.field(metadata=wire("orderItemName", Kind.TEXT))
     price_gross: Decimal = attrs.field(metadata=wire("priceGross", Kind.DECIMAL))
     price_net: Decimal = attrs.field(metadata=wire("priceNet", Kind.DECIMAL))
+    extra: Mapping[str, Any] = _extra()
+    """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
 
 @attrs.frozen
@@ -173,6 +231,8 @@ class Order:
     id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
     paypal_transaction_id: str = attrs.field(metadata=wire("payPalTransactionId", Kind.OPTIONAL_TEXT), repr=mask_tail)
     order_items: tuple[OrderItem, ...] = attrs.field(metadata=wire("orderItems", Kind.ARRAY, OrderItem))
+    extra: Mapping[str, Any] = _extra()
+    """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
 
 @attrs.frozen
@@ -182,6 +242,8 @@ class Resource:
     contact: Contact = attrs.field(metadata=wire("contact", Kind.OBJECT, Contact))
     address: Address = attrs.field(metadata=wire("address", Kind.OBJECT, Address))
     order: Order = attrs.field(metadata=wire("order", Kind.OBJECT, Order))
+    extra: Mapping[str, Any] = _extra()
+    """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
 
 @attrs.frozen
@@ -198,6 +260,8 @@ class ServicePurchaseEvent:
     type: EventType = attrs.field(metadata=wire("type", Kind.EVENT_TYPE))
     created_at: datetime = attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP))
     resource: Resource = attrs.field(metadata=wire("resource", Kind.RESOURCE, Resource))
+    extra: Mapping[str, Any] = _extra()
+    """Keys of the envelope the model does not know, kept by lenient decoding with their JSON values."""
     repairs: tuple[Repair, ...] = _repairs()
 
 
@@ -213,4 +277,6 @@ class UnknownEvent:
     type: str = attrs.field(metadata=wire("type", Kind.TEXT))
     created_at: datetime = attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP))
     resource: Mapping[str, Any] = attrs.field(metadata=wire("resource", Kind.OBJECT), hash=False, repr=False)
+    extra: Mapping[str, Any] = _extra()
+    """Keys of the envelope besides id, type, createdAt and resource, with their JSON values."""
     repairs: tuple[Repair, ...] = _repairs()

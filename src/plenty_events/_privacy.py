@@ -7,7 +7,7 @@ email, phone, street, house number, company name, PayPal transaction id.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
@@ -56,7 +56,8 @@ def redact(event: _Event) -> _Event:
 
     Names, email addresses, phone, street, house number, address addition,
     company name and PayPal transaction id become ``"***"`` (an empty value
-    stays empty). Ids, timestamps, postal code, town, country, items and
+    stays empty); the unknown keys that lenient decoding kept in ``extra``
+    are dropped. Ids, timestamps, postal code, town, country, items and
     prices are kept, so the copy still serves analytics and debugging. Its
     encoding passes strict decoding.
 
@@ -81,7 +82,25 @@ def redact(event: _Event) -> _Event:
         "email",
     )
     order = _blank(resource.order, "paypal_transaction_id")
-    return attrs.evolve(event, resource=attrs.evolve(resource, contact=contact, address=address, order=order))
+    redacted = attrs.evolve(event, resource=attrs.evolve(resource, contact=contact, address=address, order=order))
+    return _without_extra(redacted)
+
+
+def _without_extra(instance: _T) -> _T:
+    """Return ``instance`` with the unknown keys lenient decoding kept dropped, at every level."""
+    from ._model import NO_EXTRA, wire_fields  # noqa: PLC0415 -- the model imports this module
+
+    model: type = type(instance)
+    changes: dict[str, object] = {}
+    for field in wire_fields(model):
+        if field.model is not None:
+            value: object = getattr(instance, field.name)
+            if isinstance(value, tuple):
+                changes[field.name] = tuple(_without_extra(item) for item in cast("tuple[object, ...]", value))
+            else:
+                changes[field.name] = _without_extra(value)
+    changes["extra"] = NO_EXTRA  # every model of the built-in events has one
+    return attrs.evolve(instance, **changes)  # type: ignore[misc]  # an instance of an attrs model
 
 
 _T = TypeVar("_T")

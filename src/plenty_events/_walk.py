@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Final, NamedTuple, cast, final
 
 import attrs
 
-from ._json import INVALID
+from ._json import INVALID, check
 from ._kinds import NestedKind, ScalarKind, fail, obj
-from ._model import wire_fields
+from ._model import NO_EXTRA, Extra, extra_field, wire_fields
 from ._report import Report, index_path, key_path
 
 if TYPE_CHECKING:
@@ -56,15 +56,31 @@ class Mode:
             return ""
         return fail(parent, key, report, "missing", "the key is required")
 
-    def unknown(self, keys: Iterable[str], parent: str, report: Report) -> None:
-        """Decide keys outside the documented ones: errors, or in lenient mode ignored and reported."""
-        for name in keys:
-            if self.strict:
+    def unknown(
+        self, obj: dict[str, object], keys: Iterable[str], parent: str, report: Report, *, keep: bool
+    ) -> object:
+        """Decide keys outside the documented ones: errors; in lenient mode kept, or ignored, and reported.
+
+        Returns what the object's ``extra`` holds: the kept keys with plain
+        copies of their JSON values (checked like any value, so a duplicate
+        key or a lone surrogate inside is an error), or :data:`NO_EXTRA`.
+        """
+        if self.strict:
+            for name in keys:
                 report.error(key_path(parent, name), "extra_forbidden", "the key is not part of the wire format")
-            else:
+            return NO_EXTRA
+        if not keep:
+            for name in keys:
                 report.repair(
                     key_path(parent, name), "key_ignored", "ignored a key that is not part of the wire format"
                 )
+            return NO_EXTRA
+        kept: dict[str, object] = {}
+        for name in keys:
+            path = key_path(parent, name)
+            report.repair(path, "key_kept", "kept a key that is not part of the wire format in extra")
+            kept[name] = check(obj[name], path, report, floats=False)
+        return Extra(kept)
 
 
 STRICT: Final = Mode(strict=True)
@@ -103,6 +119,7 @@ class Plan(NamedTuple):
     fields: tuple[Field, ...]
     keys: frozenset[str]
     mode: Mode
+    keeps_extra: bool
 
 
 @functools.cache
@@ -120,7 +137,7 @@ def plan(model: type, mode: Mode) -> Plan:
         )
         for field in wire_fields(model)
     )
-    return Plan(model, fields, frozenset(f.wire for f in fields), mode)
+    return Plan(model, fields, frozenset(f.wire for f in fields), mode, extra_field(model))
 
 
 def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report) -> object:
@@ -140,7 +157,10 @@ def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report)
         else:
             values[field.alias] = _nested(value, path, field, report)
     if found != len(obj):
-        mode.unknown([key for key in obj if key not in plan.keys], path, report)
+        unknown = [key for key in obj if key not in plan.keys]
+        extra = mode.unknown(obj, unknown, path, report, keep=plan.keeps_extra)
+        if extra:
+            values["extra"] = extra
     if report.error_count() != errors_before:
         return INVALID
     try:
