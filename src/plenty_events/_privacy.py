@@ -14,8 +14,6 @@ import attrs
 if TYPE_CHECKING:
     from ._model import ServicePurchaseEvent
 
-_Event = TypeVar("_Event", bound="ServicePurchaseEvent")
-
 REDACTED = "***"
 
 
@@ -51,7 +49,7 @@ def mask_tail(value: str) -> str:
     return repr(f"{REDACTED}{value[-2:]}" if len(value) > 4 else (REDACTED if value else ""))
 
 
-def redact(event: _Event) -> _Event:
+def redact(event: ServicePurchaseEvent) -> ServicePurchaseEvent:
     """Return a copy of ``event`` with the personal fields replaced.
 
     Names, email addresses, phone, street, house number, address addition,
