@@ -50,20 +50,26 @@ def mask_tail(value: str) -> str:
 
 
 def redact(event: ServicePurchaseEvent) -> ServicePurchaseEvent:
-    """Return a copy of ``event`` with the personal fields replaced.
+    """Return a copy of `event` with the personal fields replaced.
 
     Names, email addresses, phone, street, house number, address addition,
-    company name and PayPal transaction id become ``"***"`` (an empty value
+    company name and PayPal transaction id become `"***"` (an empty value
     stays empty). Ids, timestamps, postal code, town, country, items and
     prices are kept, so the copy still serves analytics and debugging. Its
     encoding passes strict decoding.
 
-    >>> import plenty_events
-    >>> from plenty_events.testing import sample_payload
-    >>> event = plenty_events.decode(sample_payload())
-    >>> plenty_events.redact(event).resource.contact.email
-    '***'
+    Args:
+        event: The event to redact.
 
+    Returns:
+        The redacted copy; `event` itself is frozen and stays as it is.
+
+    Examples:
+        >>> import plenty_events
+        >>> from plenty_events.testing import sample_payload
+        >>> event = plenty_events.decode(sample_payload())
+        >>> plenty_events.redact(event).resource.contact.email
+        '***'
     """
     resource = event.resource
     contact = _blank(resource.contact, "first_name", "last_name", "email")
