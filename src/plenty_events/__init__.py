@@ -1,12 +1,17 @@
 """Typed, validated, immutable objects for plentyMarketplace service-purchase webhooks.
 
->>> import plenty_events
->>> from pathlib import Path
->>> event = plenty_events.decode(Path("examples/service-purchase.json").read_bytes())
->>> event.type
-<EventType.SERVICE_PLUGIN_PURCHASE: 'SERVICE.PLUGIN.PURCHASE'>
->>> plenty_events.decode(plenty_events.encode(event), strict=True) == event
-True
+[decode][plenty_events.decode] turns a webhook body into a
+[ServicePurchaseEvent][plenty_events.ServicePurchaseEvent], and
+[encode][plenty_events.encode] turns the event back into the same JSON.
+
+Examples:
+    >>> import plenty_events
+    >>> from plenty_events.testing import sample_payload, to_json
+    >>> event = plenty_events.decode(to_json(sample_payload()))
+    >>> event.type
+    <EventType.SERVICE_PLUGIN_PURCHASE: 'SERVICE.PLUGIN.PURCHASE'>
+    >>> plenty_events.decode(plenty_events.encode(event), strict=True) == event
+    True
 """
 
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""The public entry points: ``decode``, and the ``Decoder`` that holds registered models."""
+"""The public entry points: `decode`, and the `Decoder` that holds registered models."""
 
 from __future__ import annotations
 
@@ -25,30 +25,30 @@ def decode(data: JSONInput, *, strict: bool = False) -> ServicePurchaseEvent | U
     """Decode a webhook payload into an event.
 
     Args:
-        data: The raw request body (``bytes``, ``bytearray``, ``memoryview``
-            or ``str`` holding UTF-8 JSON), or an object that a framework has
+        data: The raw request body (`bytes`, `bytearray`, `memoryview` or
+            `str` holding UTF-8 JSON), or a mapping that a framework has
             already parsed. Prefer the raw body: a parsed body has been
             through floats, which cannot carry prices exactly.
-        strict: ``True`` accepts the documented contract only. ``False``, the
+        strict: `True` accepts the documented contract only. `False`, the
             default, also accepts what can be repaired without guessing, and
-            lists each repair in the event's ``repairs``.
+            lists each repair in the event's `repairs`.
 
     Returns:
-        A :class:`ServicePurchaseEvent`; in lenient mode an
-        :class:`UnknownEvent` for a ``type`` without a model.
+        The event, a [ServicePurchaseEvent][plenty_events.ServicePurchaseEvent]; in lenient mode an
+            [UnknownEvent][plenty_events.UnknownEvent] for a `type` without a model.
 
     Raises:
-        DecodeError: the payload breaks the rules of the mode; its ``errors``
+        DecodeError: The payload breaks the rules of the mode; its `errors`
             list every violation with its wire path.
 
-    >>> import plenty_events
-    >>> from pathlib import Path
-    >>> event = plenty_events.decode(Path("examples/service-purchase.json").read_bytes())
-    >>> event.resource.order.order_items[0].price_net
-    Decimal('41.1765')
-    >>> event.created_at.isoformat()
-    '2017-11-14T10:41:06+00:00'
-
+    Examples:
+        >>> import plenty_events
+        >>> from plenty_events.testing import sample_payload, to_json
+        >>> event = plenty_events.decode(to_json(sample_payload()))
+        >>> event.resource.order.order_items[0].price_net
+        Decimal('41.1765')
+        >>> event.created_at.isoformat()
+        '2017-11-14T10:41:06+00:00'
     """
     # The built-in models decode to these two classes only.
     return cast("ServicePurchaseEvent | UnknownEvent", BUILTIN.decode(data, strict=strict))
@@ -73,32 +73,56 @@ def _check(model: type) -> type:
 class Decoder(Generic[_Model]):
     """Decodes events, with models registered for event types the library does not know.
 
-    Nothing is global: each ``Decoder`` holds its own registrations, so two
-    integrations in one process cannot disturb each other.
+    `Decoder(models)` checks the models at once. Nothing is global: each
+    `Decoder` holds its own registrations, so two integrations in one process
+    cannot disturb each other.
 
-    Args:
-        models: Event type (the wire's ``type``) to an attrs class for the
-            whole event. Each field's wire key is its ``wire`` metadata, or
+    Attributes:
+        models: Event type (the wire's `type`) to an attrs class for the
+            whole event. Each field's wire key is its `wire` metadata, or
             its name in camelCase; its type gives its kind, with the rules
             of the built-in model's fields of that kind, in both modes:
-            ``str`` is text, ``int`` a signed 64-bit integer, ``bool`` a
-            boolean, ``Decimal`` a price, ``datetime`` integer Unix seconds
-            (in lenient mode also the forms the built-in timestamps accept),
-            an attrs class a nested object, and ``tuple[Model, ...]`` a
-            non-empty array of them. A field ``repairs: tuple[Repair, ...]``
-            with a default receives lenient decoding's repairs. The built-in
-            ``SERVICE.PLUGIN.PURCHASE`` model cannot be replaced.
+            `str` is text, `int` a signed 64-bit integer, `bool` a boolean,
+            `Decimal` a price, `datetime` integer Unix seconds (in lenient
+            mode also the forms the built-in timestamps accept), an attrs
+            class a nested object, and `tuple[Model, ...]` a non-empty array
+            of them. A field `repairs: tuple[Repair, ...]` with a default
+            receives lenient decoding's repairs, and a field
+            `extra: Mapping[str, Any]` with a default the unknown keys it
+            keeps. The built-in `SERVICE.PLUGIN.PURCHASE` model cannot be
+            replaced.
 
     Raises:
-        TypeError: a model is not an attrs class, or a field's type has no kind.
-        ValueError: a model is registered for ``SERVICE.PLUGIN.PURCHASE``.
+        TypeError: A model is not an attrs class, or a field's type has no kind.
+        ValueError: A model is registered for `SERVICE.PLUGIN.PURCHASE`.
 
-    Example, with ``RefundEvent`` an attrs class of fields ``id: str``,
-    ``type: str``, ``created_at: datetime`` and ``resource: Refund``::
+    Examples:
+        A model for a refund event, which the library does not know:
+
+        ```python
+        import datetime
+
+        import attrs
+
+        import plenty_events
+
+
+        @attrs.frozen
+        class Refund:
+            order_id: int
+
+
+        @attrs.frozen
+        class RefundEvent:
+            id: str
+            type: str
+            created_at: datetime.datetime
+            resource: Refund
+
 
         decoder = plenty_events.Decoder({"SERVICE.PLUGIN.REFUND": RefundEvent})
-        event = decoder.decode(request_body)
-
+        event = decoder.decode(request_body)  # a RefundEvent, or what decode returns
+        ```
     """
 
     models: Mapping[str, type[_Model]] = attrs.field(factory=dict[str, "type[_Model]"], converter=_copy_models)
@@ -118,9 +142,19 @@ class Decoder(Generic[_Model]):
     @overload
     def decode(self, data: JSONInput, *, strict: bool = False) -> _Model | ServicePurchaseEvent | UnknownEvent: ...
     def decode(self, data: JSONInput, *, strict: bool = False) -> _Model | ServicePurchaseEvent | UnknownEvent:
-        """Decode like :func:`decode`, with the registered models too.
+        """Decode like [decode][plenty_events.decode], with the registered models too.
 
-        Returns the registered model's instance for its type, else what
-        :func:`decode` returns. Raises :class:`DecodeError` likewise.
+        Args:
+            data: The raw request body, or a mapping a framework has already
+                parsed, as for [decode][plenty_events.decode].
+            strict: `True` accepts the documented contract only; `False`, the
+                default, also repairs what can be repaired without guessing.
+
+        Returns:
+            The registered model's instance for its type, else what
+                [decode][plenty_events.decode] returns.
+
+        Raises:
+            DecodeError: The payload breaks the rules of the mode.
         """
         return cast("_Model | ServicePurchaseEvent | UnknownEvent", self._engine.decode(data, strict=strict))

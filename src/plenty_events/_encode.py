@@ -77,12 +77,28 @@ def to_dict(event: object) -> dict[str, Any]:
     """Return the wire-format mapping of an event.
 
     Keys are the camelCase wire keys, timestamps integer Unix seconds, prices
-    and quantities ``Decimal`` (exact; serialise them with :func:`encode`, or
-    a JSON library that writes ``Decimal`` as a number).
+    and quantities `Decimal` (exact; serialise them with
+    [encode][plenty_events.encode], or a JSON library that writes `Decimal`
+    as a number).
+
+    Args:
+        event: A [ServicePurchaseEvent][plenty_events.ServicePurchaseEvent],
+            an [UnknownEvent][plenty_events.UnknownEvent], or an instance of a
+            model registered with a [Decoder][plenty_events.Decoder].
+
+    Returns:
+        The mapping that [decode][plenty_events.decode] reads back.
 
     Raises:
-        ValueError: a timestamp is naive or has a fraction of a second.
+        TypeError: `event` is not an attrs instance.
+        ValueError: A timestamp is naive or has a fraction of a second.
 
+    Examples:
+        >>> import plenty_events
+        >>> from plenty_events.testing import sample_payload
+        >>> event = plenty_events.decode(sample_payload())
+        >>> plenty_events.to_dict(event)["resource"]["order"]["orderItems"][0]["priceNet"]
+        Decimal('41.1765')
     """
     result = converter().unstructure(event)
     if not isinstance(result, dict):
@@ -94,19 +110,28 @@ def to_dict(event: object) -> dict[str, Any]:
 def encode(event: object) -> bytes:
     """Return the event as compact UTF-8 JSON in the wire format.
 
-    The inverse of :func:`plenty_events.decode`: for every strictly valid
-    event ``e``, ``decode(encode(e), strict=True) == e``.
+    The inverse of [decode][plenty_events.decode]: for every strictly valid
+    event `e`, `decode(encode(e), strict=True) == e`.
 
-    >>> import plenty_events
-    >>> from plenty_events.testing import sample_payload
-    >>> event = plenty_events.decode(sample_payload())
-    >>> plenty_events.encode(event)[:60]
-    b'{"id":"evt_553ea8a294e2d3a75d5086a06fb53f5a","type":"SERVICE'
+    Args:
+        event: An event, as for [to_dict][plenty_events.to_dict].
+
+    Returns:
+        The JSON text, numbers written exactly as their `Decimal` values.
 
     Raises:
-        ValueError: a timestamp is naive or has a fraction of a second, a
+        TypeError: `event` is not an attrs instance, or an
+            [UnknownEvent][plenty_events.UnknownEvent]'s `resource` holds a
+            value that is not JSON.
+        ValueError: A timestamp is naive or has a fraction of a second, a
             number is not finite, or a string holds a lone surrogate.
 
+    Examples:
+        >>> import plenty_events
+        >>> from plenty_events.testing import sample_payload
+        >>> event = plenty_events.decode(sample_payload())
+        >>> plenty_events.encode(event)[:60]
+        b'{"id":"evt_553ea8a294e2d3a75d5086a06fb53f5a","type":"SERVICE'
     """
     wire = to_dict(event)
     if not isinstance(event, UnknownEvent):

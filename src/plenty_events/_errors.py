@@ -24,7 +24,7 @@ class _Finding:
     message: str
 
     def to_dict(self) -> dict[str, str]:
-        """Return ``{"path": ..., "code": ..., "message": ...}``, ready for JSON."""
+        """Return `{"path": ..., "code": ..., "message": ...}`, ready for JSON."""
         return {"path": self.path, "code": self.code, "message": self.message}
 
     def __str__(self) -> str:
@@ -35,12 +35,14 @@ class _Finding:
 class ErrorDetail(_Finding):
     """One reason a payload was rejected.
 
-    Attributes:
-        path: Where, as a JSONPath rooted at ``$`` with the wire keys, such as
-            ``$.resource.order.orderItems[0].quantity``.
-        code: A stable, machine-readable code such as ``int_type``.
-        message: One sentence for humans. It never repeats a personal value.
+    `str(error)` is a compact one-line form, `path: message [code]`.
 
+    Attributes:
+        path: Where, as a JSONPath rooted at `$` with the wire keys, such as
+            `$.resource.order.orderItems[0].quantity`.
+        code: A stable, machine-readable code such as `int_type`; the
+            [errors page](errors.md) lists every code.
+        message: One sentence for humans. It never repeats a personal value.
     """
 
 
@@ -48,30 +50,38 @@ class ErrorDetail(_Finding):
 class Repair(_Finding):
     """One change lenient decoding made to accept a payload.
 
+    `str(repair)` is a compact one-line form, `path: message [code]`, so a
+    receiver can log all repairs of an event with
+    `"; ".join(map(str, event.repairs))`.
+
     Attributes:
-        path: Where, as a JSONPath rooted at ``$`` with the wire keys.
-        code: A stable, machine-readable code such as ``int_from_string``.
+        path: Where, as a JSONPath rooted at `$` with the wire keys.
+        code: A stable, machine-readable code such as `int_from_string`; the
+            [errors page](errors.md) lists every code.
         message: What was done, in one sentence without personal values.
-
-    ``str(repair)`` is a compact one-line form, so a receiver can log all
-    repairs of an event with ``"; ".join(map(str, event.repairs))``.
-
     """
 
 
 class DecodeError(ValueError):
     """A payload broke the rules of the mode it was decoded in.
 
-    ``errors`` holds every violation found, not only the first, each with the
-    wire path it was found at. ``str(exc)`` lists them one per line.
+    A `ValueError`, and the only exception that
+    [decode][plenty_events.decode] raises. `str(exc)` lists the errors one
+    per line.
 
-    >>> import plenty_events
-    >>> try:
-    ...     plenty_events.decode(b'{"id": 1, "type": "SERVICE.PLUGIN.PURCHASE"}', strict=True)
-    ... except plenty_events.DecodeError as exc:
-    ...     print(exc.errors[0])
-    $.id: expected a string, got an integer [string_type]
+    Attributes:
+        errors: Every violation found, not only the first, each an
+            [ErrorDetail][plenty_events.ErrorDetail] with the wire path it was
+            found at. At most 100 are listed; past that, a last
+            `too_many_errors` entry at `$` says how many more there were.
 
+    Examples:
+        >>> import plenty_events
+        >>> try:
+        ...     plenty_events.decode(b'{"id": 1, "type": "SERVICE.PLUGIN.PURCHASE"}', strict=True)
+        ... except plenty_events.DecodeError as exc:
+        ...     print(exc.errors[0])
+        $.id: expected a string, got an integer [string_type]
     """
 
     errors: tuple[ErrorDetail, ...]
@@ -94,18 +104,18 @@ class DecodeError(ValueError):
     def to_dict(self) -> dict[str, object]:
         """Return the errors as a JSON-ready body for an HTTP 400 or 422 answer.
 
-        >>> import plenty_events
-        >>> try:
-        ...     plenty_events.decode(b"[]")
-        ... except plenty_events.DecodeError as exc:
-        ...     exc.to_dict()
-        {'errors': [{'path': '$', 'code': 'object_type', 'message': 'expected an object, got an array'}]}
-
+        Examples:
+            >>> import plenty_events
+            >>> try:
+            ...     plenty_events.decode(b"[]")
+            ... except plenty_events.DecodeError as exc:
+            ...     exc.to_dict()
+            {'errors': [{'path': '$', 'code': 'object_type', 'message': 'expected an object, got an array'}]}
         """
         return {"errors": [error.to_dict() for error in self.errors]}
 
     def to_json(self) -> str:
-        """Return :meth:`to_dict` as compact JSON text."""
+        """Return [to_dict][plenty_events.DecodeError.to_dict] as compact JSON text."""
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 

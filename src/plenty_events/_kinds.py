@@ -69,7 +69,7 @@ class EventType(enum.StrEnum):
 
 
 class Gender(enum.StrEnum):
-    """A contact's gender. The wire format's empty string decodes to ``None``."""
+    """A contact's gender. The wire format's empty string decodes to `None`."""
 
     MALE = "male"
     FEMALE = "female"

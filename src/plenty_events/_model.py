@@ -174,7 +174,23 @@ def _extra() -> Any:
 
 @attrs.frozen
 class Contact:
-    """The customer who bought: ``resource.contact`` on the wire."""
+    """The customer who bought: `resource.contact` on the wire.
+
+    The names and the email address are personal data: the repr masks them.
+    In lenient mode each of the three is `""` where the wire has `null` or
+    nothing.
+
+    Attributes:
+        id: The contact's plentymarkets ID; wire key `id`.
+        gender: The contact's gender, or `None` for the wire's empty string.
+            In lenient mode an unknown value such as `"company"` is kept as a
+            plain string. Wire key `gender`.
+        first_name: The first name; wire key `firstName`.
+        last_name: The last name; wire key `lastName`.
+        email: The contact's private email address; no syntax is
+            guaranteed. Wire key `email`.
+        updated_at: When the contact was last changed; wire key `updatedAt`.
+    """
 
     id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
     gender: Gender | str | None = attrs.field(metadata=wire("gender", Kind.GENDER))
@@ -191,7 +207,34 @@ class Contact:
 
 @attrs.frozen
 class Address:
-    """The customer's invoice address: ``resource.address`` on the wire."""
+    """The customer's invoice address: `resource.address` on the wire.
+
+    The repr masks the company name, the names, street, house number,
+    address addition, phone and email. In lenient mode the company name,
+    the names, the addition, phone and email are `""` where the wire has
+    `null` or nothing.
+
+    Attributes:
+        id: The address's plentymarkets ID; wire key `id`.
+        company_name: The company name; wire key `companyName`.
+        first_name: The first name; wire key `firstName`.
+        last_name: The last name; wire key `lastName`.
+        street: The street; wire key `street`.
+        house_number: The house number, text as on the wire, such as
+            `"123"`; wire key `houseNumber`.
+        additional: The address addition, often `""`; wire key `additional`.
+        postal_code: The postal code, text as on the wire, such as
+            `"34117"`; wire key `postalCode`.
+        town: The town; wire key `town`.
+        country: The country code, uppercase: ISO 3166-1 alpha-2 or a
+            plentymarkets code such as `XI` (see
+            [countries][plenty_events.countries]). In lenient mode an unknown
+            code is kept as it came, stripped and uppercased. Wire key
+            `country`.
+        phone: The phone number, as written; wire key `phone`.
+        email: The email address of the invoice address; wire key `email`.
+        updated_at: When the address was last changed; wire key `updatedAt`.
+    """
 
     id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
     company_name: str = attrs.field(metadata=wire("companyName", Kind.OPTIONAL_TEXT), repr=mask)
@@ -213,7 +256,22 @@ class Address:
 
 @attrs.frozen
 class OrderItem:
-    """One line of the order. Prices are totals of the line, gross and net."""
+    """One line of the order: `resource.order.orderItems[]` on the wire.
+
+    Prices are totals of the line, surcharges and discounts included. The
+    payload carries no currency. Numbers are exact `Decimal` values, as
+    written on the wire.
+
+    Attributes:
+        item_variation_id: The plentymarkets item variation bought; wire key
+            `itemVariationId`.
+        quantity: The quantity, which may have a fraction; wire key
+            `quantity`.
+        order_item_name: The name of the service as ordered; wire key
+            `orderItemName`.
+        price_gross: The line's total gross price; wire key `priceGross`.
+        price_net: The line's total net price; wire key `priceNet`.
+    """
 
     item_variation_id: int = attrs.field(metadata=wire("itemVariationId", Kind.INTEGER))
     quantity: Decimal = attrs.field(metadata=wire("quantity", Kind.DECIMAL))
@@ -226,7 +284,15 @@ class OrderItem:
 
 @attrs.frozen
 class Order:
-    """The order: ``resource.order`` on the wire. It carries no currency."""
+    """The order: `resource.order` on the wire. It carries no currency.
+
+    Attributes:
+        id: The order's plentymarkets ID; wire key `id`.
+        paypal_transaction_id: The PayPal transaction id; the repr shows its
+            last two characters only. In lenient mode `""` where the wire has
+            `null` or nothing. Wire key `payPalTransactionId`.
+        order_items: The order's lines, one or more; wire key `orderItems`.
+    """
 
     id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
     paypal_transaction_id: str = attrs.field(metadata=wire("payPalTransactionId", Kind.OPTIONAL_TEXT), repr=mask_tail)
@@ -237,7 +303,13 @@ class Order:
 
 @attrs.frozen
 class Resource:
-    """What was bought and by whom: contact, invoice address and order."""
+    """What was bought and by whom: `resource` on the wire.
+
+    Attributes:
+        contact: The customer; wire key `contact`.
+        address: The customer's invoice address; wire key `address`.
+        order: The order; wire key `order`.
+    """
 
     contact: Contact = attrs.field(metadata=wire("contact", Kind.OBJECT, Contact))
     address: Address = attrs.field(metadata=wire("address", Kind.OBJECT, Address))
@@ -248,11 +320,22 @@ class Resource:
 
 @attrs.frozen
 class ServicePurchaseEvent:
-    """``SERVICE.PLUGIN.PURCHASE``: a customer bought a service.
+    """`SERVICE.PLUGIN.PURCHASE`: a customer bought a service.
 
-    ``repairs`` lists what lenient decoding changed to accept the payload
-    (empty after strict decoding). It is not part of the event's value:
-    equality and hashing ignore it.
+    What [decode][plenty_events.decode] returns for the documented event
+    type. Events are frozen, hashable and compare by value.
+
+    Attributes:
+        id: The event id, 1 to 200 characters: the idempotency key of a
+            delivery. Wire key `id`.
+        type: Always
+            [SERVICE_PLUGIN_PURCHASE][plenty_events.EventType.SERVICE_PLUGIN_PURCHASE];
+            wire key `type`.
+        created_at: The event's timestamp; wire key `createdAt`.
+        resource: What was bought and by whom; wire key `resource`.
+        repairs: What lenient decoding changed to accept the payload; empty
+            after strict decoding. Not on the wire, and not part of the
+            event's value: equality and hashing ignore it.
     """
 
     id: str = attrs.field(metadata=wire("id", Kind.EVENT_ID))
@@ -269,8 +352,17 @@ class ServicePurchaseEvent:
 class UnknownEvent:
     """An event of a type this library has no model for (lenient mode only).
 
-    The envelope is decoded; ``resource`` is the raw JSON object, kept as it
+    The envelope is decoded; `resource` is the raw JSON object, kept as it
     came, so the event encodes back to the same JSON.
+
+    Attributes:
+        id: The event id, 1 to 200 characters; wire key `id`.
+        type: The event type, as sent; wire key `type`.
+        created_at: The event's timestamp; wire key `createdAt`.
+        resource: The raw JSON object, left out of the repr, which must not
+            show personal data it may hold; wire key `resource`.
+        repairs: What lenient decoding changed to accept the envelope, as for
+            [ServicePurchaseEvent][plenty_events.ServicePurchaseEvent].
     """
 
     id: str = attrs.field(metadata=wire("id", Kind.EVENT_ID))

@@ -14,8 +14,6 @@ import attrs
 if TYPE_CHECKING:
     from ._model import ServicePurchaseEvent
 
-_Event = TypeVar("_Event", bound="ServicePurchaseEvent")
-
 REDACTED = "***"
 
 
@@ -51,22 +49,28 @@ def mask_tail(value: str) -> str:
     return repr(f"{REDACTED}{value[-2:]}" if len(value) > 4 else (REDACTED if value else ""))
 
 
-def redact(event: _Event) -> _Event:
-    """Return a copy of ``event`` with the personal fields replaced.
+def redact(event: ServicePurchaseEvent) -> ServicePurchaseEvent:
+    """Return a copy of `event` with the personal fields replaced.
 
     Names, email addresses, phone, street, house number, address addition,
-    company name and PayPal transaction id become ``"***"`` (an empty value
-    stays empty); the unknown keys that lenient decoding kept in ``extra``
+    company name and PayPal transaction id become `"***"` (an empty value
+    stays empty); the unknown keys that lenient decoding kept in `extra`
     are dropped. Ids, timestamps, postal code, town, country, items and
     prices are kept, so the copy still serves analytics and debugging. Its
     encoding passes strict decoding.
 
-    >>> import plenty_events
-    >>> from plenty_events.testing import sample_payload
-    >>> event = plenty_events.decode(sample_payload())
-    >>> plenty_events.redact(event).resource.contact.email
-    '***'
+    Args:
+        event: The event to redact.
 
+    Returns:
+        The redacted copy; `event` itself is frozen and stays as it is.
+
+    Examples:
+        >>> import plenty_events
+        >>> from plenty_events.testing import sample_payload
+        >>> event = plenty_events.decode(sample_payload())
+        >>> plenty_events.redact(event).resource.contact.email
+        '***'
     """
     resource = event.resource
     contact = _blank(resource.contact, "first_name", "last_name", "email")

@@ -51,10 +51,13 @@ def json_schema() -> dict[str, Any]:
     values and the country list. Two strict rules it cannot state: at most
     four decimal places in a price, and no duplicate keys.
 
-    >>> import plenty_events
-    >>> schema = plenty_events.json_schema()
-    >>> schema["$defs"]["OrderItem"]["required"]
-    ['itemVariationId', 'quantity', 'orderItemName', 'priceGross', 'priceNet']
+    Returns:
+        A fresh copy of the schema, as JSON values; change it freely.
 
+    Examples:
+        >>> import plenty_events
+        >>> schema = plenty_events.json_schema()
+        >>> schema["$defs"]["OrderItem"]["required"]
+        ['itemVariationId', 'quantity', 'orderItemName', 'priceGross', 'priceNet']
     """
     return copy.deepcopy(_schema())

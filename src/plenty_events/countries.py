@@ -1,21 +1,22 @@
 """Country codes: validation, normalisation and the plentymarkets country-ID table.
 
-An address carries ``country`` as a two-letter code. Strict decoding accepts
-an officially assigned ISO 3166-1 alpha-2 code (from the ``iso3166``
+An address carries `country` as a two-letter code. Strict decoding accepts
+an officially assigned ISO 3166-1 alpha-2 code (from the `iso3166`
 package) or one of the codes of plentymarkets' own country list, which has a
-few that ISO does not assign: ``XI`` Northern Ireland, ``IC`` Canary Islands,
-``EA`` Ceuta and Melilla, ``XZ`` Kosovo, and the withdrawn ``AN`` Netherlands
+few that ISO does not assign: `XI` Northern Ireland, `IC` Canary Islands,
+`EA` Ceuta and Melilla, `XZ` Kosovo, and the withdrawn `AN` Netherlands
 Antilles. Rejecting those would reject real customers.
 
->>> from plenty_events import countries
->>> countries.is_valid("XI"), countries.is_valid("de")
-(True, False)
->>> countries.normalize(" aut ")
-('AT', 'country_alpha3')
->>> countries.by_id(265)
-PlentyCountry(id=265, code='XI', name='Northern Ireland')
->>> countries.main_id("DE")
-1
+Examples:
+    >>> from plenty_events import countries
+    >>> countries.is_valid("XI"), countries.is_valid("de")
+    (True, False)
+    >>> countries.normalize(" aut ")
+    ('AT', 'country_alpha3')
+    >>> countries.by_id(265)
+    PlentyCountry(id=265, code='XI', name='Northern Ireland')
+    >>> countries.main_id("DE")
+    1
 """
 
 from __future__ import annotations
@@ -58,10 +59,9 @@ class PlentyCountry:
     Attributes:
         id: The plentymarkets country ID.
         code: The code plentymarkets gives it, as it stands in the list:
-            mostly ISO alpha-2, ``--`` for ID 0 ("Unknown"), and the alpha-3
-            codes ``CUW``, ``SXM`` and ``BES`` for IDs 258 to 260.
+            mostly ISO alpha-2, `--` for ID 0 ("Unknown"), and the alpha-3
+            codes `CUW`, `SXM` and `BES` for IDs 258 to 260.
         name: The English name.
-
     """
 
     id: int
@@ -74,7 +74,7 @@ def table() -> dict[int, PlentyCountry]:
     """Return plentymarkets' country list, keyed by country ID.
 
     The list has 261 rows, IDs 0 to 265 with gaps. Several IDs can share a
-    code (``DE`` is 1, 255 and 256); the lowest is the main country.
+    code (`DE` is 1, 255 and 256); the lowest is the main country.
     """
     # What pkgutil.get_data() does, without its imports: ask the loader of
     # this module for a file beside it, which works from a zip too.
@@ -87,11 +87,10 @@ def table() -> dict[int, PlentyCountry]:
 
 
 def by_id(plenty_id: int) -> PlentyCountry:
-    """Return the country with plentymarkets country ID ``plenty_id``.
+    """Return the country with plentymarkets country ID `plenty_id`.
 
     Raises:
-        KeyError: no country has that ID.
-
+        KeyError: No country has that ID.
     """
     return table()[plenty_id]
 
@@ -105,11 +104,10 @@ def _main_ids() -> dict[str, int]:
 
 
 def main_id(code: str) -> int:
-    """Return the main (lowest) plentymarkets country ID of ``code``.
+    """Return the main (lowest) plentymarkets country ID of `code`.
 
     Raises:
         KeyError: plentymarkets' list has no such code.
-
     """
     return _main_ids()[code]
 
@@ -122,7 +120,7 @@ def iso_codes() -> frozenset[str]:
 
 @functools.cache
 def plenty_codes() -> frozenset[str]:
-    """Return the two-letter codes of plentymarkets' list (without ``--``)."""
+    """Return the two-letter codes of plentymarkets' list (without `--`)."""
     return frozenset(c.code for c in table().values() if len(c.code) == 2 and c.code.isalpha())
 
 
@@ -133,18 +131,20 @@ def valid_codes() -> frozenset[str]:
 
 
 def is_valid(code: str) -> bool:
-    """Tell whether strict decoding accepts ``code``: exact, uppercase, two letters."""
+    """Tell whether strict decoding accepts `code`: exact, uppercase, two letters."""
     return code in valid_codes()
 
 
 def normalize(value: str) -> tuple[str, str | None]:
     """Normalise a country code the way lenient decoding does.
 
-    Returns the code and the repair made, one of ``None`` (already valid),
-    ``"country_normalized"`` (whitespace or case), ``"country_alpha3"`` (an
-    ISO alpha-3 code such as ``DEU``, or plentymarkets' ``CUW``, ``SXM`` and
-    ``BES``, mapped to alpha-2) or ``"country_unknown"`` (not a known code:
-    returned stripped and uppercased, kept rather than guessed at).
+    Returns:
+        The code and the repair made, one of `None` (already valid),
+            `"country_normalized"` (whitespace or case), `"country_alpha3"`
+            (an ISO alpha-3 code such as `DEU`, or plentymarkets' `CUW`,
+            `SXM` and `BES`, mapped to alpha-2) or `"country_unknown"` (not a
+            known code: returned stripped and uppercased, kept rather than
+            guessed at).
     """
     if value in valid_codes():
         return value, None

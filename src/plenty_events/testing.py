@@ -1,10 +1,12 @@
 """Test data for code that handles plenty-events: samples and Hypothesis strategies.
 
-For a downstream project to property-test its own webhook handler:
-
-The strategies (`payloads`, `events`, `invalid_payloads`) need Hypothesis,
-an optional dependency: `pip install 'plenty-events[testing]'`.
-`sample_payload` and `to_json` do not.
+The strategies ([payloads][plenty_events.testing.payloads],
+[events][plenty_events.testing.events],
+[invalid_payloads][plenty_events.testing.invalid_payloads]) need
+Hypothesis, an optional dependency:
+`python -m pip install 'plenty-events[testing]'`.
+[sample_payload][plenty_events.testing.sample_payload] and
+[to_json][plenty_events.testing.to_json] do not.
 
 Examples:
     >>> import plenty_events
@@ -12,14 +14,18 @@ Examples:
     >>> plenty_events.decode(sample_payload(), strict=True).id
     'evt_553ea8a294e2d3a75d5086a06fb53f5a'
 
-    A property test of a downstream handler:
+    A property test of a downstream project's own webhook handler:
 
-        from hypothesis import given
-        from plenty_events.testing import payloads, to_json
+    ```python
+    from hypothesis import given
 
-        @given(payloads())
-        def test_handler_accepts_every_valid_delivery(payload):
-            assert my_handler(to_json(payload)).status == 202
+    from plenty_events.testing import payloads, to_json
+
+
+    @given(payloads())
+    def test_handler_accepts_every_valid_delivery(payload):
+        assert my_handler(to_json(payload)).status == 202
+    ```
 """
 
 from __future__ import annotations
@@ -85,29 +91,42 @@ _SAMPLE: Final[dict[str, Any]] = {
 def sample_payload() -> dict[str, Any]:
     """Return a fresh copy of the documented example payload, as JSON values.
 
-    Fractions are ``Decimal``; change the copy freely, and pass it to
-    ``decode`` as it is or as text through :func:`to_json`.
+    Fractions are `Decimal`; change the copy freely, and pass it to
+    [decode][plenty_events.decode] as it is or as text through
+    [to_json][plenty_events.testing.to_json].
+
+    Examples:
+        >>> from plenty_events.testing import sample_payload
+        >>> payload = sample_payload()
+        >>> payload["resource"]["order"]["orderItems"][0]["priceNet"]
+        Decimal('41.1765')
     """
     return copy.deepcopy(_SAMPLE)
 
 
 def to_json(payload: object) -> bytes:
-    """Return a JSON value as compact UTF-8 JSON, ``Decimal`` written exactly.
-
-    >>> from plenty_events.testing import sample_payload, to_json
-    >>> to_json(sample_payload())[-70:]
-    b'"orderItemName":"SuperService","priceGross":49,"priceNet":41.1765}]}}}'
+    """Return a JSON value as compact UTF-8 JSON, `Decimal` written exactly.
 
     Raises:
-        TypeError: ``payload`` holds a value that is not JSON.
-        ValueError: it holds a non-finite number.
+        TypeError: `payload` holds a value that is not JSON.
+        ValueError: It holds a non-finite number.
 
+    Examples:
+        >>> from plenty_events.testing import sample_payload, to_json
+        >>> to_json(sample_payload())[-70:]
+        b'"orderItemName":"SuperService","priceGross":49,"priceNet":41.1765}]}}}'
     """
     return dumps(payload).encode("utf-8")
 
 
 class Invalid(NamedTuple):
-    """A payload that strict decoding must reject, and the error it must report."""
+    """A payload that strict decoding must reject, and the error it must report.
+
+    Attributes:
+        payload: The payload, as JSON values.
+        path: The wire path of the error, such as `$.resource.order.id`.
+        code: The error code strict decoding reports there, such as `int_type`.
+    """
 
     payload: dict[str, Any]
     path: str
@@ -148,15 +167,22 @@ def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
 def payloads(*, max_items: int = 8) -> SearchStrategy[dict[str, Any]]:
     """Strictly valid wire payloads, as JSON values, across the whole value space.
 
-    Unicode names, ids of 1 to 200 characters, 1 to ``max_items`` order
+    Unicode names, ids of 1 to 200 characters, 1 to `max_items` order
     items, prices from integers to four decimal places, every gender, every
-    accepted country code (``XI`` and ``IC`` included).
+    accepted country code (`XI` and `IC` included).
+
+    Args:
+        max_items: The most order items in one payload.
     """
     return _object(ServicePurchaseEvent, max_items=max_items)
 
 
 def events(*, max_items: int = 8) -> SearchStrategy[ServicePurchaseEvent]:
-    """Strictly valid events: :func:`payloads`, decoded."""
+    """Strictly valid events: [payloads][plenty_events.testing.payloads], decoded.
+
+    Args:
+        max_items: The most order items in one event.
+    """
     from ._api import decode  # noqa: PLC0415 -- the API builds on this module's siblings
 
     return payloads(max_items=max_items).map(lambda payload: decode(payload, strict=True))
@@ -181,9 +207,12 @@ def _render(path: tuple[str | int, ...]) -> str:
 def invalid_payloads(*, max_items: int = 3) -> SearchStrategy[Invalid]:
     """Valid payloads with one change that strict decoding must reject.
 
-    Each example is an :class:`Invalid` naming the path and the error code
-    strict decoding reports: a wrong type, a value out of range, a removed
-    key, or an unknown key added to an object.
+    Each example is an [Invalid][plenty_events.testing.Invalid] naming the
+    path and the error code strict decoding reports: a wrong type, a value
+    out of range, a removed key, or an unknown key added to an object.
+
+    Args:
+        max_items: The most order items in one payload.
     """
     st = _hypothesis()
     locations = _locations(ServicePurchaseEvent, ())

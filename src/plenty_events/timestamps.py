@@ -1,17 +1,19 @@
 """Unix seconds to aware UTC datetimes and back, and the lenient timestamp parser.
 
 The webhook carries every timestamp as integer Unix seconds. Strict decoding
-accepts exactly that (:func:`from_unix`); lenient decoding also accepts the
-forms that other systems turn them into (:func:`parse`). Encoding always
-writes integer seconds (:func:`to_unix`).
+accepts exactly that ([from_unix][plenty_events.timestamps.from_unix]); lenient
+decoding also accepts the forms that other systems turn them into
+([parse][plenty_events.timestamps.parse]). Encoding always writes integer seconds
+([to_unix][plenty_events.timestamps.to_unix]).
 
->>> from plenty_events import timestamps
->>> timestamps.from_unix(1510656066)
-datetime.datetime(2017, 11, 14, 10, 41, 6, tzinfo=datetime.timezone.utc)
->>> timestamps.to_unix(timestamps.from_unix(1510656066))
-1510656066
->>> timestamps.parse("2019-12-18T08:13:45+01:00").moment
-datetime.datetime(2019, 12, 18, 7, 13, 45, tzinfo=datetime.timezone.utc)
+Examples:
+    >>> from plenty_events import timestamps
+    >>> timestamps.from_unix(1510656066)
+    datetime.datetime(2017, 11, 14, 10, 41, 6, tzinfo=datetime.timezone.utc)
+    >>> timestamps.to_unix(timestamps.from_unix(1510656066))
+    1510656066
+    >>> timestamps.parse("2019-12-18T08:13:45+01:00").moment
+    datetime.datetime(2019, 12, 18, 7, 13, 45, tzinfo=datetime.timezone.utc)
 """
 
 from __future__ import annotations
@@ -40,20 +42,20 @@ __all__ = [
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 MIN_SECONDS: Final = -62_135_596_800
-"""0001-01-01T00:00:00Z, the earliest moment a ``datetime`` holds."""
+"""0001-01-01T00:00:00Z, the earliest moment a `datetime` holds."""
 
 MAX_SECONDS: Final = 253_402_300_799
-"""9999-12-31T23:59:59Z, the latest whole second a ``datetime`` holds."""
+"""9999-12-31T23:59:59Z, the latest whole second a `datetime` holds."""
 
 MAX_MILLISECONDS: Final = MAX_SECONDS * 1000 + 999
-"""The largest number :func:`parse` reads as Unix milliseconds."""
+"""The largest number [parse][plenty_events.timestamps.parse] reads as Unix milliseconds."""
 
 LOCAL_ZONE_NAME: Final = "Europe/Berlin"
-"""The zone :func:`parse` assumes for a date and time without an offset.
+"""The zone [parse][plenty_events.timestamps.parse] assumes for a date and time without an offset.
 
 plentymarkets runs in Germany and its REST API writes local German time
-(``+01:00`` in winter, ``+02:00`` in summer), so a time without an offset,
-such as ``"2014-04-09 23:18:24"``, is read as German local time.
+(`+01:00` in winter, `+02:00` in summer), so a time without an offset,
+such as `"2014-04-09 23:18:24"`, is read as German local time.
 """
 
 # A date *and* a time: a bare date would make us guess the time of day.
@@ -61,13 +63,12 @@ _DATE_TIME: Final = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ][0-9]{2}")
 
 
 class Conversion(NamedTuple):
-    """What :func:`parse` made of a value.
+    """What [parse][plenty_events.timestamps.parse] made of a value.
 
     Attributes:
         moment: The aware UTC datetime, in whole seconds.
-        repairs: ``(code, message)`` pairs saying what was changed to get
+        repairs: `(code, message)` pairs saying what was changed to get
             there; empty when the value was already integer Unix seconds.
-
     """
 
     moment: datetime
@@ -75,12 +76,11 @@ class Conversion(NamedTuple):
 
 
 def from_unix(seconds: int) -> datetime:
-    """Return the aware UTC datetime of integer Unix ``seconds``.
+    """Return the aware UTC datetime of integer Unix `seconds`.
 
     Raises:
-        TypeError: ``seconds`` is not an ``int`` (a ``bool`` is not one here).
-        ValueError: it lies outside the years 1 to 9999.
-
+        TypeError: `seconds` is not an `int` (a `bool` is not one here).
+        ValueError: It lies outside the years 1 to 9999.
     """
     if type(seconds) is not int:
         raise TypeError(f"Unix seconds must be an int, not {type(seconds).__name__}")
@@ -90,12 +90,11 @@ def from_unix(seconds: int) -> datetime:
 
 
 def to_unix(moment: datetime) -> int:
-    """Return the integer Unix seconds of an aware ``moment``.
+    """Return the integer Unix seconds of an aware `moment`.
 
     Raises:
-        ValueError: ``moment`` is naive, or has a fraction of a second, which
+        ValueError: `moment` is naive, or has a fraction of a second, which
             the wire format cannot carry.
-
     """
     if moment.utcoffset() is None:
         raise ValueError("a naive datetime has no defined Unix time; attach a tzinfo")
@@ -110,24 +109,35 @@ def parse(value: object) -> Conversion:
 
     Accepted, in this order:
 
-    - an ``int`` from :data:`MIN_SECONDS` to :data:`MAX_SECONDS`: Unix
-      seconds, unchanged. Every integer that strict decoding accepts means
-      seconds here too.
-    - a larger ``int`` up to :data:`MAX_MILLISECONDS`: Unix milliseconds. A
-      value in seconds that large would lie past the year 9999, so the two
-      readings never overlap; milliseconds before 1978-01-11 are below the
-      bound and read as seconds.
-    - a ``Decimal`` or ``float`` (seconds, or milliseconds by the same rule),
+    - an `int` from [MIN_SECONDS][plenty_events.timestamps.MIN_SECONDS] to
+      [MAX_SECONDS][plenty_events.timestamps.MAX_SECONDS]: Unix seconds, unchanged.
+      Every integer that strict decoding accepts means seconds here too.
+    - a larger `int` up to [MAX_MILLISECONDS][plenty_events.timestamps.MAX_MILLISECONDS]:
+      Unix milliseconds. A value in seconds that large would lie past the
+      year 9999, so the two readings never overlap; milliseconds before
+      1978-01-11 are below the bound and read as seconds.
+    - a `Decimal` or `float` (seconds, or milliseconds by the same rule),
       and a string holding a decimal number: the fraction of a second is
       dropped (rounded towards the past, as Unix time does).
     - an ISO 8601 / RFC 3339 string with a date and a time: with an offset or
-      ``Z`` it is converted to UTC; without one (plentymarkets'
-      ``"2014-04-09 23:18:24"``) it is read in :data:`LOCAL_ZONE_NAME`.
+      `Z` it is converted to UTC; without one (plentymarkets'
+      `"2014-04-09 23:18:24"`) it is read in
+      [LOCAL_ZONE_NAME][plenty_events.timestamps.LOCAL_ZONE_NAME].
+
+    Returns:
+        The moment, and the repairs that reading it took.
 
     Raises:
-        ValueError: anything else, such as a boolean, unparseable text, a
+        ValueError: Anything else, such as a boolean, unparseable text, a
             date without a time, or a moment outside the years 1 to 9999.
 
+    Examples:
+        >>> from plenty_events import timestamps
+        >>> conversion = timestamps.parse("1510656066000")
+        >>> conversion.moment.isoformat()
+        '2017-11-14T10:41:06+00:00'
+        >>> [code for code, _ in conversion.repairs]
+        ['timestamp_from_string', 'timestamp_milliseconds']
     """
     if isinstance(value, bool):
         raise ValueError("a boolean is not a timestamp")  # noqa: TRY004 -- one error type for every unreadable value

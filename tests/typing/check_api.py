@@ -24,6 +24,7 @@ def check(body: bytes) -> None:
     assert_type(strict.repairs, tuple[plenty_events.Repair, ...])
     assert_type(plenty_events.encode(strict), bytes)
     assert_type(plenty_events.to_dict(strict), dict[str, Any])
+    assert_type(plenty_events.redact(strict), ServicePurchaseEvent)
     try:
         plenty_events.decode(body, strict=True)
     except plenty_events.DecodeError as exc:
