@@ -186,3 +186,10 @@ def test_sqlite_rolls_a_claim_back_when_it_fails(tmp_path: Path, monkeypatch: py
     with pytest.raises(KeyboardInterrupt):
         inbox.claim(number, "evt_1")
     assert [(d.state, d.event_id) for d in inbox.deliveries()] == [(State.RECEIVED, None)]
+
+
+def test_a_claim_for_a_purged_delivery_still_guards_its_event(inbox: Any) -> None:
+    """Claiming with a delivery number the inbox no longer has still takes the event, once."""
+    assert inbox.claim(999, "evt_1").outcome == "claimed"
+    assert inbox.claim(999, "evt_1").outcome == "busy"
+    assert inbox.deliveries() == []
