@@ -50,7 +50,7 @@ log = logging.getLogger("plenty_events.receiver")
 #: same in a raw and in a percent-decoded path.
 _TOKEN = re.compile(r"[A-Za-z0-9._~-]{16,}")
 
-#: The states :meth:`_Core.replay` runs again. A *handling* one is taken
+#: The states :meth:`Core.replay` runs again. A *handling* one is taken
 #: over only when its lease has ended; the claim decides.
 _REPLAYED = frozenset({State.RECEIVED, State.REJECTED, State.FAILED, State.HANDLING})
 
@@ -58,18 +58,18 @@ _REPLAYED = frozenset({State.RECEIVED, State.REJECTED, State.FAILED, State.HANDL
 _LOGGED = 5
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """A sender's string, fit for one log line: cut short, quoted, newlines and non-ASCII escaped."""
     return ascii(shorten(text, 64))
 
 
 def _findings(found: Sequence[ErrorDetail | Repair]) -> str:
     # Paths and codes only: a message may show a hint of a value.
-    line = "; ".join(f"{_quote(finding.path)} [{finding.code}]" for finding in found[:_LOGGED])
+    line = "; ".join(f"{quote(finding.path)} [{finding.code}]" for finding in found[:_LOGGED])
     return line if len(found) <= _LOGGED else f"{line}; and {len(found) - _LOGGED} more"
 
 
-class _Core:
+class Core:
     """What happens to a body once it is in: store, decode, claim, handle, record."""
 
     def __init__(self, handler: Handler, inbox: Inbox, *, strict: bool) -> None:
@@ -115,7 +115,7 @@ class _Core:
             log.info(
                 "delivery #%d, event %s: accepted with %d repairs: %s",
                 number,
-                _quote(event.id),
+                quote(event.id),
                 len(event.repairs),
                 _findings(event.repairs),
             )
@@ -126,13 +126,13 @@ class _Core:
         try:
             claim = self.inbox.claim(number, event.id)
         except Exception as exc:  # noqa: BLE001 -- as in deliver
-            log.error("delivery #%d, event %s: could not be claimed: %s", number, _quote(event.id), type(exc).__name__)  # noqa: TRY400
+            log.error("delivery #%d, event %s: could not be claimed: %s", number, quote(event.id), type(exc).__name__)  # noqa: TRY400
             return unavailable()
         if claim.outcome == "handled":
-            log.info("delivery #%d, event %s: handled before, not handled again", number, _quote(event.id))
+            log.info("delivery #%d, event %s: handled before, not handled again", number, quote(event.id))
             return already_handled(event.id)
         if claim.outcome == "busy":
-            log.info("delivery #%d, event %s: being handled by another attempt", number, _quote(event.id))
+            log.info("delivery #%d, event %s: being handled by another attempt", number, quote(event.id))
             return busy(event.id, claim.retry_after)
         try:
             self.handler(event)
@@ -141,13 +141,13 @@ class _Core:
             # KeyboardInterrupt or GeneratorExit must not leave the event held.
             self.finish(claim, type(exc).__name__)
             # The type only: an exception's message may quote the payload.
-            log.error("delivery #%d, event %s: the handler failed: %s", number, _quote(event.id), type(exc).__name__)  # noqa: TRY400
+            log.error("delivery #%d, event %s: the handler failed: %s", number, quote(event.id), type(exc).__name__)  # noqa: TRY400
             if not isinstance(exc, Exception):
                 raise
             return failed(event.id)
         if not self.finish(claim, None):
             return unavailable()
-        log.info("delivery #%d, event %s: handled", number, _quote(event.id))
+        log.info("delivery #%d, event %s: handled", number, quote(event.id))
         return accepted(event.id)
 
     def finish(self, claim: Claim, error: str | None) -> bool:
@@ -155,12 +155,12 @@ class _Core:
         try:
             held = self.inbox.finish(claim, error)
         except Exception as exc:  # noqa: BLE001 -- as in deliver
-            log.error("event %s: its outcome could not be stored: %s", _quote(claim.event_id), type(exc).__name__)  # noqa: TRY400
+            log.error("event %s: its outcome could not be stored: %s", quote(claim.event_id), type(exc).__name__)  # noqa: TRY400
             return False
         if not held:
             log.warning(
                 "event %s: finished after its lease ended; another attempt may have handled it too",
-                _quote(claim.event_id),
+                quote(claim.event_id),
             )
         return True
 
@@ -235,7 +235,7 @@ class Receiver:
         # Compared as digests: equal lengths, so the compare shows no length either.
         self._digests = tuple(hashlib.sha256(secret.encode("ascii")).digest() for secret in secrets)
         self._max_body = max_body
-        self._core = _Core(handler, MemoryInbox() if inbox is None else inbox, strict=strict)
+        self._core = Core(handler, MemoryInbox() if inbox is None else inbox, strict=strict)
 
     @property
     def inbox(self) -> Inbox:
