@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -193,3 +195,146 @@ def test_a_claim_for_a_purged_delivery_still_guards_its_event(inbox: Any) -> Non
     assert inbox.claim(999, "evt_1").outcome == "claimed"
     assert inbox.claim(999, "evt_1").outcome == "busy"
     assert inbox.deliveries() == []
+
+
+def test_sqlite_reuses_one_connection_and_keeps_the_wal_between_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sequential calls share one pooled connection, so the WAL is not checkpointed away after each call."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    opened: list[sqlite3.Connection] = []
+    real_open = inbox._pool.open
+
+    def counting_open() -> sqlite3.Connection:
+        opened.append(real_open())
+        return opened[-1]
+
+    monkeypatch.setattr(inbox._pool, "open", counting_open)
+    for n in range(5):
+        inbox.finish(inbox.claim(inbox.record(b"{}"), f"evt_{n}"), None)
+        inbox.deliveries()
+    assert opened == []  # the constructor's connection, idle since, served every call
+    assert (tmp_path / "in.db-wal").exists()  # a last connection closing would have removed it
+    inbox.close()
+    assert not (tmp_path / "in.db-wal").exists()
+
+
+def test_sqlite_keeps_at_most_max_idle_connections(tmp_path: Path) -> None:
+    """Connections given back beyond MAX_IDLE are closed, not kept."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    pool = inbox._pool
+    taken = [pool.take() for _ in range(sqlite_module.MAX_IDLE + 2)]
+    for db in taken:
+        pool.give(db)
+    assert pool.idle == taken[: sqlite_module.MAX_IDLE]
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        taken[-1].execute("SELECT 1")
+    inbox.close()
+    assert pool.idle == []
+    assert inbox.deliveries() == []  # a call after close opens a new connection
+
+
+def test_sqlite_drops_a_connection_whose_call_failed(tmp_path: Path) -> None:
+    """A connection is not reused after its call raised: it may still hold a transaction or be broken."""
+    used: list[sqlite3.Connection] = []
+
+    def fail_in_a_transaction(inbox: SQLiteInbox) -> None:
+        with inbox._connect() as db:
+            used.append(db)
+            db.execute("BEGIN IMMEDIATE")
+            raise RuntimeError
+
+    with SQLiteInbox(tmp_path / "in.db") as inbox:
+        with pytest.raises(RuntimeError):
+            fail_in_a_transaction(inbox)
+        (db,) = used
+        assert db not in inbox._pool.idle
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            db.execute("SELECT 1")
+        # The write lock went with it: another connection can write at once.
+        assert inbox.record(b"{}") == 1
+    assert inbox._pool.idle == []
+
+
+class _FailingPragma(sqlite3.Connection):
+    closed = False
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if "secure_delete" in sql:
+            raise sqlite3.OperationalError("disk I/O error")
+        return super().execute(sql, *args)
+
+    def close(self) -> None:
+        type(self).closed = True
+        super().close()
+
+
+def test_sqlite_closes_a_connection_it_could_not_set_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new connection whose PRAGMAs fail is closed before the error goes on."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    inbox.close()
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, **kwargs, factory=_FailingPragma))
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        inbox.record(b"{}")
+    assert _FailingPragma.closed
+
+
+def test_sqlite_in_a_forked_child_opens_its_own_connections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen from another process id, the inbox leaves the parent's pool alone and opens a new one."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    inbox.record(b"parent")
+    parent_pool = inbox._pool
+    parent_idle = list(parent_pool.idle)
+    assert parent_idle
+    monkeypatch.setattr(sqlite_module.os, "getpid", lambda: parent_pool.pid + 1)
+    inbox.record(b"child")
+    assert inbox._pool is not parent_pool
+    assert inbox._pool.idle
+    assert not set(inbox._pool.idle) & set(parent_idle)
+    parent_pool.close()  # as the parent's finalizer would at the child's exit: not the child's to close
+    assert parent_pool.idle == parent_idle
+    parent_idle[0].execute("SELECT 1")  # still open
+    monkeypatch.undo()
+    parent_pool.close()
+    inbox.close()
+    assert [d.body for d in SQLiteInbox(tmp_path / "in.db").deliveries()] == [b"parent", b"child"]
+
+
+def test_sqlite_closes_idle_connections_before_a_fork(tmp_path: Path) -> None:
+    """The fork hook closes every idle connection, so a child inherits no open SQLite file."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    inbox.record(b"{}")
+    idle = list(inbox._pool.idle)
+    sqlite_module._close_before_fork()
+    assert inbox._pool.idle == []
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        idle[0].execute("SELECT 1")
+    assert len(inbox.deliveries()) == 1
+
+
+_FORK = """
+import os, sys
+from plenty_events.receiver import SQLiteInbox, State
+inbox = SQLiteInbox(sys.argv[1])
+inbox.finish(inbox.claim(inbox.record(b"parent"), "evt_parent"), None)
+parent_pool = inbox._pool
+pid = os.fork()
+if pid == 0:
+    try:
+        ok = inbox.finish(inbox.claim(inbox.record(b"child"), "evt_child"), None)
+        os._exit(0 if ok and inbox._pool is not parent_pool and inbox._pool.pid == os.getpid() else 1)
+    except BaseException:
+        os._exit(2)
+_, status = os.waitpid(pid, 0)
+inbox.finish(inbox.claim(inbox.record(b"parent again"), "evt_again"), None)
+print(os.waitstatus_to_exitcode(status), [(d.body.decode(), str(d.state)) for d in inbox.deliveries()])
+"""
+
+
+def test_sqlite_works_in_a_real_forked_child_and_its_parent(tmp_path: Path) -> None:
+    """An inbox used before os.fork() works in the child and, afterwards, in the parent, on one file."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK, str(tmp_path / "in.db")], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ("0 [('parent', 'handled'), ('child', 'handled'), ('parent again', 'handled')]")

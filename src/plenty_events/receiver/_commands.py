@@ -73,12 +73,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if not path.is_file():
         raise CommandError(f"no inbox at {args.db}")
     try:
-        inbox = SQLiteInbox(path)
-        if args.action == "replay":
-            return _replay(inbox, _load(args.handler), out, strict=args.strict)
-        if args.action == "purge":
-            return _purge(inbox, args.older_than, out)
-        return _list(inbox, out)
+        with SQLiteInbox(path) as inbox:
+            if args.action == "replay":
+                return _replay(inbox, _load(args.handler), out, strict=args.strict)
+            if args.action == "purge":
+                return _purge(inbox, args.older_than, out)
+            return _list(inbox, out)
     except (sqlite3.Error, ValueError) as exc:
         raise CommandError(f"cannot use {args.db} as an inbox: {exc}") from exc
 

@@ -432,7 +432,7 @@ def _read(stream: Any, length: int) -> bytes | None:
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
-    # Nothing to start or stop: the inbox opens a connection per call.
+    # Nothing to start or stop: an inbox opens its connections when first used.
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
+import weakref
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -13,7 +15,8 @@ from ._inbox import DEFAULT_LEASE, Claim, Delivery, State, check_lease, new_tick
 if TYPE_CHECKING:
     from collections.abc import Collection, Generator
     from datetime import datetime
-
+    from types import TracebackType
+    from typing import Self
 #: The version of the schema below, kept in SQLite's ``user_version``.
 SCHEMA_VERSION = 1
 
@@ -39,21 +42,103 @@ CREATE TABLE events (
 """
 
 
+#: How many idle connections an inbox keeps for reuse; more are closed when returned.
+MAX_IDLE = 8
+
+
+class _Pool:
+    """The connections one :class:`SQLiteInbox` opened in this process.
+
+    A call takes an idle connection, or opens one, and gives it back when it
+    is done, so any thread may use any connection, one at a time. The idle
+    ones stay open between calls: SQLite checkpoints the WAL into the
+    database file, syncing it, whenever the last connection to the file
+    closes, and a connection per call paid that on every call.
+
+    Only the process that opened a connection uses or closes it: SQLite must
+    not carry a connection across ``fork()``. Before a fork every idle
+    connection is closed (:func:`_close_before_fork`), so a child inherits
+    no open file and no lock state; a pool seen in a process other than its
+    own is left alone, and the inbox makes a new one.
+    """
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.idle: list[sqlite3.Connection] = []
+        _POOLS.add(self)
+
+    def open(self) -> sqlite3.Connection:
+        # isolation_level=None: no implicit transactions; each statement
+        # commits by itself unless a BEGIN opened one. check_same_thread=False:
+        # the pool hands a connection to one thread at a time, any thread.
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA synchronous = FULL")
+            # A purge overwrites the bodies it deletes instead of leaving them in free pages.
+            db.execute("PRAGMA secure_delete = ON")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def take(self) -> sqlite3.Connection:
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+        return self.open()
+
+    def give(self, db: sqlite3.Connection) -> None:
+        with self.lock:
+            if len(self.idle) < MAX_IDLE:
+                self.idle.append(db)
+                return
+        db.close()
+
+    def close(self) -> None:
+        """Close the idle connections; one in use now goes back to the pool when its call ends."""
+        if self.pid != os.getpid():
+            return  # a parent's pool, seen from a forked child: not ours to close
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for db in idle:
+            db.close()
+
+
+#: Every pool of this process, for the fork hook.
+_POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
+
+
+def _close_before_fork() -> None:
+    # Idle connections only: one in use belongs to a call running in another
+    # thread, and forking while a call runs is not supported.
+    for pool in list(_POOLS):
+        pool.close()
+
+
+os.register_at_fork(before=_close_before_fork)
+
+
 class SQLiteInbox:
     """An :class:`~plenty_events.receiver.Inbox` in one SQLite file: the durable default to deploy.
 
-    Every call opens its own connection, so one inbox object serves any
-    number of threads, and every worker process of a server may open the
-    same file. The file is in WAL mode, and every commit is synced
-    (``synchronous=FULL``), so a delivery answered 2xx survives a crash of
-    the process and of the machine. Claims run in ``BEGIN IMMEDIATE``
-    transactions: the read of an event's state and the write of the claim
-    are one step for every process, so concurrent deliveries of one event
-    are handled once.
+    One inbox object serves any number of threads: each call takes a
+    connection from a small pool and gives it back, and the idle ones stay
+    open, so a call costs its synced commits and little else. Every worker
+    process of a server may open the same file; a process forked from one
+    that used the inbox opens connections of its own. The file is in WAL
+    mode, and every commit is synced (``synchronous=FULL``), so a delivery
+    answered 2xx survives a crash of the process and of the machine. Claims
+    run in ``BEGIN IMMEDIATE`` transactions: the read of an event's state
+    and the write of the claim are one step for every process, so concurrent
+    deliveries of one event are handled once.
 
     Keep the file on a local disk: SQLite's locking is not reliable on
     network file systems. Leases use the wall clock, which every process on
-    the machine shares.
+    the machine shares. :meth:`close` closes the connections (so does
+    leaving a ``with`` block, or the inbox being garbage-collected).
 
     Args:
         path: The database file; created with its schema if missing.
@@ -70,9 +155,9 @@ class SQLiteInbox:
 
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     inbox = SQLiteInbox(pathlib.Path(folder) / "inbox.sqlite3")
-    ...     number = inbox.record(b"{}")
-    ...     [delivery.state for delivery in inbox.deliveries()]
+    ...     with SQLiteInbox(pathlib.Path(folder) / "inbox.sqlite3") as inbox:
+    ...         number = inbox.record(b"{}")
+    ...         [delivery.state for delivery in inbox.deliveries()]
     [<State.RECEIVED: 'received'>]
 
     """
@@ -91,6 +176,7 @@ class SQLiteInbox:
         self._lease = check_lease(lease)
         self._timeout = timeout
         self._now = time.time
+        self._pool = self._new_pool()
         with self._connect() as db:
             # Persistent in the file; set outside any transaction.
             db.execute("PRAGMA journal_mode = WAL")
@@ -105,18 +191,46 @@ class SQLiteInbox:
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def _new_pool(self) -> _Pool:
+        pool = _Pool(self._path, self._timeout)
+        # Closes the connections when the inbox is collected, and at exit.
+        self._finalizer = weakref.finalize(self, pool.close)
+        return pool
+
+    def close(self) -> None:
+        """Close the inbox's connections; a later call opens new ones.
+
+        Call it when no other call is running, for instance at shutdown.
+        """
+        self._pool.close()
+
+    def __enter__(self) -> Self:
+        """Return the inbox, for a ``with`` block that closes it."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the inbox's connections."""
+        self.close()
+
     @contextmanager
     def _connect(self) -> Generator[sqlite3.Connection, None, None]:
-        # isolation_level=None: no implicit transactions; each statement
-        # commits by itself unless a BEGIN opened one.
-        db = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None)
+        pool = self._pool
+        if pool.pid != os.getpid():
+            # A forked child: the parent's connections are the parent's.
+            pool = self._pool = self._new_pool()
+        db = pool.take()
         try:
-            db.execute("PRAGMA synchronous = FULL")
-            # A purge overwrites the bodies it deletes instead of leaving them in free pages.
-            db.execute("PRAGMA secure_delete = ON")
             yield db
-        finally:
+        except BaseException:
+            # Not reused: it may hold an open transaction, or be broken.
             db.close()
+            raise
+        pool.give(db)
 
     @contextmanager
     def _transaction(self) -> Generator[sqlite3.Connection, None, None]:
