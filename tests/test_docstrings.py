@@ -8,6 +8,9 @@ import pytest
 import plenty_events
 from plenty_events import _api, _encode, _errors, _privacy, _schema, countries, receiver, testing, timestamps
 from plenty_events.receiver import _answers, _inbox, _receiver, _sqlite
+from plenty_events.receiver import django as django_integration
+from plenty_events.receiver import fastapi as fastapi_integration
+from plenty_events.receiver import flask as flask_integration
 
 ROOT = Path(__file__).parents[1]
 
@@ -29,6 +32,9 @@ ROOT = Path(__file__).parents[1]
         _inbox,
         _receiver,
         _sqlite,
+        fastapi_integration,
+        flask_integration,
+        django_integration,
     ],
     ids=lambda module: module.__name__,
 )

@@ -140,3 +140,64 @@ def failed(event_id: str) -> Response:
 def unavailable() -> Response:
     """The inbox could not store the delivery or its state: not acknowledged."""
     return _answer(503, {"error": "the delivery could not be stored; deliver it again later"}, ("Retry-After", "60"))
+
+
+def _object(properties: dict[str, object], *required: str) -> dict[str, object]:
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+_TEXT: dict[str, object] = {"type": "string"}
+_ERROR = _object({"error": _TEXT}, "error")
+_ERROR_WITH_ID = _object({"error": _TEXT, "id": _TEXT}, "error", "id")
+_ERRORS = _object(
+    {
+        "errors": {
+            "type": "array",
+            "description": "Every reason the body was rejected, as DecodeError.to_dict() lists them: at most 100, "
+            "then one too_many_errors entry that counts the rest.",
+            "items": {
+                **_object({"path": _TEXT, "code": _TEXT, "message": _TEXT}, "path", "code", "message"),
+                "additionalProperties": False,
+            },
+        }
+    },
+    "errors",
+)
+
+
+def _described(description: str, schema: dict[str, object], **headers: str) -> dict[str, object]:
+    described: dict[str, object] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        described["headers"] = {name: {"description": text, "schema": _TEXT} for name, text in headers.items()}
+    return described
+
+
+def openapi_responses() -> dict[str, dict[str, object]]:
+    """Every answer above as an OpenAPI 3.1 ``responses`` object, keyed by status code."""
+    return {
+        "200": _described(
+            "Already handled: a redelivery of an event handled before; acknowledged, not handled again.",
+            _object({"status": {"const": "already handled"}, "id": _TEXT}, "status", "id"),
+        ),
+        "202": _described(
+            "Accepted: the body is stored and the handler returned.",
+            _object({"status": {"const": "accepted"}, "id": _TEXT}, "status", "id"),
+        ),
+        "400": _described(
+            "The body is not JSON (the errors say where), or it does not have the length its "
+            "Content-Length gives, or that is not a number of bytes. The body is stored when it arrived whole.",
+            {"oneOf": [_ERRORS, _ERROR]},
+        ),
+        "404": _described("Unknown token: as if the URL did not exist.", _ERROR),
+        "405": _described("A method other than POST.", _ERROR, Allow="POST"),
+        "411": _described("No Content-Length.", _ERROR),
+        "413": _described("The body, or its declared length, is over the receiver's max_body.", _ERROR),
+        "422": _described("JSON that breaks the wire format; the body is stored, the errors say where.", _ERRORS),
+        "500": _described("The handler failed; deliver again, or replay from the inbox.", _ERROR_WITH_ID),
+        "503": _described(
+            "The event is being handled by another attempt, or the inbox could not store the delivery: "
+            "deliver again later.",
+            _object({"error": _TEXT, "id": _TEXT}, "error"),
+            **{"Retry-After": "Seconds until a redelivery may succeed."},
+        ),
+    }

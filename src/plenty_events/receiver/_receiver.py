@@ -304,7 +304,7 @@ class Receiver:
             return too_large(self._max_body)
         return self._core.deliver(bytes(body))
 
-    def _admit(self, token: bytes, method: str, content_length: str | None) -> int | Response:
+    def _admit(self, token: str | bytes, method: str, content_length: str | None) -> int | Response:
         """What the apps check before reading a body: token, method, declared length."""
         if not self._known(token):
             log.debug("refused a request to an unknown path or token")
@@ -347,8 +347,8 @@ class Receiver:
         admitted = self._admit(token, environ.get("REQUEST_METHOD", ""), environ.get("CONTENT_LENGTH"))
         if not isinstance(admitted, int):
             return admitted
-        body = _read(environ["wsgi.input"], admitted)
-        if body is None:
+        body = read_body(environ["wsgi.input"].read, admitted)
+        if len(body) != admitted:
             return incomplete()
         return self._core.deliver(body)
 
@@ -415,20 +415,36 @@ def _check_prefix(prefix: str) -> str:
     return prefix
 
 
-def _read(stream: Any, length: int) -> bytes | None:
-    """Read exactly ``length`` bytes, or ``None`` when the body ends or stalls first."""
+def read_body(read: Callable[[int], bytes], length: int) -> bytes:
+    """Read up to ``length`` bytes with ``read``; fewer when the body ends or stalls first.
+
+    Never asks for more than ``length`` bytes, so a body cannot grow past
+    the bound however the stream behaves.
+    """
     chunks: list[bytes] = []
     remaining = length
     try:
         while remaining:
-            chunk: bytes = stream.read(min(remaining, 65536))
+            chunk = read(min(remaining, 65536))
             if not chunk:
-                return None
+                break
             chunks.append(chunk)
             remaining -= len(chunk)
     except OSError:  # a socket timeout: the client stopped sending
-        return None
+        pass
     return b"".join(chunks)
+
+
+def admit(receiver: Receiver, token: str | bytes, method: str, content_length: str | None) -> int | Response:
+    """What a framework integration checks before it reads a body: token, method, declared length.
+
+    Returns:
+        The declared length, at most ``max_body``, when the body may be
+        read; else the answer that refuses the request (404, 405, 411, 400, 413).
+
+    """
+    # The integrations' entry into the receiver, kept off its public API.
+    return receiver._admit(token, method, content_length)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage]
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
