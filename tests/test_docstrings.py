@@ -6,14 +6,36 @@ from pathlib import Path
 import pytest
 
 import plenty_events
-from plenty_events import _api, _encode, _errors, _privacy, _schema, countries, testing, timestamps
+from plenty_events import _api, _encode, _errors, _privacy, _schema, countries, receiver, testing, timestamps
+from plenty_events.receiver import _answers, _inbox, _receiver, _sqlite
+from plenty_events.receiver import django as django_integration
+from plenty_events.receiver import fastapi as fastapi_integration
+from plenty_events.receiver import flask as flask_integration
 
 ROOT = Path(__file__).parents[1]
 
 
 @pytest.mark.parametrize(
     "module",
-    [plenty_events, _api, _encode, _errors, _privacy, _schema, countries, testing, timestamps],
+    [
+        plenty_events,
+        _api,
+        _encode,
+        _errors,
+        _privacy,
+        _schema,
+        countries,
+        testing,
+        timestamps,
+        receiver,
+        _answers,
+        _inbox,
+        _receiver,
+        _sqlite,
+        fastapi_integration,
+        flask_integration,
+        django_integration,
+    ],
     ids=lambda module: module.__name__,
 )
 def test_docstring_examples_run(module, monkeypatch):

@@ -18,6 +18,9 @@ from ._errors import DecodeError
 from ._model import ServicePurchaseEvent
 from ._privacy import masked
 from ._schema import json_schema
+from .receiver._commands import CommandError as InboxCommandError
+from .receiver._commands import add_parser as add_inbox_parser
+from .receiver._commands import run as run_inbox
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true", help="accept the documented contract only")
     validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     commands.add_parser("schema", help="print the JSON Schema of the strict wire format")
+    add_inbox_parser(commands)  # plenty-events inbox: in the receiver package
     return parser
 
 
@@ -151,10 +155,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     out = sys.stdout if stdout is None else stdout
     try:
         args = _parser().parse_args(argv)
+        if args.command == "inbox":
+            return run_inbox(args, out)
         if args.command == "schema":
             out.write(json.dumps(json_schema(), indent=2) + "\n")
             return EXIT_VALID
         return _validate(args, out, sys.stdin if stdin is None else stdin)
-    except _UsageError as exc:
+    except (_UsageError, InboxCommandError) as exc:
         sys.stderr.write(f"plenty-events: error: {exc}\n")
         return EXIT_USAGE

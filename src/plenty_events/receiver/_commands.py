@@ -1,0 +1,159 @@
+"""``plenty-events inbox DB``: list, replay and purge the deliveries of an SQLite inbox.
+
+Output never shows a body or a personal value: deliveries are listed by
+number, time, state, escaped event id, attempts and error type or codes; a
+replay shows the decode errors' paths, codes and messages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sqlite3
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ._inbox import State
+from ._receiver import Core, quote
+from ._sqlite import SQLiteInbox
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ._inbox import Delivery
+
+EXIT_OK, EXIT_PENDING, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A usage error: exit 2 with this message."""
+
+
+def add_parser(commands: Any) -> None:
+    """Add the ``inbox`` command to the subparsers of the main parser."""
+    inbox = commands.add_parser(
+        "inbox",
+        help="list, replay or purge the deliveries of a receiver's SQLite inbox",
+        description=(
+            "Without an action, list the deliveries in DB by state, without bodies or personal values. "
+            "Exit 0 when none is waiting (received, rejected, failed), else 1; 2 for usage errors."
+        ),
+    )
+    inbox.add_argument("db", metavar="DB", help="the SQLite file of an SQLiteInbox")
+    actions = inbox.add_subparsers(dest="action", metavar="ACTION")
+    replay = actions.add_parser(
+        "replay",
+        help="run the received, rejected and failed deliveries through a handler again",
+        description=(
+            "Decode every received, rejected and failed delivery again, and every one still handling past "
+            "its lease, and hand each new event to HANDLER once. Exit 0 when all were handled, else 1."
+        ),
+    )
+    replay.add_argument("--handler", required=True, metavar="MODULE:FUNCTION", help="the handler to call")
+    replay.add_argument("--strict", action="store_true", help="decode in strict mode (default: lenient)")
+    purge = actions.add_parser(
+        "purge",
+        help="delete the raw bodies of deliveries older than a retention period",
+        description="Delete the deliveries (raw bodies, personal data) stored more than DAYS days ago.",
+    )
+    purge.add_argument("--older-than", required=True, type=float, metavar="DAYS", help="the retention period")
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the ``inbox`` command; return its exit status.
+
+    Raises:
+        CommandError: For a missing or unreadable database, or a handler that cannot be loaded.
+
+    """
+    path = Path(args.db)
+    if not path.is_file():
+        raise CommandError(f"no inbox at {args.db}")
+    try:
+        with SQLiteInbox(path) as inbox:
+            if args.action == "replay":
+                return _replay(inbox, _load(args.handler), out, strict=args.strict)
+            if args.action == "purge":
+                return _purge(inbox, args.older_than, out)
+            return _list(inbox, out)
+    except (sqlite3.Error, ValueError) as exc:
+        raise CommandError(f"cannot use {args.db} as an inbox: {exc}") from exc
+
+
+_WAITING = frozenset({State.RECEIVED, State.REJECTED, State.FAILED})
+
+
+def _line(delivery: Delivery) -> str:
+    when = delivery.received_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+    parts = [f"#{delivery.number}", when, str(delivery.state)]
+    if delivery.event_id is not None:
+        parts.append(quote(delivery.event_id))
+    if delivery.attempts:
+        parts.append(f"attempts {delivery.attempts}")
+    if delivery.error is not None:
+        parts.append(delivery.error)
+    return "  " + " ".join(parts)
+
+
+def _list(inbox: SQLiteInbox, out: TextIO) -> int:
+    deliveries = inbox.deliveries()
+    counts = Counter(delivery.state for delivery in deliveries)
+    summary = ", ".join(f"{counts[state]} {state}" for state in State if counts[state])
+    out.write(f"{len(deliveries)} deliveries{': ' if summary else ''}{summary}\n")
+    for state in State:
+        for delivery in deliveries:
+            if delivery.state is state:
+                out.write(_line(delivery) + "\n")
+    return EXIT_PENDING if any(counts[state] for state in _WAITING) else EXIT_OK
+
+
+def _load(spec: str) -> Any:
+    module_name, colon, name = spec.partition(":")
+    if not (module_name and colon and name):
+        raise CommandError(f"the handler is MODULE:FUNCTION, not {spec!r}")
+    # As servers such as uvicorn do: a handler module in the working directory is found.
+    here = str(Path.cwd())
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    try:
+        handler = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise CommandError(f"cannot load the handler {spec!r}: {exc}") from exc
+    if not callable(handler):
+        raise CommandError(f"the handler {spec!r} is not callable")
+    return handler
+
+
+def _replay(inbox: SQLiteInbox, handler: Any, out: TextIO, *, strict: bool) -> int:
+    status = EXIT_OK
+    replayed = Core(handler, inbox, strict=strict).replay()
+    for delivery, response in replayed:
+        answer = json.loads(response.body)
+        head = f"#{delivery.number} was {delivery.state}:"
+        if response.status == 202:
+            out.write(f"{head} handled {quote(answer['id'])}\n")
+        elif response.status == 200:
+            out.write(f"{head} {quote(answer['id'])} was handled before\n")
+        elif response.status in {400, 422}:
+            status = EXIT_PENDING
+            errors = answer["errors"]
+            out.write(f"{head} still rejected, {len(errors)} error{'s' if len(errors) != 1 else ''}\n")
+            out.writelines(f"  {quote(error['path'])}: {error['message']} [{error['code']}]\n" for error in errors)
+        else:
+            status = EXIT_PENDING
+            what = "is being handled elsewhere" if response.status == 503 and "id" in answer else "failed again"
+            out.write(f"{head} {quote(answer.get('id', '?'))} {what} ({response.status})\n")
+    out.write(f"replayed {len(replayed)} deliveries\n")
+    return status
+
+
+def _purge(inbox: SQLiteInbox, days: float, out: TextIO) -> int:
+    if not days >= 0:
+        raise CommandError("--older-than takes a number of days, 0 or more")
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    deleted = inbox.purge(cutoff)
+    out.write(f"deleted {deleted} deliveries stored before {cutoff.isoformat(timespec='seconds')}\n")
+    return EXIT_OK

@@ -1,0 +1,153 @@
+"""The receiver as a FastAPI router: ``app.include_router(router(receiver), prefix="/webhooks")``.
+
+:func:`router` is a thin adapter over :meth:`Receiver.receive
+<plenty_events.receiver.Receiver.receive>`: the receiver checks the token (in
+constant time; 404 when unknown) and the declared length before the body is
+read, the body is read as it streams and never past its ``Content-Length``,
+and decoding, the inbox and your handler run in a worker thread, never on the
+event loop. The answers are the receiver's (400 for a body that is not JSON,
+422 ``{"errors": [...]}`` for one that breaks the rules), not FastAPI's own.
+The route's OpenAPI operation shows the request body, with the JSON Schema
+of :func:`plenty_events.json_schema`, and every answer.
+
+Install FastAPI to use it; ``plenty_events.receiver`` itself does not need it.
+
+>>> from fastapi import FastAPI
+>>> from plenty_events.receiver import Receiver
+>>> from plenty_events.receiver.fastapi import router
+>>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
+>>> app = FastAPI()
+>>> app.include_router(router(receiver), prefix="/webhooks")
+>>> sorted(app.openapi()["paths"]["/webhooks/{token}"])
+['post']
+
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from fastapi import APIRouter, Request
+from fastapi import Response as FastAPIResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+import plenty_events
+
+from ._answers import Response, openapi_responses
+from ._receiver import admit
+
+if TYPE_CHECKING:
+    from ._receiver import Receiver
+
+__all__ = ["router"]
+
+#: The methods answered 405 (or 404 for an unknown token) by a route the OpenAPI leaves out.
+_OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def router(receiver: Receiver, *, path: str = "/{token}", tags: list[str] | None = None) -> APIRouter:
+    """Return an ``APIRouter`` serving ``POST {path}`` with ``receiver``.
+
+    Args:
+        receiver: The receiver that answers every request.
+        path: The route, with a ``{token}`` parameter; include the router
+            with a ``prefix`` such as ``"/webhooks"``.
+        tags: OpenAPI tags of the operation.
+
+    Returns:
+        The router. Other methods on the path are answered 405 (no body on
+        ``HEAD``), or 404 for an unknown token, by a route the OpenAPI
+        document leaves out.
+
+    Raises:
+        ValueError: For a path without a ``{token}`` parameter.
+
+    """
+    if "{token}" not in path:
+        raise ValueError("the path needs a {token} parameter")
+    api = APIRouter(tags=list(tags or []))
+
+    async def receive_webhook(token: str, request: Request) -> FastAPIResponse:
+        return await _answer(receiver, token, request)
+
+    api.add_api_route(
+        path,
+        receive_webhook,
+        methods=["POST"],
+        summary="Receive a plentyMarketplace webhook",
+        description=(
+            "Stores the raw body in the receiver's inbox before it answers, decodes it, and hands each new "
+            "event to the handler once. The token in the path is the secret; an unknown one is 404."
+        ),
+        status_code=202,
+        response_class=FastAPIResponse,
+        responses={int(status): answer for status, answer in openapi_responses().items()},
+        openapi_extra={"requestBody": _request_body()},
+    )
+
+    async def refuse_method(token: str, request: Request) -> FastAPIResponse:
+        return await _answer(receiver, token, request)
+
+    api.add_api_route(path, refuse_method, methods=_OTHER_METHODS, include_in_schema=False)
+    return api
+
+
+async def _answer(receiver: Receiver, token: str, request: Request) -> FastAPIResponse:
+    # Two different Content-Lengths join into one that is not a number: 400.
+    declared = ",".join(sorted(set(request.headers.getlist("content-length")))) or None
+    admitted = admit(receiver, token, request.method, declared)
+    if isinstance(admitted, Response):
+        return _response(admitted, request)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > admitted:
+                break  # longer than declared: stop reading; the receiver refuses it
+    except ClientDisconnect:
+        pass  # the receiver refuses the short body; nobody is left to read the answer
+    # Decoding, the inbox's synced commits and the handler block: a worker thread runs them.
+    answer = await run_in_threadpool(receiver.receive, token, b"".join(chunks), content_length=admitted)
+    return _response(answer, request)
+
+
+def _response(answer: Response, request: Request) -> FastAPIResponse:
+    return FastAPIResponse(
+        content=b"" if request.method == "HEAD" else answer.body,
+        status_code=answer.status,
+        headers=dict(answer.headers),
+    )
+
+
+def _request_body() -> dict[str, Any]:
+    schema = plenty_events.json_schema()
+    definitions: dict[str, Any] = schema.pop("$defs")
+    # Inlined, with no $ref left: an OpenAPI document resolves "#/..." from its own root.
+    root = _inline(schema["$ref"], definitions)
+    return {
+        "required": True,
+        "description": (
+            "The webhook's JSON, as plentymarkets sends it; the schema is the strict wire format. "
+            "The raw bytes are read, never parsed by FastAPI, so prices stay exact."
+        ),
+        "content": {"application/json": {"schema": {"title": schema["title"], **root}}},
+    }
+
+
+def _inline(reference: str, definitions: dict[str, Any]) -> dict[str, Any]:
+    definition: dict[str, Any] = definitions[reference.removeprefix("#/$defs/")]
+    return {key: _resolve(value, definitions) for key, value in definition.items()}
+
+
+def _resolve(node: object, definitions: dict[str, Any]) -> object:
+    if isinstance(node, dict):
+        mapping = cast("dict[str, object]", node)
+        if "$ref" in mapping:
+            return _inline(cast("str", mapping["$ref"]), definitions)
+        return {key: _resolve(value, definitions) for key, value in mapping.items()}
+    if isinstance(node, list):
+        return [_resolve(item, definitions) for item in cast("list[object]", node)]
+    return node

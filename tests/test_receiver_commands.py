@@ -1,0 +1,197 @@
+"""plenty-events inbox DB: list by state, replay through a handler, purge; masked output, exit codes."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import sys
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from helpers import PERSONAL
+from plenty_events._cli import main
+from plenty_events.receiver import Receiver, SQLiteInbox, State
+from plenty_events.testing import sample_payload, to_json
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+TOKEN = "s3cret-Token_0123456789abcdef"  # noqa: S105 -- a test token
+
+#: What the replay handlers below were called with, by name.
+CALLS: dict[str, list[Any]] = {}
+
+
+def record(event: Any) -> None:
+    """A replay handler that records the event."""
+    CALLS.setdefault("record", []).append(event)
+
+
+def refuse(event: Any) -> None:
+    """A replay handler that fails."""
+    CALLS.setdefault("refuse", []).append(event)
+    raise RuntimeError("still down")
+
+
+NOT_CALLABLE = 42
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out = io.StringIO()
+    err = io.StringIO()
+    saved, sys.stderr = sys.stderr, err
+    try:
+        status = main(list(argv), stdout=out)
+    finally:
+        sys.stderr = saved
+    return status, out.getvalue(), err.getvalue()
+
+
+def body(**changes: Any) -> bytes:
+    payload = sample_payload()
+    payload.update(changes)
+    return to_json(payload)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """An inbox with one delivery in each state, written by a strict receiver."""
+    CALLS.clear()
+    path = tmp_path / "inbox.sqlite3"
+    inbox = SQLiteInbox(path)
+
+    def handler(event: Any) -> None:
+        if event.id == "evt_fails\nforged":
+            raise RuntimeError("John Doe")
+
+    receiver = Receiver(tokens=TOKEN, handler=handler, inbox=inbox, strict=True)
+    assert receiver.receive(TOKEN, body(id="evt_handled")).status == 202
+    assert receiver.receive(TOKEN, body(id="evt_fails\nforged")).status == 500
+    assert receiver.receive(TOKEN, body(id="evt_lenient", createdAt="1510656066")).status == 422
+    assert receiver.receive(TOKEN, b"not json at all").status == 400
+    inbox.record(body(id="evt_received"))
+    return path
+
+
+def test_the_listing_counts_and_lists_by_state_without_personal_values(db: Path) -> None:
+    """Listing prints counts and one escaped line per delivery, grouped by state; exit 1 while any waits."""
+    status, out, _ = run("inbox", str(db))
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[0] == "5 deliveries: 1 received, 2 rejected, 1 handled, 1 failed"
+    assert [line.split()[2] for line in lines[1:]] == ["received", "rejected", "rejected", "handled", "failed"]
+    assert lines[4].endswith("'evt_handled' attempts 1")
+    assert lines[5].endswith("'evt_fails\\nforged' attempts 1 RuntimeError")
+    assert lines[2].endswith("rejected int_type")
+    for value in PERSONAL:
+        assert value not in out
+
+
+def test_replay_handles_what_waits_and_shows_the_errors(db: Path) -> None:
+    """A lenient replay handles the received, repairable and failed ones; the non-JSON one stays, errors shown."""
+    status, out, _ = run("inbox", str(db), "replay", "--handler", "test_receiver_commands:record")
+    assert status == 1
+    assert out.splitlines() == [
+        "#2 was failed: handled 'evt_fails\\nforged'",
+        "#3 was rejected: handled 'evt_lenient'",
+        "#4 was rejected: still rejected, 1 error",
+        "  '$': invalid JSON at line 1 column 1: expecting value [json_invalid]",
+        "#5 was received: handled 'evt_received'",
+        "replayed 4 deliveries",
+    ]
+    assert sorted(event.id for event in CALLS["record"]) == ["evt_fails\nforged", "evt_lenient", "evt_received"]
+    status, out, _ = run("inbox", str(db), "replay", "--handler", "test_receiver_commands:record")
+    assert (status, out.splitlines()[-1]) == (1, "replayed 1 deliveries")
+    assert len(CALLS["record"]) == 3
+
+
+def test_replay_in_strict_mode_and_with_a_failing_handler_exits_1(db: Path) -> None:
+    """--strict keeps the repairable one rejected; a handler that fails leaves its events failed."""
+    status, out, _ = run("inbox", str(db), "replay", "--strict", "--handler", "test_receiver_commands:refuse")
+    assert status == 1
+    assert "#2 was failed: 'evt_fails\\nforged' failed again (500)" in out
+    assert "#3 was rejected: still rejected, 1 error" in out
+    assert "John" not in out
+    assert {d.state for d in SQLiteInbox(db).deliveries()} == {State.HANDLED, State.FAILED, State.REJECTED}
+
+
+def test_replay_reports_a_redelivery_handled_before_and_one_still_handling(tmp_path: Path) -> None:
+    """A received body of a handled event is 'handled before'; one under a live lease is skipped, exit 1."""
+    path = tmp_path / "inbox.sqlite3"
+    inbox = SQLiteInbox(path)
+    inbox.finish(inbox.claim(inbox.record(body(id="evt_done")), "evt_done"), None)
+    inbox.record(body(id="evt_done"))
+    inbox.claim(inbox.record(body(id="evt_busy")), "evt_busy")
+    status, out, _ = run("inbox", str(path), "replay", "--handler", "test_receiver_commands:record")
+    assert status == 1
+    assert out.splitlines() == [
+        "#2 was received: 'evt_done' was handled before",
+        "#3 was handling: 'evt_busy' is being handled elsewhere (503)",
+        "replayed 2 deliveries",
+    ]
+
+
+def test_an_empty_inbox_lists_nothing_and_exits_0(tmp_path: Path) -> None:
+    """An inbox with nothing waiting exits 0."""
+    path = tmp_path / "inbox.sqlite3"
+    SQLiteInbox(path)
+    assert run("inbox", str(path)) == (0, "0 deliveries\n", "")
+
+
+def test_purge_deletes_deliveries_past_the_retention_period(db: Path) -> None:
+    """Purging --older-than DAYS deletes older deliveries only; 0 days deletes everything stored so far."""
+    status, out, _ = run("inbox", str(db), "purge", "--older-than", "30")
+    assert (status, out.startswith("deleted 0 deliveries stored before ")) == (0, True)
+    status, out, _ = run("inbox", str(db), "purge", "--older-than", "0")
+    assert (status, out.startswith("deleted 5 deliveries")) == (0, True)
+    assert run("inbox", str(db))[1] == "0 deliveries\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["replay", "--handler", "nocolon"], "MODULE:FUNCTION"),
+        (["replay", "--handler", "no_such_module_here:f"], "cannot load"),
+        (["replay", "--handler", "test_receiver_commands:missing"], "cannot load"),
+        (["replay", "--handler", "test_receiver_commands:NOT_CALLABLE"], "not callable"),
+        (["replay"], "--handler"),
+        (["purge", "--older-than", "-1"], "0 or more"),
+        (["purge", "--older-than", "nan"], "0 or more"),
+        (["purge"], "--older-than"),
+    ],
+)
+def test_usage_errors_exit_2(db: Path, argv: list[str], message: str) -> None:
+    """A bad handler name, a missing option or a negative retention is a usage error: exit 2."""
+    status, out, err = run("inbox", str(db), *argv)
+    assert (status, out) == (2, "")
+    assert message in err
+
+
+def test_a_missing_or_broken_database_exits_2(tmp_path: Path) -> None:
+    """No file is not created but refused; a file that is not an inbox is refused too."""
+    status, _, err = run("inbox", str(tmp_path / "none.sqlite3"))
+    assert (status, "no inbox at") == (2, err[len("plenty-events: error: ") :][:11])
+    assert not (tmp_path / "none.sqlite3").exists()
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database" * 100)
+    status, _, err = run("inbox", str(junk))
+    assert status == 2
+    assert "cannot use" in err
+    newer = tmp_path / "newer.sqlite3"
+    SQLiteInbox(newer)
+    with sqlite3.connect(newer) as connection:
+        connection.execute("PRAGMA user_version = 9")
+    connection.close()
+    assert run("inbox", str(newer))[0] == 2
+
+
+def test_replay_finds_a_handler_module_in_the_working_directory(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--handler names a module in the working directory, as servers such as uvicorn find apps."""
+    (db.parent / "shop_handlers.py").write_text("handled = []\ndef handle(event):\n    handled.append(event.id)\n")
+    monkeypatch.chdir(db.parent)
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in {"", str(db.parent)}])
+    monkeypatch.delitem(sys.modules, "shop_handlers", raising=False)
+    status, _, _ = run("inbox", str(db), "replay", "--handler", "shop_handlers:handle")
+    assert status == 1
+    assert sorted(sys.modules["shop_handlers"].handled) == ["evt_fails\nforged", "evt_lenient", "evt_received"]

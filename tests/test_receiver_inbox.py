@@ -1,0 +1,340 @@
+"""The Inbox implementations: the same semantics in memory and in SQLite, and SQLite's durability."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from plenty_events.receiver import Inbox, MemoryInbox, SQLiteInbox, State
+from plenty_events.receiver import _sqlite as sqlite_module
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Each inbox, empty, with a 10 s lease and a clock the test moves."""
+    made: Any = MemoryInbox(lease=10) if request.param == "memory" else SQLiteInbox(tmp_path / "in.db", lease=10)
+    clock = [1_700_000_000.0]
+    made._now = lambda: clock[0]
+    made.clock = clock
+    return made
+
+
+def test_both_inboxes_implement_the_protocol(inbox: Any) -> None:
+    """MemoryInbox and SQLiteInbox are Inbox implementations, as a type checker sees them."""
+    implementation: Inbox = inbox
+    assert implementation is inbox
+
+
+def test_a_recorded_body_is_received_with_its_time(inbox: Any) -> None:
+    """Recording stores the exact bytes as state received, numbered in order, with an aware UTC time."""
+    first, second = inbox.record(b"\x00raw\xff"), inbox.record(bytearray(b"two"))
+    assert second > first
+    one, two = inbox.deliveries()
+    assert (one.number, one.state, one.body, one.event_id, one.attempts, one.error) == (
+        first,
+        State.RECEIVED,
+        b"\x00raw\xff",
+        None,
+        0,
+        None,
+    )
+    assert one.received_at == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    assert two.body == b"two"
+
+
+def test_reject_marks_a_delivery_rejected_and_a_later_claim_unmarks_it(inbox: Any) -> None:
+    """A rejected delivery shows its codes; decoding it later (a replay) ties it to its event."""
+    number = inbox.record(b"{}")
+    inbox.reject(number, "missing")
+    inbox.reject(number + 100, "missing")  # an unknown delivery: nothing to mark
+    assert [(d.state, d.error) for d in inbox.deliveries()] == [(State.REJECTED, "missing")]
+    assert inbox.claim(number, "evt_1").outcome == "claimed"
+    assert [(d.state, d.event_id) for d in inbox.deliveries()] == [(State.HANDLING, "evt_1")]
+
+
+def test_claims_hand_an_event_to_one_attempt_at_a_time(inbox: Any) -> None:
+    """Claimed, then busy under a live lease with the time left, then handled for good."""
+    number = inbox.record(b"{}")
+    claim = inbox.claim(number, "evt_1")
+    assert (claim.outcome, claim.event_id, claim.delivery, len(claim.ticket)) == ("claimed", "evt_1", number, 32)
+    inbox.clock[0] += 4
+    busy = inbox.claim(inbox.record(b"{}"), "evt_1")
+    assert (busy.outcome, busy.retry_after, busy.ticket) == ("busy", 6.0, "")
+    assert inbox.finish(claim, None)
+    assert inbox.claim(inbox.record(b"{}"), "evt_1").outcome == "handled"
+    assert [d.state for d in inbox.deliveries()] == [State.HANDLED] * 3
+    assert not inbox.finish(claim, None)  # a ticket finishes once
+
+
+def test_a_failed_event_is_claimed_again_with_one_more_attempt(inbox: Any) -> None:
+    """Finish with an error records failed and the error; the next claim takes it, attempts counted."""
+    claim = inbox.claim(inbox.record(b"{}"), "evt_1")
+    assert inbox.finish(claim, "SystemExit")
+    assert [(d.state, d.error, d.attempts) for d in inbox.deliveries()] == [(State.FAILED, "SystemExit", 1)]
+    again = inbox.claim(inbox.record(b"{}"), "evt_1")
+    assert again.outcome == "claimed"
+    assert {(d.state, d.attempts) for d in inbox.deliveries()} == {(State.HANDLING, 2)}
+
+
+def test_an_expired_lease_is_taken_over_and_the_old_claim_cannot_finish(inbox: Any) -> None:
+    """After the lease, a new claim takes the event; the first claim's finish then records nothing."""
+    first = inbox.claim(inbox.record(b"{}"), "evt_1")
+    inbox.clock[0] += 10.5
+    second = inbox.claim(inbox.record(b"{}"), "evt_1")
+    assert second.outcome == "claimed"
+    assert not inbox.finish(first, "RuntimeError")
+    assert inbox.finish(second, None)
+    assert {d.state for d in inbox.deliveries()} == {State.HANDLED}
+
+
+def test_finishing_an_unknown_event_records_nothing(inbox: Any) -> None:
+    """A claim the inbox never gave finishes nothing."""
+    claim = inbox.claim(inbox.record(b"{}"), "evt_1")
+    forged = type(claim)("evt_2", claim.delivery, "claimed", claim.ticket)
+    assert not inbox.finish(forged, None)
+
+
+def test_deliveries_filter_by_state(inbox: Any) -> None:
+    """Listing deliveries(states) gives only those in the given states, in order."""
+    inbox.reject(inbox.record(b"x"), "json_invalid")
+    inbox.record(b"y")
+    inbox.finish(inbox.claim(inbox.record(b"{}"), "evt_1"), None)
+    assert [d.body for d in inbox.deliveries({State.REJECTED, State.HANDLED})] == [b"x", b"{}"]
+    assert [d.body for d in inbox.deliveries([State.RECEIVED])] == [b"y"]
+
+
+def test_purge_deletes_old_bodies_and_keeps_event_states(inbox: Any) -> None:
+    """Purging deletes deliveries stored before the cutoff; a purged handled event is still not handled again."""
+    inbox.finish(inbox.claim(inbox.record(b"old"), "evt_1"), None)
+    inbox.clock[0] += 86_400
+    inbox.record(b"new")
+    cutoff = datetime.fromtimestamp(inbox.clock[0], UTC) - timedelta(hours=1)
+    assert inbox.purge(cutoff) == 1
+    assert [d.body for d in inbox.deliveries()] == [b"new"]
+    assert inbox.claim(inbox.record(b"again"), "evt_1").outcome == "handled"
+    assert inbox.purge(cutoff) == 0
+
+
+@pytest.mark.parametrize("lease", [0, -1, float("nan")])
+def test_a_lease_must_be_positive(tmp_path: Path, lease: float) -> None:
+    """A lease that is not a positive number of seconds is a ValueError, in both inboxes."""
+    with pytest.raises(ValueError, match="lease"):
+        MemoryInbox(lease=lease)
+    with pytest.raises(ValueError, match="lease"):
+        SQLiteInbox(tmp_path / "in.db", lease=lease)
+
+
+@pytest.mark.parametrize("path", ["", ":memory:"])
+def test_sqlite_needs_a_file(path: str) -> None:
+    """An SQLiteInbox in memory would be one database per connection: refused."""
+    with pytest.raises(ValueError, match="MemoryInbox"):
+        SQLiteInbox(path)
+
+
+def test_sqlite_keeps_everything_across_reopening_in_wal_mode(tmp_path: Path) -> None:
+    """A second SQLiteInbox on the file sees what the first stored; the file is in WAL mode, schema 1."""
+    path = tmp_path / "in.db"
+    first = SQLiteInbox(str(path))
+    first.finish(first.claim(first.record(b"{}"), "evt_1"), None)
+    second = SQLiteInbox(path)
+    assert [(d.state, d.event_id) for d in second.deliveries()] == [(State.HANDLED, "evt_1")]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    db.close()
+
+
+def test_sqlite_refuses_a_file_from_a_newer_schema(tmp_path: Path) -> None:
+    """A file whose schema version is newer than the library's is refused, not misread."""
+    path = tmp_path / "in.db"
+    SQLiteInbox(path)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+    with pytest.raises(ValueError, match="schema version 2"):
+        SQLiteInbox(path)
+
+
+def test_sqlite_purge_leaves_no_trace_of_a_body_on_disk(tmp_path: Path) -> None:
+    """After purge, the deleted body's bytes are in neither the database file nor its WAL."""
+    path = tmp_path / "in.db"
+    inbox = SQLiteInbox(path)
+    secret = b"Customer-Name-John-Doe-" * 20
+    inbox.record(secret)
+    inbox.record(b"kept")
+    inbox._now = lambda: 4_000_000_000.0
+    assert inbox.purge(datetime(2100, 1, 1, tzinfo=UTC)) == 2
+    on_disk = b"".join(file.read_bytes() for file in tmp_path.iterdir())
+    assert b"Customer-Name-John-Doe" not in on_disk
+
+
+def test_sqlite_rolls_a_claim_back_when_it_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim interrupted inside its transaction changes nothing."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    number = inbox.record(b"{}")
+
+    def broken() -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sqlite_module, "new_ticket", broken)
+    with pytest.raises(KeyboardInterrupt):
+        inbox.claim(number, "evt_1")
+    assert [(d.state, d.event_id) for d in inbox.deliveries()] == [(State.RECEIVED, None)]
+
+
+def test_a_claim_for_a_purged_delivery_still_guards_its_event(inbox: Any) -> None:
+    """Claiming with a delivery number the inbox no longer has still takes the event, once."""
+    assert inbox.claim(999, "evt_1").outcome == "claimed"
+    assert inbox.claim(999, "evt_1").outcome == "busy"
+    assert inbox.deliveries() == []
+
+
+def test_sqlite_reuses_one_connection_and_keeps_the_wal_between_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sequential calls share one pooled connection, so the WAL is not checkpointed away after each call."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    opened: list[sqlite3.Connection] = []
+    real_open = inbox._pool.open
+
+    def counting_open() -> sqlite3.Connection:
+        opened.append(real_open())
+        return opened[-1]
+
+    monkeypatch.setattr(inbox._pool, "open", counting_open)
+    for n in range(5):
+        inbox.finish(inbox.claim(inbox.record(b"{}"), f"evt_{n}"), None)
+        inbox.deliveries()
+    assert opened == []  # the constructor's connection, idle since, served every call
+    assert (tmp_path / "in.db-wal").exists()  # a last connection closing would have removed it
+    inbox.close()
+    assert not (tmp_path / "in.db-wal").exists()
+
+
+def test_sqlite_keeps_at_most_max_idle_connections(tmp_path: Path) -> None:
+    """Connections given back beyond MAX_IDLE are closed, not kept."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    pool = inbox._pool
+    taken = [pool.take() for _ in range(sqlite_module.MAX_IDLE + 2)]
+    for db in taken:
+        pool.give(db)
+    assert pool.idle == taken[: sqlite_module.MAX_IDLE]
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        taken[-1].execute("SELECT 1")
+    inbox.close()
+    assert pool.idle == []
+    assert inbox.deliveries() == []  # a call after close opens a new connection
+
+
+def test_sqlite_drops_a_connection_whose_call_failed(tmp_path: Path) -> None:
+    """A connection is not reused after its call raised: it may still hold a transaction or be broken."""
+    used: list[sqlite3.Connection] = []
+
+    def fail_in_a_transaction(inbox: SQLiteInbox) -> None:
+        with inbox._connect() as db:
+            used.append(db)
+            db.execute("BEGIN IMMEDIATE")
+            raise RuntimeError
+
+    with SQLiteInbox(tmp_path / "in.db") as inbox:
+        with pytest.raises(RuntimeError):
+            fail_in_a_transaction(inbox)
+        (db,) = used
+        assert db not in inbox._pool.idle
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            db.execute("SELECT 1")
+        # The write lock went with it: another connection can write at once.
+        assert inbox.record(b"{}") == 1
+    assert inbox._pool.idle == []
+
+
+class _FailingPragma(sqlite3.Connection):
+    closed = False
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if "secure_delete" in sql:
+            raise sqlite3.OperationalError("disk I/O error")
+        return super().execute(sql, *args)
+
+    def close(self) -> None:
+        type(self).closed = True
+        super().close()
+
+
+def test_sqlite_closes_a_connection_it_could_not_set_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new connection whose PRAGMAs fail is closed before the error goes on."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    inbox.close()
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, **kwargs, factory=_FailingPragma))
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        inbox.record(b"{}")
+    assert _FailingPragma.closed
+
+
+def test_sqlite_in_a_forked_child_opens_its_own_connections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen from another process id, the inbox leaves the parent's pool alone and opens a new one."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    inbox.record(b"parent")
+    parent_pool = inbox._pool
+    parent_idle = list(parent_pool.idle)
+    assert parent_idle
+    monkeypatch.setattr(sqlite_module.os, "getpid", lambda: parent_pool.pid + 1)
+    inbox.record(b"child")
+    assert inbox._pool is not parent_pool
+    assert inbox._pool.idle
+    assert not set(inbox._pool.idle) & set(parent_idle)
+    parent_pool.close()  # as the parent's finalizer would at the child's exit: not the child's to close
+    assert parent_pool.idle == parent_idle
+    parent_idle[0].execute("SELECT 1")  # still open
+    monkeypatch.undo()
+    parent_pool.close()
+    inbox.close()
+    assert [d.body for d in SQLiteInbox(tmp_path / "in.db").deliveries()] == [b"parent", b"child"]
+
+
+def test_sqlite_closes_idle_connections_before_a_fork(tmp_path: Path) -> None:
+    """The fork hook closes every idle connection, so a child inherits no open SQLite file."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    inbox.record(b"{}")
+    idle = list(inbox._pool.idle)
+    sqlite_module._close_before_fork()
+    assert inbox._pool.idle == []
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        idle[0].execute("SELECT 1")
+    assert len(inbox.deliveries()) == 1
+
+
+_FORK = """
+import os, sys
+from plenty_events.receiver import SQLiteInbox, State
+inbox = SQLiteInbox(sys.argv[1])
+inbox.finish(inbox.claim(inbox.record(b"parent"), "evt_parent"), None)
+parent_pool = inbox._pool
+pid = os.fork()
+if pid == 0:
+    try:
+        ok = inbox.finish(inbox.claim(inbox.record(b"child"), "evt_child"), None)
+        os._exit(0 if ok and inbox._pool is not parent_pool and inbox._pool.pid == os.getpid() else 1)
+    except BaseException:
+        os._exit(2)
+_, status = os.waitpid(pid, 0)
+inbox.finish(inbox.claim(inbox.record(b"parent again"), "evt_again"), None)
+print(os.waitstatus_to_exitcode(status), [(d.body.decode(), str(d.state)) for d in inbox.deliveries()])
+"""
+
+
+def test_sqlite_works_in_a_real_forked_child_and_its_parent(tmp_path: Path) -> None:
+    """An inbox used before os.fork() works in the child and, afterwards, in the parent, on one file."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK, str(tmp_path / "in.db")], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ("0 [('parent', 'handled'), ('child', 'handled'), ('parent again', 'handled')]")
