@@ -27,7 +27,9 @@ cProfile does not see a class being called (``Decimal(...)``, ``tuple``,
 ``map``): that time counts in the caller. It also adds a fixed cost to every
 Python call, so it overstates the steps made of many small calls; part 2
 therefore times the steps directly, without a profiler, interleaved like
-``run.py``, and splits the strict decode and the error path by them.
+``run.py``, and splits the strict decode and the error path by them. All
+times are the CPU time of the timing thread (``time.thread_time_ns``), as
+in ``run.py``: on a shared machine, wall time counts other processes too.
 
 This script reaches into plenty-events' private modules to time the steps
 one by one; it follows their names as they are today, and checks before
@@ -155,9 +157,9 @@ def _loop(func: Callable[[], object], count: int) -> None:
 def profile(title: str, func: Callable[[], object], decodes: int) -> None:
     """Profile ``decodes`` calls of ``func`` and print its steps and top functions."""
     _loop(func, 100)  # caches filled, the fast road built, before profiling
-    start = time.perf_counter_ns()
+    start = time.thread_time_ns()
     _loop(func, decodes)
-    plain = (time.perf_counter_ns() - start) / decodes / 1000
+    plain = (time.thread_time_ns() - start) / decodes / 1000
     profiler = cProfile.Profile()
     profiler.enable()
     _loop(func, decodes)
@@ -355,20 +357,20 @@ def time_steps(cases: dict[str, Callable[[], object]], rounds: int, sample_ms: f
     """Per-call µs of each step, one sample per round, the order rotating."""
     loops = {}
     for name, func in cases.items():
-        start = time.perf_counter_ns()
+        start = time.thread_time_ns()
         for _ in range(200):
             func()
-        loops[name] = max(1, round(200 * sample_ms * 1e6 / (time.perf_counter_ns() - start)))
+        loops[name] = max(1, round(200 * sample_ms * 1e6 / (time.thread_time_ns() - start)))
     samples: dict[str, list[float]] = {name: [] for name in cases}
     names = list(cases)
     for index in range(rounds):
         shift = index % len(names)
         for name in names[shift:] + names[:shift]:
             func, count = cases[name], loops[name]
-            start = time.perf_counter_ns()
+            start = time.thread_time_ns()
             for _ in range(count):
                 func()
-            samples[name].append((time.perf_counter_ns() - start) / count / 1000)
+            samples[name].append((time.thread_time_ns() - start) / count / 1000)
     return samples
 
 
