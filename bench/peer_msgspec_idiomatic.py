@@ -61,7 +61,7 @@ class Address(Struct):
     additional: str
     postal_code: str
     town: str
-    country: CountryCode
+    country: CountryCode  # type: ignore[valid-type]  # a Literal built from data
     phone: str
     email: str
     updated_at: int

@@ -74,7 +74,7 @@ class Address(Model):
     additional: str
     postal_code: str
     town: str
-    country: CountryCode
+    country: CountryCode  # type: ignore[valid-type]  # a Literal built from data
     phone: str
     email: str
     updated_at: UnixTime

@@ -113,11 +113,11 @@ class Implementation:
     departs: Mapping[str, str] = field(default_factory=dict)
 
 
-def _strict(data: bytes) -> object:
+def _strict(data: bytes) -> plenty_events.ServicePurchaseEvent:
     return plenty_events.decode(data, strict=True)
 
 
-def _lenient(data: bytes) -> object:
+def _lenient(data: bytes) -> plenty_events.ServicePurchaseEvent | plenty_events.UnknownEvent:
     return plenty_events.decode(data)
 
 
@@ -346,8 +346,8 @@ def canonical(value: object, view: View = EXACT) -> object:
 
 
 def _field_names(value: object) -> list[str]:
-    if attrs.has(type(value)):
-        return [f.name for f in attrs.fields(type(value)) if f.name != "repairs"]
+    if attrs.has(kind := type(value)):
+        return [f.name for f in attrs.fields(kind) if f.name != "repairs"]
     if isinstance(value, pydantic.BaseModel):
         return list(type(value).model_fields)
     if isinstance(value, msgspec.Struct):

@@ -283,7 +283,7 @@ def steps() -> dict[str, Callable[[], object]]:
     seconds = 1510656066
     untyped = msgspec.json.Decoder(float_hook=_json.read_decimal)
 
-    def fields(obj: object) -> list[object]:
+    def fields(obj: object) -> list[Any]:
         return [getattr(obj, f.name) for f in obj.__attrs_attrs__]  # type: ignore[attr-defined]
 
     def build() -> object:
