@@ -143,6 +143,7 @@ PYDANTIC: Final = Implementation(
         "negative timestamp": "the lax datetime reads any seconds",
         "timestamp in milliseconds": "the lax datetime reads a number past 2e10 as milliseconds",
         "timestamp as a string": "the lax datetime reads numbers in strings",
+        "timestamp as ISO 8601 text": "the lax datetime reads RFC 3339 text, as its strict mode does",
         "price as a string": "Decimal reads JSON strings in strict mode",
         "trailing zero past 4 places": _PYDANTIC_FLOAT,
         "price with 18 significant digits": _PYDANTIC_FLOAT,
@@ -299,6 +300,11 @@ def cases() -> list[Case]:
         Case(
             "timestamp as a string",
             replace('"createdAt":1510656066', '"createdAt":"1510656066"'),
+            accept=False,
+        ),
+        Case(
+            "timestamp as ISO 8601 text",
+            replace('"createdAt":1510656066', '"createdAt":"2017-11-14T10:41:06Z"'),
             accept=False,
         ),
         Case("lowercase country", replace('"country":"DE"', '"country":"de"'), accept=False),
