@@ -353,7 +353,8 @@ def canonical(value: object, view: View = EXACT) -> object:
 
 def _field_names(value: object) -> list[str]:
     if attrs.has(kind := type(value)):
-        return [f.name for f in attrs.fields(kind) if f.name != "repairs"]
+        # The wire's fields only: not the repairs, nor what is kept off the wire.
+        return [f.name for f in attrs.fields(kind) if f.name != "repairs" and f.metadata.get("on_wire", True)]
     if isinstance(value, pydantic.BaseModel):
         return list(type(value).model_fields)
     if isinstance(value, msgspec.Struct):

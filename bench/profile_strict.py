@@ -49,6 +49,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 import msgspec
 import peer_msgspec_idiomatic
 import peers
@@ -283,18 +284,24 @@ def steps() -> dict[str, Callable[[], object]]:
     seconds = 1510656066
     untyped = msgspec.json.Decoder(float_hook=_json.read_decimal)
 
-    def fields(obj: object) -> list[Any]:
-        return [getattr(obj, f.name) for f in obj.__attrs_attrs__]  # type: ignore[attr-defined]
+    def positional(obj: object) -> list[Any]:
+        # The keyword-only fields (repairs, and what is kept off the wire) take their defaults.
+        return [getattr(obj, f.name) for f in attrs.fields(type(obj)) if f.init and not f.kw_only]
+
+    event_type, resource_type, order_type = type(event), type(event.resource), type(order)
+    contact_type, contact_args = type(contact), positional(contact)
+    address_type, address_args = type(address), positional(address)
+    item_type, item_args = type(item), positional(item)
 
     def build() -> object:
-        return type(event)(
+        return event_type(
             event.id,
             event.type,
             event.created_at,
-            type(event.resource)(
-                type(contact)(*fields(contact)),
-                type(address)(*fields(address)),
-                type(order)(order.id, order.paypal_transaction_id, (type(item)(*fields(item)),)),
+            resource_type(
+                contact_type(*contact_args),
+                address_type(*address_args),
+                order_type(order.id, order.paypal_transaction_id, (item_type(*item_args),)),
             ),
         )
 
