@@ -1,9 +1,12 @@
-"""The payload as pydantic v2 models in strict mode, read by ``model_validate_json``.
+"""Same-rules peer: pydantic v2 held to plenty-events' strict rules exactly.
 
-Where pydantic's strict mode is looser than plenty-events' strict rules, a
-validator closes the gap: ``Decimal`` accepts JSON strings (``"1"``), and a
-datetime is not read from integer seconds in strict mode. pydantic keeps
-the last of duplicate keys, so the decoder adds the check from ``_shared``.
+Not the model a pydantic user would write (that is ``peer_pydantic_idiomatic``)
+but what plenty-events' contract costs in pydantic: strict models read by
+``model_validate_json``. Where pydantic's strict mode is looser than the
+contract, a validator closes the gap: ``Decimal`` accepts JSON strings
+(``"1"``), and a datetime is not read from integer seconds in strict mode.
+pydantic keeps the last of duplicate keys, so the decoder adds the check
+from ``_shared``.
 
 One gap stays open: pydantic reads a JSON number with a fraction through a
 binary float (pydantic-core issue 1688), so a price is exact only while its
@@ -45,7 +48,7 @@ from pydantic.alias_generators import to_camel
 
 from plenty_events.countries import is_valid
 
-NAME: Final = "pydantic"
+NAME: Final = "pydantic, same rules"
 
 
 def _from_unix(value: object) -> datetime:
@@ -61,7 +64,8 @@ def _amount(value: object) -> Decimal:
         number = Decimal(repr(value))
     else:
         raise ValueError("expected a JSON number")
-    if abs(number) >= DECIMAL_LIMIT:
+    # pydantic's parser reads NaN and Infinity, which no comparison takes.
+    if not number.is_finite() or abs(number) >= DECIMAL_LIMIT:
         raise ValueError("the number's magnitude must stay below 10**15")
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_PLACES:

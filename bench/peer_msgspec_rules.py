@@ -1,12 +1,14 @@
-"""The payload as frozen msgspec Structs, decoded by a typed ``msgspec.json.Decoder``.
+"""Same-rules peer: msgspec held to plenty-events' strict rules exactly.
 
-msgspec reads ``Decimal`` from JSON strings as well as numbers, and reads no
-datetime from integer seconds in strict mode, so prices and timestamps are
-small custom types that the decoder's ``dec_hook`` builds: it gets the JSON
-value (a fraction already made an exact ``Decimal`` by ``float_hook``) and
-applies the strict rule. The country is checked in ``__post_init__``.
-msgspec keeps the last of duplicate keys, so the decoder adds the check from
-``_shared``.
+Not the Structs a msgspec user would write (that is ``peer_msgspec_idiomatic``)
+but what plenty-events' contract costs in msgspec: frozen Structs decoded by
+a typed ``msgspec.json.Decoder``. msgspec reads ``Decimal`` from JSON strings
+as well as numbers, and reads no datetime from integer seconds in strict
+mode, so prices and timestamps are small custom types that the decoder's
+``dec_hook`` builds: it gets the JSON value (a fraction already made an
+exact ``Decimal`` by ``float_hook``) and applies the strict rule. The
+country is checked in ``__post_init__``. msgspec keeps the last of
+duplicate keys, so the decoder adds the check from ``_shared``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from _shared import (
 
 from plenty_events.countries import is_valid
 
-NAME: Final = "msgspec"
+NAME: Final = "msgspec, same rules"
 
 
 class UnixTime(datetime):
