@@ -120,6 +120,14 @@ class Plan(NamedTuple):
     keys: frozenset[str]
     mode: Mode
     keeps_extra: bool
+    #: The wire fields are the model's first positional arguments, in order:
+    #: a positional call builds it at half the cost of keywords.
+    positional: bool
+
+
+def _positional(model: type, aliases: list[str]) -> bool:
+    leading = [field.alias for field in attrs.fields(model) if field.init and not field.kw_only][: len(aliases)]
+    return leading == aliases
 
 
 @functools.cache
@@ -137,34 +145,38 @@ def plan(model: type, mode: Mode) -> Plan:
         )
         for field in wire_fields(model)
     )
-    return Plan(model, fields, frozenset(f.wire for f in fields), mode, extra_field(model))
+    positional = _positional(model, [field.alias for field in fields])
+    return Plan(model, fields, frozenset(f.wire for f in fields), mode, extra_field(model), positional)
 
 
 def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report) -> object:
     """Decode the object at ``path`` into ``plan``'s model, or return INVALID."""
     errors_before = report.error_count()
     mode = plan.mode
-    values: dict[str, object] = {}
+    values: list[object] = []
     found = 0
     for field in plan.fields:
         value = obj.get(field.wire, MISSING)
         if value is MISSING:
-            values[field.alias] = mode.missing(field.kind, path, field.wire, report)
+            values.append(mode.missing(field.kind, path, field.wire, report))
             continue
         found += 1
         if field.rule is not None:
-            values[field.alias] = field.rule(value, path, field.wire, report)
+            values.append(field.rule(value, path, field.wire, report))
         else:
-            values[field.alias] = _nested(value, path, field, report)
+            values.append(_nested(value, path, field, report))
+    extra = NO_EXTRA
     if found != len(obj):
         unknown = [key for key in obj if key not in plan.keys]
         extra = mode.unknown(obj, unknown, path, report, keep=plan.keeps_extra)
-        if extra:
-            values["extra"] = extra
-    if report.error_count() != errors_before:
+    # Any error makes the whole decode fail: an object is built only while there is none.
+    if report.error_count() != errors_before or report:
         return INVALID
+    keywords: dict[str, object] = {"extra": extra} if extra else {}
     try:
-        return plan.model(**values)
+        if plan.positional:
+            return plan.model(*values, **keywords)
+        return plan.model(**dict(zip((field.alias for field in plan.fields), values, strict=True)), **keywords)
     except Exception as exc:  # noqa: BLE001 -- a registered model's validator: the verdict is an error
         return fail(path, None, report, "invalid", f"the values do not fit the model ({type(exc).__name__})")
 
