@@ -165,7 +165,7 @@ def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report)
             values.append(field.rule(value, path, field.wire, report))
         else:
             values.append(_nested(value, path, field, report))
-    extra = NO_EXTRA
+    extra: object = NO_EXTRA
     if found != len(obj):
         unknown = [key for key in obj if key not in plan.keys]
         extra = mode.unknown(obj, unknown, path, report, keep=plan.keeps_extra)
