@@ -1,16 +1,21 @@
 """Receiving webhooks: a durable inbox that keeps every delivery, and handles each event once.
 
-:class:`Receiver` checks the secret token in the URL, bounds the body,
-commits the raw body to an :class:`Inbox` before it answers, decodes it, and
-hands each new event to your handler exactly once. ``Receiver.receive`` is
-the framework-free core; ``wsgi_app`` and ``asgi_app`` serve it directly.
+[Receiver][plenty_events.receiver.Receiver] checks the secret token in the URL, bounds the
+body, commits the raw body to an [Inbox][plenty_events.receiver.Inbox] before it answers,
+decodes it, and hands each new event to your handler exactly once.
+[Receiver.receive][plenty_events.receiver.Receiver.receive] is the framework-free core;
+[wsgi_app][plenty_events.receiver.Receiver.wsgi_app] and [asgi_app][plenty_events.receiver.Receiver.asgi_app]
+serve it directly, and the `fastapi`, `flask` and `django` submodules adapt
+it to those frameworks.
 
->>> from plenty_events.receiver import MemoryInbox, Receiver
->>> from plenty_events.testing import sample_payload, to_json
->>> receiver = Receiver(tokens="s3cret-token-0123456789", handler=print, inbox=MemoryInbox())
->>> answer = receiver.receive("s3cret-token-0123456789", b"not json")
->>> answer.status, [delivery.state for delivery in receiver.inbox.deliveries()]
-(400, [<State.REJECTED: 'rejected'>])
+Examples:
+    >>> from plenty_events.receiver import MemoryInbox, Receiver
+    >>> from plenty_events.testing import sample_payload, to_json
+    >>> token, inbox = "s3cret-token-0123456789", MemoryInbox()
+    >>> receiver = Receiver(tokens=token, handler=print, inbox=inbox)
+    >>> answer = receiver.receive(token, b"not json")
+    >>> answer.status, [delivery.state for delivery in inbox.deliveries()]
+    (400, [<State.REJECTED: 'rejected'>])
 """
 
 from ._answers import Response

@@ -1,7 +1,7 @@
 """Every answer the receiver gives, in one place: status, headers and JSON body.
 
 Nothing else in the receiver picks a status code. Bodies hold no personal
-value: the error lists of :class:`~plenty_events.DecodeError` name paths,
+value: the error lists of [DecodeError][plenty_events.DecodeError] name paths,
 codes and messages only, and an event id is not personal data (see the
 privacy page).
 """
@@ -41,16 +41,17 @@ class Response:
 
     Attributes:
         status: The HTTP status code.
-        headers: The header fields, in order; ``Content-Type`` is always
-            ``application/json``.
-        body: The JSON body, compact ASCII. A server answering ``HEAD``
+        headers: The header fields, in order; `Content-Type` is always
+            `application/json`.
+        body: The JSON body, compact ASCII. A server answering `HEAD`
             sends the headers only.
 
-    >>> from plenty_events.receiver import MemoryInbox, Receiver
-    >>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print, inbox=MemoryInbox())
-    >>> answer = receiver.receive("a-guess-of-16-characters", b"{}")
-    >>> answer.status, answer.reason, answer.body
-    (404, 'Not Found', b'{"error":"not found"}')
+    Examples:
+        >>> from plenty_events.receiver import Receiver
+        >>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
+        >>> answer = receiver.receive("a-guess-of-16-characters", b"{}")
+        >>> answer.status, answer.reason, answer.body
+        (404, 'Not Found', b'{"error":"not found"}')
 
     """
 
@@ -60,7 +61,7 @@ class Response:
 
     @property
     def reason(self) -> str:
-        """The reason phrase of :attr:`status`, as in ``202 Accepted``."""
+        """The reason phrase of `status`, as in `202 Accepted`."""
         return _REASONS[self.status]
 
 
@@ -173,7 +174,7 @@ def _described(description: str, schema: dict[str, object], **headers: str) -> d
 
 
 def openapi_responses() -> dict[str, dict[str, object]]:
-    """Every answer above as an OpenAPI 3.1 ``responses`` object, keyed by status code."""
+    """Every answer above as an OpenAPI 3.1 `responses` object, keyed by status code."""
     return {
         "200": _described(
             "Already handled: a redelivery of an event handled before; acknowledged, not handled again.",

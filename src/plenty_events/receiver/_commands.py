@@ -1,4 +1,4 @@
-"""``plenty-events inbox DB``: list, replay and purge the deliveries of an SQLite inbox.
+"""`plenty-events inbox DB`: list, replay and purge the deliveries of an SQLite inbox.
 
 Output never shows a body or a personal value: deliveries are listed by
 number, time, state, escaped event id, attempts and error type or codes; a
@@ -33,7 +33,7 @@ class CommandError(Exception):
 
 
 def add_parser(commands: Any) -> None:
-    """Add the ``inbox`` command to the subparsers of the main parser."""
+    """Add the `inbox` command to the subparsers of the main parser."""
     inbox = commands.add_parser(
         "inbox",
         help="list, replay or purge the deliveries of a receiver's SQLite inbox",
@@ -63,7 +63,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the ``inbox`` command; return its exit status.
+    """Run the `inbox` command; return its exit status.
 
     Raises:
         CommandError: For a missing or unreadable database, or a handler that cannot be loaded.

@@ -5,8 +5,8 @@ is committed first, then judged: *rejected* when it does not decode, else it
 names an event, whose state moves *handling* → *handled* or *failed*. A
 delivery whose body is stored but not yet judged is *received*.
 
-Handling is guarded by a lease: :meth:`Inbox.claim` takes the event for
-``lease`` seconds, and only the holder of that claim may record the outcome.
+Handling is guarded by a lease: [Inbox.claim][plenty_events.receiver.Inbox.claim] takes the
+event for `lease` seconds, and only the holder of that claim may record the outcome.
 A worker that dies without recording one (SIGKILL, power loss) leaves the
 event *handling* until the lease ends; then a redelivery or a replay may take
 it over.
@@ -35,9 +35,15 @@ DEFAULT_LEASE = 60.0
 class State(enum.StrEnum):
     """Where a delivery stands.
 
-    ``RECEIVED``: its raw body is stored, not yet judged. ``REJECTED``: its
-    body did not decode (answered 400 or 422). ``HANDLING``, ``HANDLED``,
-    ``FAILED``: the state of the event it carries.
+    Attributes:
+        RECEIVED: Its raw body is stored, not yet judged.
+        REJECTED: Its body did not decode (answered 400 or 422).
+        HANDLING: It carries an event under a claim's lease, being handled.
+        HANDLED: It carries an event that was handled.
+        FAILED: It carries an event whose handling failed.
+
+    HANDLING, HANDLED and FAILED are the state of the event it carries,
+    which every delivery of that event shares.
     """
 
     RECEIVED = "received"
@@ -49,16 +55,17 @@ class State(enum.StrEnum):
 
 @attrs.frozen
 class Claim:
-    """The answer of :meth:`Inbox.claim`.
+    """The answer of [Inbox.claim][plenty_events.receiver.Inbox.claim].
 
     Attributes:
         event_id: The event asked for.
         delivery: The delivery whose body would be handled.
-        outcome: ``"claimed"``: the caller holds the event and must call
-            :meth:`Inbox.finish`. ``"handled"``: it was handled before.
-            ``"busy"``: another claim holds it.
-        ticket: For ``"claimed"``, what proves the claim to :meth:`Inbox.finish`.
-        retry_after: For ``"busy"``, the seconds until that claim's lease ends.
+        outcome: `"claimed"`: the caller holds the event and must call
+            [Inbox.finish][plenty_events.receiver.Inbox.finish]. `"handled"`: it was handled
+            before. `"busy"`: another claim holds it.
+        ticket: For `"claimed"`, what proves the claim to
+            [Inbox.finish][plenty_events.receiver.Inbox.finish].
+        retry_after: For `"busy"`, the seconds until that claim's lease ends.
 
     """
 
@@ -71,7 +78,7 @@ class Claim:
 
 @attrs.frozen
 class Delivery:
-    """One stored delivery, as :meth:`Inbox.deliveries` lists it.
+    """One stored delivery, as [Inbox.deliveries][plenty_events.receiver.Inbox.deliveries] lists it.
 
     Attributes:
         number: Its number in the inbox, increasing in order of arrival.
@@ -95,12 +102,12 @@ class Delivery:
 
 
 class Inbox(Protocol):
-    """Where a :class:`~plenty_events.receiver.Receiver` keeps deliveries and event states.
+    """Where a [Receiver][plenty_events.receiver.Receiver] keeps deliveries and event states.
 
-    :class:`~plenty_events.receiver.SQLiteInbox` and
-    :class:`~plenty_events.receiver.MemoryInbox` implement it; so can a
-    class over Postgres or Redis. Every call must be safe to make from
-    several threads at once, and :meth:`claim` must be atomic across every
+    [SQLiteInbox][plenty_events.receiver.SQLiteInbox] and [MemoryInbox][plenty_events.receiver.MemoryInbox]
+    implement it; so can a class over Postgres or Redis. Every call must be
+    safe to make from several threads at once, and
+    [claim][plenty_events.receiver.Inbox.claim] must be atomic across every
     process sharing the store: it is what makes handling happen once.
     """
 
@@ -122,27 +129,28 @@ class Inbox(Protocol):
 
         In one atomic step: an event never seen, *failed*, or *handling*
         under a lease that has ended is claimed (state *handling*, a new
-        lease, one more attempt); a *handled* one answers ``"handled"``; one
-        under a live lease answers ``"busy"``.
+        lease, one more attempt); a *handled* one answers `"handled"`; one
+        under a live lease answers `"busy"`.
         """
         ...
 
     def finish(self, claim: Claim, error: str | None) -> bool:
-        """Record the outcome of a claimed event: *handled* when ``error`` is ``None``, else *failed*.
+        """Record the outcome of a claimed event: *handled* when `error` is `None`, else *failed*.
 
         Returns:
-            ``False`` when the claim no longer held the event (its lease
-            ended and another claim took it over); nothing is recorded then.
+            `True` when recorded; `False` when the claim no longer held the
+                event (its lease ended and another claim took it over), and
+                nothing is recorded then.
 
         """
         ...
 
     def deliveries(self, states: Collection[State] | None = None) -> list[Delivery]:
-        """Return the stored deliveries in order of arrival, only those in ``states`` if given."""
+        """Return the stored deliveries in order of arrival, only those in `states` if given."""
         ...
 
     def purge(self, before: datetime) -> int:
-        """Delete the deliveries stored before ``before`` (their raw bodies); return how many.
+        """Delete the deliveries stored before `before` (their raw bodies); return how many.
 
         Event states, which hold no personal data, are kept, so that a late
         redelivery of a handled event is still not handled again.
@@ -186,20 +194,21 @@ class _Stored:
 
 
 class MemoryInbox:
-    """An :class:`Inbox` in the memory of one process, for tests and trials.
+    """An [Inbox][plenty_events.receiver.Inbox] in the memory of one process, for tests and trials.
 
     It does not survive a restart: a delivery acknowledged and then lost
-    with the process is gone. Deploy :class:`~plenty_events.receiver.SQLiteInbox`.
+    with the process is gone. Deploy [SQLiteInbox][plenty_events.receiver.SQLiteInbox].
 
-    >>> inbox = MemoryInbox()
-    >>> number = inbox.record(b"{}")
-    >>> inbox.claim(number, "evt_1").outcome, inbox.claim(number, "evt_1").outcome
-    ('claimed', 'busy')
+    Examples:
+        >>> inbox = MemoryInbox()
+        >>> number = inbox.record(b"{}")
+        >>> inbox.claim(number, "evt_1").outcome, inbox.claim(number, "evt_1").outcome
+        ('claimed', 'busy')
 
     """
 
     def __init__(self, *, lease: float = DEFAULT_LEASE) -> None:
-        """Keep deliveries in memory; a claim holds its event for ``lease`` seconds."""
+        """Keep deliveries in memory; a claim holds its event for `lease` seconds."""
         self._lease = check_lease(lease)
         self._lock = threading.Lock()
         self._deliveries: dict[int, _Stored] = {}
@@ -223,7 +232,10 @@ class MemoryInbox:
                 stored.rejected = codes
 
     def claim(self, delivery: int, event_id: str) -> Claim:
-        """Take the event for handling unless it is handled or held; see :meth:`Inbox.claim`."""
+        """Take the event for handling unless it is handled or held.
+
+        See [Inbox.claim][plenty_events.receiver.Inbox.claim].
+        """
         with self._lock:
             now = self._now()
             stored = self._deliveries.get(delivery)
@@ -269,7 +281,7 @@ class MemoryInbox:
             return found
 
     def purge(self, before: datetime) -> int:
-        """Delete the deliveries stored before ``before``; keep the event states."""
+        """Delete the deliveries stored before `before`; keep the event states."""
         cutoff = before.timestamp()
         with self._lock:
             old = [number for number, stored in self._deliveries.items() if stored.received_at < cutoff]

@@ -91,7 +91,7 @@ class Core:
         return answer
 
     def judge(self, number: int, body: bytes, tried: set[str]) -> Response | None:
-        """Decode a stored body and hand its event over; ``None`` when its event was in ``tried``."""
+        """Decode a stored body and hand its event over; `None` when its event was in `tried`."""
         try:
             event = decode(body, strict=self.strict)
         except DecodeError as exc:
@@ -151,7 +151,7 @@ class Core:
         return accepted(event.id)
 
     def finish(self, claim: Claim, error: str | None) -> bool:
-        """Record the outcome; ``False`` only when the inbox failed."""
+        """Record the outcome; `False` only when the inbox failed."""
         try:
             held = self.inbox.finish(claim, error)
         except Exception as exc:  # noqa: BLE001 -- as in deliver
@@ -184,32 +184,39 @@ class Receiver:
 
     Args:
         tokens: The secret path segment, or several (all accepted, for
-            rotation). Each is at least 16 characters of ``A-Z a-z 0-9 - . _ ~``;
-            ``secrets.token_urlsafe(32)`` makes one.
+            rotation). Each is at least 16 characters of `A-Z a-z 0-9 - . _ ~`;
+            `secrets.token_urlsafe(32)` makes one.
         handler: Called with each new event: a
-            :class:`~plenty_events.ServicePurchaseEvent`, or leniently an
-            :class:`~plenty_events.UnknownEvent`. It should be quick (put the
-            event on a queue); raising anything means *not handled*.
+            [ServicePurchaseEvent][plenty_events.ServicePurchaseEvent], or
+            leniently an [UnknownEvent][plenty_events.UnknownEvent]. It should
+            be quick (put the event on a queue); raising anything means
+            *not handled*.
         inbox: Where deliveries and event states are kept. The default, a
-            :class:`~plenty_events.receiver.MemoryInbox`, does not survive a
-            restart: deploy a :class:`~plenty_events.receiver.SQLiteInbox`.
+            [MemoryInbox][plenty_events.receiver.MemoryInbox], does not survive a restart:
+            deploy a [SQLiteInbox][plenty_events.receiver.SQLiteInbox].
         strict: Decode in strict mode instead of the lenient default.
         max_body: The largest body accepted, in bytes.
 
     Raises:
         ValueError: For no token, a token too short or with other
-            characters, or a ``max_body`` that is not positive.
+            characters, or a `max_body` that is not positive.
 
-    >>> import plenty_events
-    >>> from plenty_events.testing import sample_payload, to_json
-    >>> handled = []
-    >>> receiver = Receiver(tokens=["new-token-0123456789", "old-token-0123456789"], handler=handled.append)
-    >>> receiver.receive("old-token-0123456789", to_json(sample_payload())).status
-    202
-    >>> receiver.receive("old-token-0123456789", to_json(sample_payload())).body
-    b'{"status":"already handled","id":"evt_553ea8a294e2d3a75d5086a06fb53f5a"}'
-    >>> len(handled)
-    1
+    Examples:
+        A token accepted twice, during a rotation; a redelivery is
+        acknowledged, and not handled again:
+
+        >>> import plenty_events
+        >>> from plenty_events.testing import sample_payload, to_json
+        >>> handled = []
+        >>> tokens = ["new-token-0123456789", "old-token-0123456789"]
+        >>> receiver = Receiver(tokens=tokens, handler=handled.append)
+        >>> body = to_json(sample_payload())
+        >>> receiver.receive("old-token-0123456789", body).status
+        202
+        >>> receiver.receive("old-token-0123456789", body).body
+        b'{"status":"already handled","id":"evt_553ea8a294e2d3a75d5086a06fb53f5a"}'
+        >>> len(handled)
+        1
 
     """
 
@@ -281,8 +288,8 @@ class Receiver:
         Args:
             token: The path segment the delivery came to.
             body: The raw request body, as the framework read it. Read at
-                most ``max_body + 1`` bytes: a longer body is refused anyway.
-            content_length: The request's ``Content-Length`` as sent (the
+                most `max_body + 1` bytes: a longer body is refused anyway.
+            content_length: The request's `Content-Length` as sent (the
                 header's text, or a number), when the framework gives it;
                 then the body must have that length.
 
@@ -316,17 +323,21 @@ class Receiver:
         return self._length(content_length)
 
     def wsgi_app(self, path_prefix: str = "/webhooks/") -> WSGIApplication:
-        """Return a WSGI application serving ``POST {path_prefix}{token}``.
+        """Return a WSGI application serving `POST {path_prefix}{token}`.
 
-        Any other path is 404, another method 405 (``HEAD`` without a body);
-        a request without ``Content-Length`` is 411, and the body is read by
-        its length, never past ``max_body``.
+        Any other path is 404, another method 405 (`HEAD` without a body);
+        a request without `Content-Length` is 411, and the body is read by
+        its length, never past `max_body`.
 
-        >>> from plenty_events.receiver import MemoryInbox, Receiver
-        >>> app = Receiver(tokens="a-token-of-16-characters", handler=print).wsgi_app()
-        >>> from wsgiref.simple_server import make_server
-        >>> server = make_server("127.0.0.1", 0, app)  # for a first try; the docs show a production setup
-        >>> server.server_close()
+        Examples:
+            A first try with the standard library's server; the receiving
+            page of the docs shows servers for production:
+
+            >>> from wsgiref.simple_server import make_server
+            >>> from plenty_events.receiver import Receiver
+            >>> app = Receiver(tokens="a-token-of-16-characters", handler=print).wsgi_app()
+            >>> server = make_server("127.0.0.1", 0, app)
+            >>> server.server_close()
 
         """
         prefix = _check_prefix(path_prefix)
@@ -353,12 +364,13 @@ class Receiver:
         return self._core.deliver(body)
 
     def asgi_app(self, path_prefix: str = "/webhooks/") -> ASGIApp:
-        """Return an ASGI application serving ``POST {path_prefix}{token}``.
+        """Return an ASGI application serving `POST {path_prefix}{token}`.
 
-        It answers as :meth:`wsgi_app` does. The body is read as it streams,
-        and reading stops as soon as it passes its ``Content-Length``, which
-        is at most ``max_body``. Decoding and the handler run in a worker
-        thread (:func:`asyncio.to_thread`), never on the event loop; run it
+        It answers as [wsgi_app][plenty_events.receiver.Receiver.wsgi_app] does. The body is
+        read as it streams, and reading stops as soon as it passes its
+        `Content-Length`, which is at most `max_body`. Decoding and the
+        handler run in a worker thread (`asyncio.to_thread`), never on the
+        event loop; run it
         under an asyncio server (uvicorn, hypercorn, daphne).
         """
         prefix = _check_prefix(path_prefix)
@@ -416,9 +428,9 @@ def _check_prefix(prefix: str) -> str:
 
 
 def read_body(read: Callable[[int], bytes], length: int) -> bytes:
-    """Read up to ``length`` bytes with ``read``; fewer when the body ends or stalls first.
+    """Read up to `length` bytes with `read`; fewer when the body ends or stalls first.
 
-    Never asks for more than ``length`` bytes, so a body cannot grow past
+    Never asks for more than `length` bytes, so a body cannot grow past
     the bound however the stream behaves.
     """
     chunks: list[bytes] = []
@@ -439,7 +451,7 @@ def admit(receiver: Receiver, token: str | bytes, method: str, content_length: s
     """What a framework integration checks before it reads a body: token, method, declared length.
 
     Returns:
-        The declared length, at most ``max_body``, when the body may be
+        The declared length, at most `max_body`, when the body may be
         read; else the answer that refuses the request (404, 405, 411, 400, 413).
 
     """

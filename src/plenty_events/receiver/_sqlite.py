@@ -47,7 +47,7 @@ MAX_IDLE = 8
 
 
 class _Pool:
-    """The connections one :class:`SQLiteInbox` opened in this process.
+    """The connections one `SQLiteInbox` opened in this process.
 
     A call takes an idle connection, or opens one, and gives it back when it
     is done, so any thread may use any connection, one at a time. The idle
@@ -56,8 +56,8 @@ class _Pool:
     closes, and a connection per call paid that on every call.
 
     Only the process that opened a connection uses or closes it: SQLite must
-    not carry a connection across ``fork()``. Before a fork every idle
-    connection is closed (:func:`_close_before_fork`), so a child inherits
+    not carry a connection across `fork()`. Before a fork every idle
+    connection is closed (`_close_before_fork`), so a child inherits
     no open file and no lock state; a pool seen in a process other than its
     own is left alone, and the inbox makes a new one.
     """
@@ -122,23 +122,24 @@ os.register_at_fork(before=_close_before_fork)
 
 
 class SQLiteInbox:
-    """An :class:`~plenty_events.receiver.Inbox` in one SQLite file: the durable default to deploy.
+    """An [Inbox][plenty_events.receiver.Inbox] in one SQLite file: the durable default to deploy.
 
     One inbox object serves any number of threads: each call takes a
     connection from a small pool and gives it back, and the idle ones stay
     open, so a call costs its synced commits and little else. Every worker
     process of a server may open the same file; a process forked from one
     that used the inbox opens connections of its own. The file is in WAL
-    mode, and every commit is synced (``synchronous=FULL``), so a delivery
+    mode, and every commit is synced (`synchronous=FULL`), so a delivery
     answered 2xx survives a crash of the process and of the machine. Claims
-    run in ``BEGIN IMMEDIATE`` transactions: the read of an event's state
+    run in `BEGIN IMMEDIATE` transactions: the read of an event's state
     and the write of the claim are one step for every process, so concurrent
     deliveries of one event are handled once.
 
     Keep the file on a local disk: SQLite's locking is not reliable on
     network file systems. Leases use the wall clock, which every process on
-    the machine shares. :meth:`close` closes the connections (so does
-    leaving a ``with`` block, or the inbox being garbage-collected).
+    the machine shares. [close][plenty_events.receiver.SQLiteInbox.close] closes the
+    connections (so does leaving a `with` block, or the inbox being
+    garbage-collected).
 
     Args:
         path: The database file; created with its schema if missing.
@@ -149,16 +150,17 @@ class SQLiteInbox:
             write lock before it fails.
 
     Raises:
-        ValueError: For ``":memory:"``, an empty path, a lease that is not
+        ValueError: For `":memory:"`, an empty path, a lease that is not
             positive, or a file made by a newer version of this library.
-        sqlite3.Error: When the file cannot be opened as a database.
+        sqlite3.Error: An `sqlite3.Error`, when the file cannot be opened as a database.
 
-    >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     with SQLiteInbox(pathlib.Path(folder) / "inbox.sqlite3") as inbox:
-    ...         number = inbox.record(b"{}")
-    ...         [delivery.state for delivery in inbox.deliveries()]
-    [<State.RECEIVED: 'received'>]
+    Examples:
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with SQLiteInbox(pathlib.Path(folder) / "inbox.sqlite3") as inbox:
+        ...         number = inbox.record(b"{}")
+        ...         [delivery.state for delivery in inbox.deliveries()]
+        [<State.RECEIVED: 'received'>]
 
     """
 
@@ -169,7 +171,7 @@ class SQLiteInbox:
         lease: float = DEFAULT_LEASE,
         timeout: float = 30.0,
     ) -> None:
-        """Open, or create, the inbox at ``path``."""
+        """Open, or create, the inbox at `path`."""
         self._path = os.fspath(path)
         if self._path in {"", ":memory:"}:
             raise ValueError("an SQLiteInbox needs a file; for one in memory, use MemoryInbox")
@@ -205,7 +207,7 @@ class SQLiteInbox:
         self._pool.close()
 
     def __enter__(self) -> Self:
-        """Return the inbox, for a ``with`` block that closes it."""
+        """Return the inbox, for a `with` block that closes it."""
         return self
 
     def __exit__(
@@ -327,7 +329,7 @@ class SQLiteInbox:
         return found
 
     def purge(self, before: datetime) -> int:
-        """Delete the deliveries stored before ``before``, and overwrite their bodies on disk."""
+        """Delete the deliveries stored before `before`, and overwrite their bodies on disk."""
         with self._connect() as db:
             count = db.execute("DELETE FROM deliveries WHERE received_at < ?", (before.timestamp(),)).rowcount
             # Copy the WAL into the file and empty it, so no old page keeps a deleted body.

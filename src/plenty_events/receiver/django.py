@@ -1,22 +1,23 @@
-"""The receiver as a Django view: ``urlpatterns = [urlpattern(receiver)]``.
+"""The receiver as a Django view: `urlpatterns = [urlpattern(receiver)]`.
 
-:func:`view` is a thin adapter over :meth:`Receiver.receive
-<plenty_events.receiver.Receiver.receive>`, exempt from CSRF checks
+[view][plenty_events.receiver.django.view] is a thin adapter over
+[Receiver.receive][plenty_events.receiver.Receiver.receive], exempt from CSRF checks
 (plentymarkets sends no CSRF token; the secret token in the URL is the
 check). The receiver checks the token (in constant time; 404 when unknown,
 whatever the method), the method and the declared length before the body is
-read, and the body is read by its ``Content-Length``, never past the
-receiver's ``max_body`` (``request.body`` and ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+read, and the body is read by its `Content-Length`, never past the
+receiver's `max_body` (`request.body` and `DATA_UPLOAD_MAX_MEMORY_SIZE`
 are not involved). Every status is the receiver's.
 
-Install Django to use it; ``plenty_events.receiver`` itself does not need it.
+Install Django to use it; `plenty_events.receiver` itself does not need it.
 
->>> from plenty_events.receiver import Receiver
->>> from plenty_events.receiver.django import urlpattern
->>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
->>> urlpatterns = [urlpattern(receiver, prefix="webhooks/")]
->>> urlpatterns[0].pattern.describe()
-"'webhooks/<str:token>' [name='plenty_events_webhook']"
+Examples:
+    >>> from plenty_events.receiver import Receiver
+    >>> from plenty_events.receiver.django import urlpattern
+    >>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
+    >>> urlpatterns = [urlpattern(receiver, prefix="webhooks/")]
+    >>> urlpatterns[0].pattern.describe()
+    "'webhooks/<str:token>' [name='plenty_events_webhook']"
 
 """
 
@@ -40,11 +41,12 @@ __all__ = ["urlpattern", "view"]
 
 
 def view(receiver: Receiver) -> Callable[[HttpRequest, str], HttpResponse]:
-    """Return a view answering ``request`` to the URL of ``token`` with ``receiver``.
+    """Return a view answering `request` to the URL of `token` with `receiver`.
 
-    Route it with a ``token`` parameter, as :func:`urlpattern` does. Any
-    method reaches the receiver: POST is a delivery, another method 405 (no
-    body on ``HEAD``), an unknown token 404.
+    Route it with a `token` parameter, as
+    [urlpattern][plenty_events.receiver.django.urlpattern] does. Any method reaches the
+    receiver: POST is a delivery, another method 405 (no body on `HEAD`),
+    an unknown token 404.
     """
 
     @csrf_exempt
@@ -60,12 +62,12 @@ def view(receiver: Receiver) -> Callable[[HttpRequest, str], HttpResponse]:
 
 
 def urlpattern(receiver: Receiver, *, prefix: str = "webhooks/", name: str = "plenty_events_webhook") -> URLPattern:
-    """Return ``path(f"{prefix}<str:token>", view(receiver), name=name)``, for ``urlpatterns``.
+    """Return `path(f"{prefix}<str:token>", view(receiver), name=name)`, for `urlpatterns`.
 
     Args:
         receiver: The receiver that answers every request.
-        prefix: The route before the token, ending with ``/`` (Django
-            routes have no leading ``/``).
+        prefix: The route before the token, ending with `/` (Django
+            routes have no leading `/`).
         name: The URL pattern's name.
 
     """

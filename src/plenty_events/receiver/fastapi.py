@@ -1,25 +1,26 @@
-"""The receiver as a FastAPI router: ``app.include_router(router(receiver), prefix="/webhooks")``.
+"""The receiver as a FastAPI router: `app.include_router(router(receiver), prefix="/webhooks")`.
 
-:func:`router` is a thin adapter over :meth:`Receiver.receive
-<plenty_events.receiver.Receiver.receive>`: the receiver checks the token (in
+[router][plenty_events.receiver.fastapi.router] is a thin adapter over
+[Receiver.receive][plenty_events.receiver.Receiver.receive]: the receiver checks the token (in
 constant time; 404 when unknown) and the declared length before the body is
-read, the body is read as it streams and never past its ``Content-Length``,
+read, the body is read as it streams and never past its `Content-Length`,
 and decoding, the inbox and your handler run in a worker thread, never on the
 event loop. The answers are the receiver's (400 for a body that is not JSON,
-422 ``{"errors": [...]}`` for one that breaks the rules), not FastAPI's own.
+422 `{"errors": [...]}` for one that breaks the rules), not FastAPI's own.
 The route's OpenAPI operation shows the request body, with the JSON Schema
-of :func:`plenty_events.json_schema`, and every answer.
+of [json_schema][plenty_events.json_schema], and every answer.
 
-Install FastAPI to use it; ``plenty_events.receiver`` itself does not need it.
+Install FastAPI to use it; `plenty_events.receiver` itself does not need it.
 
->>> from fastapi import FastAPI
->>> from plenty_events.receiver import Receiver
->>> from plenty_events.receiver.fastapi import router
->>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
->>> app = FastAPI()
->>> app.include_router(router(receiver), prefix="/webhooks")
->>> sorted(app.openapi()["paths"]["/webhooks/{token}"])
-['post']
+Examples:
+    >>> from fastapi import FastAPI
+    >>> from plenty_events.receiver import Receiver
+    >>> from plenty_events.receiver.fastapi import router
+    >>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
+    >>> app = FastAPI()
+    >>> app.include_router(router(receiver), prefix="/webhooks")
+    >>> sorted(app.openapi()["paths"]["/webhooks/{token}"])
+    ['post']
 
 """
 
@@ -47,21 +48,21 @@ _OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def router(receiver: Receiver, *, path: str = "/{token}", tags: list[str] | None = None) -> APIRouter:
-    """Return an ``APIRouter`` serving ``POST {path}`` with ``receiver``.
+    """Return an `APIRouter` serving `POST {path}` with `receiver`.
 
     Args:
         receiver: The receiver that answers every request.
-        path: The route, with a ``{token}`` parameter; include the router
-            with a ``prefix`` such as ``"/webhooks"``.
+        path: The route, with a `{token}` parameter; include the router
+            with a `prefix` such as `"/webhooks"`.
         tags: OpenAPI tags of the operation.
 
     Returns:
-        The router. Other methods on the path are answered 405 (no body on
-        ``HEAD``), or 404 for an unknown token, by a route the OpenAPI
-        document leaves out.
+        The router. Other methods on the path are answered 405 (no body
+            on `HEAD`), or 404 for an unknown token, by a route the OpenAPI
+            document leaves out.
 
     Raises:
-        ValueError: For a path without a ``{token}`` parameter.
+        ValueError: For a path without a `{token}` parameter.
 
     """
     if "{token}" not in path:

@@ -1,23 +1,24 @@
-"""The receiver as a Flask blueprint: ``app.register_blueprint(blueprint(receiver))``.
+"""The receiver as a Flask blueprint: `app.register_blueprint(blueprint(receiver))`.
 
-:func:`blueprint` is a thin adapter over :meth:`Receiver.receive
-<plenty_events.receiver.Receiver.receive>`: the receiver checks the token (in
+[blueprint][plenty_events.receiver.flask.blueprint] is a thin adapter over
+[Receiver.receive][plenty_events.receiver.Receiver.receive]: the receiver checks the token (in
 constant time; 404 when unknown, whatever the method), the method and the
 declared length before the body is read, and the body is read from
-``request.stream`` by its ``Content-Length``, never past the receiver's
-``max_body``, whatever the application's ``MAX_CONTENT_LENGTH``. Every status
+`request.stream` by its `Content-Length`, never past the receiver's
+`max_body`, whatever the application's `MAX_CONTENT_LENGTH`. Every status
 is the receiver's.
 
-Install Flask 3.1 or later to use it; ``plenty_events.receiver`` itself does not need it.
+Install Flask 3.1 or later to use it; `plenty_events.receiver` itself does not need it.
 
->>> from flask import Flask
->>> from plenty_events.receiver import Receiver
->>> from plenty_events.receiver.flask import blueprint
->>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
->>> app = Flask("shop")
->>> app.register_blueprint(blueprint(receiver))
->>> app.test_client().get("/webhooks/a-token-of-16-characters").status
-'405 METHOD NOT ALLOWED'
+Examples:
+    >>> from flask import Flask
+    >>> from plenty_events.receiver import Receiver
+    >>> from plenty_events.receiver.flask import blueprint
+    >>> receiver = Receiver(tokens="a-token-of-16-characters", handler=print)
+    >>> app = Flask("shop")
+    >>> app.register_blueprint(blueprint(receiver))
+    >>> app.test_client().get("/webhooks/a-token-of-16-characters").status
+    '405 METHOD NOT ALLOWED'
 
 """
 
@@ -42,16 +43,16 @@ _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def blueprint(receiver: Receiver, *, name: str = "plenty_events", url_prefix: str = "/webhooks") -> Blueprint:
-    """Return a blueprint serving ``POST {url_prefix}/<token>`` with ``receiver``.
+    """Return a blueprint serving `POST {url_prefix}/<token>` with `receiver`.
 
     Args:
         receiver: The receiver that answers every request.
-        name: The blueprint's name; the view's endpoint is ``{name}.receive``.
+        name: The blueprint's name; the view's endpoint is `{name}.receive`.
         url_prefix: Where the token URLs are.
 
     Returns:
         The blueprint. Other methods on a token URL are answered 405 (no
-        body on ``HEAD``), or 404 for an unknown token.
+            body on `HEAD`), or 404 for an unknown token.
 
     """
     webhooks = Blueprint(name, __name__, url_prefix=url_prefix)
