@@ -429,8 +429,8 @@ class WSGIClient:
     library's `wsgiref`, so it serves any WSGI application (Flask, Django,
     a bare function, the receiver of `plenty_events.receiver`).
 
-    Args:
-        app: The WSGI application.
+    Attributes:
+        app: The WSGI application, given as the one argument.
 
     Examples:
         >>> from plenty_events.testing import WSGIClient
