@@ -16,10 +16,10 @@ For a downstream project to test its own webhook receiver:
   in-process as a server would.
 
 The strategies need Hypothesis, an optional dependency:
-`python -m pip install 'plenty-events[testing]'`. The rest does not. The
-same extra makes pytest fixtures available (`plenty_sample_body`,
-`plenty_sample_event`, `plenty_client`, ...): see the "Testing your receiver"
-page.
+`python -m pip install 'plenty-events[testing]'`. The rest does not.
+Installing plenty-events also gives pytest sessions fixtures built on this
+module (`plenty_sample_body`, `plenty_sample_event`, `plenty_client`, ...):
+see the "Testing your receiver" page.
 
 Examples:
     >>> import plenty_events
