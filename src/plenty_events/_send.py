@@ -17,13 +17,8 @@ show, its other strings are masked.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
-import random
-import secrets
-import socket
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
-from urllib.parse import urlsplit
 
 from . import _testkit
 from ._errors import shorten
@@ -32,6 +27,11 @@ from ._model import ServicePurchaseEvent
 from ._privacy import masked
 
 if TYPE_CHECKING:
+    # Imported where they are used, by the functions that run a send: the
+    # command line builds this command's parser on every run, and these
+    # would slow down every other command.
+    import random
+    import socket
     from collections.abc import Callable, Iterator, Sequence
     from typing import TextIO
 
@@ -142,6 +142,8 @@ class Target(NamedTuple):
 
 def refusal(address: str) -> str | None:
     """Say why ``address`` (an IP address as text) is refused, or ``None`` for loopback and private ones."""
+    import ipaddress  # noqa: PLC0415 -- see TYPE_CHECKING above
+
     ip = ipaddress.ip_address(address.partition("%")[0])  # without an IPv6 scope
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:8.8.8.8 is 8.8.8.8
@@ -164,6 +166,9 @@ def target(url: str, *, allow_public: bool) -> Target:
             resolve, or an address is refused.
 
     """
+    import socket  # noqa: PLC0415 -- see TYPE_CHECKING above
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -283,6 +288,8 @@ def deliveries(args: argparse.Namespace, seed: int) -> list[Delivery]:
         except OSError as exc:
             raise SendError(f"cannot read {args.file}: {exc.strerror}") from exc
         return [Delivery(f"{args.file}:{line}", body) for line, body in _documents(raw)]
+    import random  # noqa: PLC0415 -- see TYPE_CHECKING above
+
     rng = random.Random(seed)  # noqa: S311 -- test data, not secrets: the seed makes a run repeatable
     count = 1 if args.count is None else args.count
     if args.generate == "duplicates":
@@ -311,6 +318,8 @@ def connect(addresses: Sequence[tuple[socket.AddressFamily, Any]], timeout: floa
         OSError: none accepted; the error of the last one.
 
     """
+    import socket  # noqa: PLC0415 -- see TYPE_CHECKING above
+
     errors: list[OSError] = []
     for family, sockaddr in addresses:
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -422,6 +431,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     """
     import http.client  # noqa: PLC0415 -- see post()
+    import secrets  # noqa: PLC0415
 
     where = target(args.url, allow_public=args.allow_public)
     seed = secrets.randbits(32) if args.seed is None else args.seed
