@@ -1,41 +1,19 @@
 """Hypothesis strategies the tests share, beyond the public ones in plenty_events.testing."""
 
-import copy
 from typing import Any
 
 from hypothesis import strategies as st
 
-from helpers import locate, with_value
-from plenty_events import ServicePurchaseEvent
-from plenty_events._kinds import FieldKind, Kind
-from plenty_events.testing import _locations, invalid_payloads, payloads
-
-# For each field kind: ways to write a valid value that lenient mode must
-# repair back to exactly that value, as the kind declares them.
-_VARIANTS: dict[FieldKind, tuple[Any, ...]] = {kind: kind.variants for kind in Kind.SCALARS if kind.variants}
+from helpers import with_value
+from plenty_events.testing import invalid_payloads, payloads, repairable_payloads
 
 
-# Every scalar field, an order item's at index 0, from the walk invalid_payloads() uses.
-_LOCATIONS = [(path, kind) for path, kind in _locations(ServicePurchaseEvent, ()) if kind in _VARIANTS]
+def repairable() -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
+    """A strictly valid payload, and a copy with some values written in forms lenient mode repairs.
 
-
-@st.composite
-def repairable(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A strictly valid payload, and a copy with some values written in forms lenient mode repairs."""
-    payload = draw(payloads(max_items=2))
-    variant = copy.deepcopy(payload)
-    chosen = draw(st.lists(st.sampled_from(_LOCATIONS), max_size=6, unique=True))
-    for path, kind in chosen:
-        parent, last = locate(variant, path)
-        rewrite = draw(st.sampled_from(_VARIANTS[kind]))
-        value = rewrite(parent[last])
-        if value is ...:
-            del parent[last]
-        else:
-            parent[last] = value
-    if draw(st.booleans()):
-        variant["resource"]["contact"]["addedLater"] = draw(st.text())
-    return payload, variant
+    The pair shape of plenty_events.testing.repairable_payloads(), as these tests use it.
+    """
+    return repairable_payloads(max_items=2).map(lambda drifted: (drifted.canonical, drifted.payload))
 
 
 def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:

@@ -293,3 +293,19 @@ def test_extra_cannot_shadow_a_field_when_encoded():
     event = KeepingRefundEvent("r", "T", datetime(2017, 1, 1, tzinfo=UTC), KeepingRefund(1, (), "X", {"orderId": 2}))
     with pytest.raises(ValueError, match="orderId"):
         plenty_events.to_dict(event)
+
+
+def test_a_model_with_keyword_only_fields_is_built_by_keyword_on_both_roads():
+    """Wire fields that are not the model's leading positional arguments are passed by keyword, on both roads."""
+
+    @attrs.frozen
+    class Keywords:
+        id: str
+        type: str
+        created_at: datetime = attrs.field(kw_only=True)
+
+    decoder = Decoder({"KEYWORDS": Keywords})
+    body = b'{"id":"k","type":"KEYWORDS","createdAt":0}'
+    expected = Keywords("k", "KEYWORDS", created_at=datetime(1970, 1, 1, tzinfo=UTC))
+    assert decoder.decode(body, strict=True) == expected
+    assert decoder.decode(body.replace(b'"k"', b'"k:"'), strict=True) == attrs.evolve(expected, id="k:")

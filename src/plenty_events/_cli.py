@@ -13,6 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
+from . import _send
 from ._api import decode
 from ._errors import DecodeError
 from ._model import ServicePurchaseEvent
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     commands.add_parser("schema", help="print the JSON Schema of the strict wire format")
     add_inbox_parser(commands)  # plenty-events inbox: in the receiver package
+    _send.add_parser(commands)  # plenty-events send: in its own module
     return parser
 
 
@@ -157,10 +159,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         args = _parser().parse_args(argv)
         if args.command == "inbox":
             return run_inbox(args, out)
+        if args.command == "send":
+            return _send.run(args, out)
         if args.command == "schema":
             out.write(json.dumps(json_schema(), indent=2) + "\n")
             return EXIT_VALID
         return _validate(args, out, sys.stdin if stdin is None else stdin)
-    except (_UsageError, InboxCommandError) as exc:
+    except (_UsageError, InboxCommandError, _send.SendError) as exc:
         sys.stderr.write(f"plenty-events: error: {exc}\n")
         return EXIT_USAGE

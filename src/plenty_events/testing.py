@@ -1,12 +1,25 @@
-"""Test data for code that handles plenty-events: samples and Hypothesis strategies.
+"""Test data for code that handles plenty-events: samples, Hypothesis strategies, a WSGI client.
 
-The strategies ([payloads][plenty_events.testing.payloads],
-[events][plenty_events.testing.events],
-[invalid_payloads][plenty_events.testing.invalid_payloads]) need
-Hypothesis, an optional dependency:
-`python -m pip install 'plenty-events[testing]'`.
-[sample_payload][plenty_events.testing.sample_payload] and
-[to_json][plenty_events.testing.to_json] do not.
+For a downstream project to test its own webhook receiver:
+
+- the documented sample, as a payload ([sample_payload][plenty_events.testing.sample_payload])
+  or an event ([sample_event][plenty_events.testing.sample_event]), with
+  nested values changed by wire path or attribute path
+  ([with_changes][plenty_events.testing.with_changes]);
+- Hypothesis strategies of valid payloads and events
+  ([payloads][plenty_events.testing.payloads], [events][plenty_events.testing.events]),
+  of payloads each mode rejects ([invalid_payloads][plenty_events.testing.invalid_payloads]),
+  of drifted payloads that lenient mode repairs
+  ([repairable_payloads][plenty_events.testing.repairable_payloads]) and of event
+  types without a model ([unknown_events][plenty_events.testing.unknown_events]);
+- [WSGIClient][plenty_events.testing.WSGIClient], which calls a WSGI application
+  in-process as a server would.
+
+The strategies need Hypothesis, an optional dependency:
+`python -m pip install 'plenty-events[testing]'`. The rest does not.
+Installing plenty-events also gives pytest sessions fixtures built on this
+module (`plenty_sample_body`, `plenty_sample_event`, `plenty_client`, ...):
+see the "Testing your receiver" page.
 
 Examples:
     >>> import plenty_events
@@ -14,94 +27,160 @@ Examples:
     >>> plenty_events.decode(sample_payload(), strict=True).id
     'evt_553ea8a294e2d3a75d5086a06fb53f5a'
 
-    A property test of a downstream project's own webhook handler:
+    A property test of a downstream handler:
 
-    ```python
-    from hypothesis import given
+        from hypothesis import given
+        from plenty_events.testing import payloads, to_json
 
-    from plenty_events.testing import payloads, to_json
+        @given(payloads())
+        def test_handler_accepts_every_valid_delivery(payload):
+            assert my_handler(to_json(payload)).status == 202
 
-
-    @given(payloads())
-    def test_handler_accepts_every_valid_delivery(payload):
-        assert my_handler(to_json(payload)).status == 202
-    ```
 """
 
 from __future__ import annotations
 
 import copy
+import io
+import json
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from urllib.parse import unquote
 
+import attrs
+
+from . import _testkit
+from ._decode import BUILTIN_MODELS
 from ._json import dumps
-from ._kinds import FieldKind, NestedKind, ScalarKind
+from ._kinds import DECIMAL, EVENT_ID, INTEGER, TIMESTAMP, ScalarKind
 from ._model import ServicePurchaseEvent, wire_fields
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from wsgiref.types import WSGIApplication
+
+    from _typeshed import OptExcInfo
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["Invalid", "events", "invalid_payloads", "payloads", "sample_payload", "to_json"]
+__all__ = [
+    "Invalid",
+    "Repairable",
+    "WSGIClient",
+    "WSGIResponse",
+    "events",
+    "invalid_payloads",
+    "payloads",
+    "repairable_payloads",
+    "sample_event",
+    "sample_payload",
+    "to_json",
+    "unknown_events",
+    "with_changes",
+]
 
-_SAMPLE: Final[dict[str, Any]] = {
-    "id": "evt_553ea8a294e2d3a75d5086a06fb53f5a",
-    "type": "SERVICE.PLUGIN.PURCHASE",
-    "createdAt": 1510656066,
-    "resource": {
-        "contact": {
-            "id": 1337,
-            "gender": "male",
-            "firstName": "John",
-            "lastName": "Doe",
-            "email": "john@account.com",
-            "updatedAt": 1510837206,
-        },
-        "address": {
-            "id": 25,
-            "companyName": "MyStore",
-            "firstName": "John",
-            "lastName": "Doe",
-            "street": "Main Street",
-            "houseNumber": "123",
-            "additional": "",
-            "postalCode": "34117",
-            "town": "Kassel",
-            "country": "DE",
-            "phone": "123-456-7890",
-            "email": "john@account.com",
-            "updatedAt": 1510753095,
-        },
-        "order": {
-            "id": 221,
-            "payPalTransactionId": "1S473067CV761473M",
-            "orderItems": [
-                {
-                    "itemVariationId": 1338,
-                    "quantity": 1,
-                    "orderItemName": "SuperService",
-                    "priceGross": 49,
-                    "priceNet": Decimal("41.1765"),
-                }
-            ],
-        },
-    },
-}
+_T = TypeVar("_T")
 
 
-def sample_payload() -> dict[str, Any]:
+# Samples -------------------------------------------------------------------------
+
+
+def sample_payload(changes: Mapping[str, object] | None = None) -> dict[str, Any]:
     """Return a fresh copy of the documented example payload, as JSON values.
 
     Fractions are `Decimal`; change the copy freely, and pass it to
     [decode][plenty_events.decode] as it is or as text through
     [to_json][plenty_events.testing.to_json].
 
+    Args:
+        changes: Values to set, by wire path: the paths that errors and
+            repairs report, such as `$.resource.order.orderItems[0].quantity`.
+            The last step of a path may be a key the object does not have.
+
+    Raises:
+        ValueError: A path is not a wire path, or names no member of the payload.
+
     Examples:
         >>> from plenty_events.testing import sample_payload
-        >>> payload = sample_payload()
-        >>> payload["resource"]["order"]["orderItems"][0]["priceNet"]
-        Decimal('41.1765')
+        >>> payload = sample_payload({"$.resource.order.orderItems[0].quantity": 2})
+        >>> payload["resource"]["order"]["orderItems"][0]["quantity"]
+        2
+
     """
-    return copy.deepcopy(_SAMPLE)
+    payload = copy.deepcopy(_testkit.SAMPLE)
+    for path, value in (changes or {}).items():
+        _testkit.set_wire(payload, path, value)
+    return payload
+
+
+def sample_event(changes: Mapping[str, object] | None = None) -> ServicePurchaseEvent:
+    """Return the documented example as an event, with nested values changed.
+
+    A change's path is a wire path (starting with `$`), whose value is a
+    wire value set in the payload before it is decoded strictly; or an
+    attribute path, whose value is a model value set in the decoded event.
+
+    Args:
+        changes: Values to set, by wire path or by attribute path such as
+            `resource.order.order_items[0].quantity`.
+
+    Raises:
+        ValueError: A path names no member of the payload or of the event.
+        plenty_events.DecodeError: The payload changed by wire paths is not strictly valid.
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> from plenty_events.testing import sample_event
+        >>> event = sample_event(
+        ...     {
+        ...         "resource.order.order_items[0].quantity": Decimal(2),
+        ...         "$.resource.address.country": "AT",
+        ...     }
+        ... )
+        >>> event.resource.order.order_items[0].quantity, event.resource.address.country
+        (Decimal('2'), 'AT')
+
+    """
+    from ._api import decode  # noqa: PLC0415 -- the API builds on this module's siblings
+
+    wire = {path: value for path, value in (changes or {}).items() if path.startswith("$")}
+    model = {path: value for path, value in (changes or {}).items() if not path.startswith("$")}
+    event = decode(sample_payload(wire), strict=True)
+    return _testkit.with_attribute_changes(event, model)  # type: ignore[no-any-return]
+
+
+def with_changes(value: _T, changes: Mapping[str, object]) -> _T:
+    """Return a copy of a payload or an event with nested values changed, without nested `attrs.evolve`.
+
+    Args:
+        value: A payload (a `dict` of JSON values), whose changes are by wire
+            path (`$.resource.order.orderItems[0].quantity`); or an attrs
+            instance such as an event, whose changes are by attribute path
+            (`resource.order.order_items[0].quantity`).
+        changes: Path to new value. The value is set as given, not
+            converted nor checked.
+
+    Returns:
+        A changed copy; `value` itself is left as it was.
+
+    Raises:
+        TypeError: `value` is neither a `dict` nor an attrs instance.
+        ValueError: A path is not of the value's sort, or names no member of it.
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> from plenty_events.testing import sample_event, with_changes
+        >>> event = with_changes(sample_event(), {"resource.order.order_items[0].price_gross": Decimal("59.50")})
+        >>> event.resource.order.order_items[0].price_gross
+        Decimal('59.50')
+
+    """
+    if isinstance(value, dict):
+        changed: Any = _testkit.with_wire_changes(cast("dict[str, Any]", value), changes)
+        return cast("_T", changed)
+    if attrs.has(type(value)):
+        return _testkit.with_attribute_changes(value, changes)  # type: ignore[no-any-return]
+    raise TypeError(f"with_changes() changes a dict or an attrs instance, not a {type(value).__name__}")
 
 
 def to_json(payload: object) -> bytes:
@@ -115,22 +194,43 @@ def to_json(payload: object) -> bytes:
         >>> from plenty_events.testing import sample_payload, to_json
         >>> to_json(sample_payload())[-70:]
         b'"orderItemName":"SuperService","priceGross":49,"priceNet":41.1765}]}}}'
+
     """
     return dumps(payload).encode("utf-8")
 
 
+# Strategies ----------------------------------------------------------------------
+
+
 class Invalid(NamedTuple):
-    """A payload that strict decoding must reject, and the error it must report.
+    """A payload that decoding must reject, and the one error it must report.
 
     Attributes:
         payload: The payload, as JSON values.
         path: The wire path of the error, such as `$.resource.order.id`.
-        code: The error code strict decoding reports there, such as `int_type`.
+        code: The error code decoding reports there, such as `int_type`.
+
     """
 
     payload: dict[str, Any]
     path: str
     code: str
+
+
+class Repairable(NamedTuple):
+    """A drifted payload that lenient decoding repairs, and the valid payload it repairs to.
+
+    `decode(payload)` equals `decode(canonical, strict=True)`, with at least
+    one repair; `decode(payload, strict=True)` raises.
+
+    Attributes:
+        payload: The drifted payload, as JSON values.
+        canonical: The strictly valid payload it was drifted from.
+
+    """
+
+    payload: dict[str, Any]
+    canonical: dict[str, Any]
 
 
 def _hypothesis() -> Any:
@@ -155,13 +255,15 @@ def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
             members[field.wire] = st.lists(_object(field.model, max_items=max_items), min_size=1, max_size=max_items)
         else:
             members[field.wire] = _object(field.model, max_items=max_items)
-    order = list(members)
+    return _in_order(st.fixed_dictionaries(members), list(members))
 
+
+def _in_order(strategy: SearchStrategy[dict[str, Any]], order: list[str]) -> SearchStrategy[dict[str, Any]]:
     def in_wire_order(obj: dict[str, Any]) -> dict[str, Any]:
         # Keys in wire order, as plentymarkets sends them.
         return {key: obj[key] for key in order}
 
-    return st.fixed_dictionaries(members).map(in_wire_order)  # type: ignore[no-any-return]
+    return strategy.map(in_wire_order)
 
 
 def payloads(*, max_items: int = 8) -> SearchStrategy[dict[str, Any]]:
@@ -173,6 +275,7 @@ def payloads(*, max_items: int = 8) -> SearchStrategy[dict[str, Any]]:
 
     Args:
         max_items: The most order items in one payload.
+
     """
     return _object(ServicePurchaseEvent, max_items=max_items)
 
@@ -182,63 +285,231 @@ def events(*, max_items: int = 8) -> SearchStrategy[ServicePurchaseEvent]:
 
     Args:
         max_items: The most order items in one event.
+
     """
     from ._api import decode  # noqa: PLC0415 -- the API builds on this module's siblings
 
     return payloads(max_items=max_items).map(lambda payload: decode(payload, strict=True))
 
 
-def _locations(model: type, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], FieldKind]]:
-    """Every field of ``model`` and its nested models, an array's at index 0, with its kind."""
-    found: list[tuple[tuple[str | int, ...], FieldKind]] = []
-    for field in wire_fields(model):
-        here = (*path, field.wire)
-        found.append((here, field.kind))
-        if field.model is not None:
-            many = isinstance(field.kind, NestedKind) and field.kind.many
-            found.extend(_locations(field.model, (*here, 0) if many else here))
-    return found
+def _invalid(payload: dict[str, Any], change: _testkit.Change) -> Invalid:
+    changed, path = _testkit.apply(payload, change)
+    return Invalid(changed, path, change.code)
 
 
-def _render(path: tuple[str | int, ...]) -> str:
-    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
-
-
-def invalid_payloads(*, max_items: int = 3) -> SearchStrategy[Invalid]:
-    """Valid payloads with one change that strict decoding must reject.
+def invalid_payloads(*, strict: bool = True, max_items: int = 3) -> SearchStrategy[Invalid]:
+    """Valid payloads with one change that decoding in the mode must reject.
 
     Each example is an [Invalid][plenty_events.testing.Invalid] naming the
-    path and the error code strict decoding reports: a wrong type, a value
-    out of range, a removed key, or an unknown key added to an object.
+    one error, path and code, that decoding in that mode reports.
+
+    With `strict=True`: a wrong type, a value out of range, a removed key,
+    or an unknown key added to an object. With `strict=False`, only what
+    lenient mode cannot repair: a wrong type that no lenient rule reads
+    (`true` as an integer, `null` as a required string, an array as an
+    object), a value out of range, an empty event id, an empty `orderItems`,
+    a removed key that lenient mode does not fill in (it fills in the
+    optional strings). Every such payload is rejected strictly too.
+
+    Args:
+        strict: The mode whose decoding rejects every example.
+        max_items: The most order items in one payload.
+
+    """
+    st = _hypothesis()
+    changes = _testkit.changes(strict=strict)
+    return st.builds(_invalid, payloads(max_items=max_items), st.sampled_from(changes))  # type: ignore[no-any-return]
+
+
+def _rewritten(rewrite: _testkit.Rewrite) -> _testkit.Path:
+    return rewrite.path
+
+
+def repairable_payloads(*, max_items: int = 3) -> SearchStrategy[Repairable]:
+    """Drifted payloads that lenient decoding accepts with at least one repair, and strict decoding rejects.
+
+    Each example is a [Repairable][plenty_events.testing.Repairable]: a
+    strictly valid payload (`canonical`), and a copy (`payload`) with up to
+    six values written in forms that lenient mode repairs back to the same
+    value (numbers and timestamps as strings, milliseconds, ISO 8601 times,
+    `null` or missing optional strings, country and gender in other cases,
+    alpha-3 country codes), and perhaps a key the wire format does not have.
+    The forms are those the field kinds declare.
 
     Args:
         max_items: The most order items in one payload.
+
     """
     st = _hypothesis()
-    locations = _locations(ServicePurchaseEvent, ())
-    changes = [(path, "set", wrong, code) for path, kind in locations for wrong, code in kind.wrong]
-    changes += [(path, "remove", None, "missing") for path, _ in locations]
-    changes += [
-        (path, "extra", 1, "extra_forbidden")
-        for path, kind in locations
-        if isinstance(kind, NestedKind) and not kind.many
-    ]
-    changes.append(((), "extra", 1, "extra_forbidden"))
+    rewrites = _testkit.rewrites()
+    objects = _testkit.objects(ServicePurchaseEvent)
 
-    def apply(payload: dict[str, Any], change: tuple[tuple[str | int, ...], str, Any, str]) -> Invalid:
-        path, how, value, code = change
-        payload = copy.deepcopy(payload)
-        parent: Any = payload
-        for part in path[:-1]:
-            parent = parent[part]
-        if how == "extra":
-            target = parent[path[-1]] if path else payload
-            target["unexpectedKey"] = value
-            return Invalid(payload, _render((*path, "unexpectedKey")), code)
-        if how == "remove":
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = value
-        return Invalid(payload, _render(path), code)
+    @st.composite  # type: ignore[untyped-decorator]
+    def drifted(draw: Any) -> Repairable:
+        canonical = draw(payloads(max_items=max_items))
+        payload = copy.deepcopy(canonical)
+        chosen = draw(st.lists(st.sampled_from(rewrites), max_size=6, unique_by=_rewritten))
+        changed = [_testkit.rewrite(payload, rewrite) for rewrite in chosen]
+        # Where no rewrite changed anything, a key the wire format lacks is the drift.
+        if not any(changed) or draw(st.booleans()):
+            _testkit.add_unknown(payload, draw(st.sampled_from(objects)), draw(st.text(max_size=20)))
+        return Repairable(payload, canonical)
 
-    return st.builds(apply, payloads(max_items=max_items), st.sampled_from(changes))  # type: ignore[no-any-return]
+    return drifted()  # type: ignore[no-any-return]
+
+
+def unknown_events() -> SearchStrategy[dict[str, Any]]:
+    """Payloads of event types without a model: lenient decoding returns an `UnknownEvent`.
+
+    Each example is a payload: an event id, a `type` that names no built-in
+    model (`SERVICE.PLUGIN.REFUND` and the like, or any text), a timestamp
+    and a `resource` object of any JSON values. Strict decoding rejects
+    each with `event_type` at `$.type`; lenient decoding returns an
+    [UnknownEvent][plenty_events.UnknownEvent] that encodes back to it.
+    """
+    st = _hypothesis()
+    names = st.from_regex(r"[A-Z]{2,10}(\.[A-Z_]{2,10}){1,3}", fullmatch=True) | st.text(max_size=40)
+    scalars = st.none() | st.booleans() | INTEGER.values(st) | st.text(max_size=20) | DECIMAL.values(st)
+
+    def containers(children: SearchStrategy[object]) -> SearchStrategy[object]:
+        return st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)  # type: ignore[no-any-return]
+
+    def unknown(name: str) -> bool:
+        return name not in BUILTIN_MODELS
+
+    values = st.recursive(scalars, containers, max_leaves=8)
+    members = {
+        "id": EVENT_ID.values(st),
+        "type": names.filter(unknown),
+        "createdAt": TIMESTAMP.values(st),
+        "resource": st.dictionaries(st.text(max_size=12), values, max_size=5),
+    }
+    return _in_order(st.fixed_dictionaries(members), list(members))
+
+
+# A WSGI client -------------------------------------------------------------------
+
+
+class WSGIResponse(NamedTuple):
+    """What a WSGI application answered to a [WSGIClient][plenty_events.testing.WSGIClient] request.
+
+    Attributes:
+        status: The status code, such as `202`.
+        reason: The reason phrase, such as `"Accepted"`.
+        headers: The header fields, in the order the application gave them.
+        body: The body, all of it.
+
+    """
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """Return the first header field called `name` (in any case), or `None`."""
+        folded = name.lower()
+        return next((value for key, value in self.headers if key.lower() == folded), None)
+
+    def json(self) -> Any:
+        """Return the body read as JSON, fractions as `Decimal`.
+
+        Raises:
+            ValueError: The body is not JSON.
+
+        """
+        return json.loads(self.body, parse_float=Decimal)
+
+
+@attrs.frozen
+class WSGIClient:
+    """Calls a WSGI application in-process, as a server would, and collects its answer.
+
+    Framework-free: it builds the WSGI environment with the standard
+    library's `wsgiref`, so it serves any WSGI application (Flask, Django,
+    a bare function, the receiver of `plenty_events.receiver`).
+
+    Attributes:
+        app: The WSGI application, given as the one argument.
+
+    Examples:
+        >>> from plenty_events.testing import WSGIClient
+        >>> def app(environ, start_response):
+        ...     size = environ["CONTENT_LENGTH"]
+        ...     start_response("202 Accepted", [("Content-Type", "text/plain")])
+        ...     return [f"read {size} bytes".encode()]
+        >>> answer = WSGIClient(app).post()
+        >>> answer.status, answer.header("content-type"), answer.body
+        (202, 'text/plain', b'read 682 bytes')
+
+    """
+
+    app: WSGIApplication
+
+    def post(
+        self, body: bytes | None = None, *, path: str = "/", headers: Mapping[str, str] | None = None
+    ) -> WSGIResponse:
+        """POST `body`, by default the documented sample, as `application/json`.
+
+        Args:
+            body: The request body; `None` sends the sample payload.
+            path: The path, with a query string if any.
+            headers: More header fields; a `Content-Type` or `Content-Length`
+                given here replaces the client's.
+
+        """
+        return self.request("POST", path, to_json(sample_payload()) if body is None else body, headers)
+
+    def request(
+        self, method: str, path: str = "/", body: bytes = b"", headers: Mapping[str, str] | None = None
+    ) -> WSGIResponse:
+        """Send one request with any method, and return the answer.
+
+        Raises:
+            RuntimeError: The application returned without calling `start_response`.
+
+        """
+        from wsgiref.util import setup_testing_defaults  # noqa: PLC0415 -- only a test needs it
+
+        route, _, query = path.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            # As a server does: the path decoded, its bytes as Latin-1 (PEP 3333).
+            "PATH_INFO": unquote(route, "latin-1"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+        }
+        for name, value in (headers or {}).items():
+            key = name.upper().replace("-", "_")
+            environ[key if key in {"CONTENT_TYPE", "CONTENT_LENGTH"} else f"HTTP_{key}"] = value
+        setup_testing_defaults(environ)
+        return _call(self.app, environ)
+
+
+def _call(app: WSGIApplication, environ: dict[str, Any]) -> WSGIResponse:
+    answer: list[tuple[str, list[tuple[str, str]]]] = []
+    chunks: list[bytes] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None, /
+    ) -> Callable[[bytes], object]:
+        error = exc_info[1] if exc_info is not None else None
+        if error is not None and chunks:
+            raise error  # the headers have gone out: PEP 3333 says re-raise
+        answer[:] = [(status, headers)]
+        return chunks.append
+
+    result = app(environ, start_response)
+    try:
+        chunks.extend(chunk for chunk in result if chunk)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if not answer:
+        raise RuntimeError("the application returned without calling start_response")
+    ((status, headers),) = answer
+    code, _, reason = status.partition(" ")
+    return WSGIResponse(int(code), reason, tuple(headers), b"".join(chunks))

@@ -3,9 +3,12 @@
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, assert_type
+from wsgiref.types import WSGIApplication
+
+from hypothesis.strategies import SearchStrategy
 
 import plenty_events
-from plenty_events import EventType, Gender, ServicePurchaseEvent, UnknownEvent
+from plenty_events import EventType, Gender, ServicePurchaseEvent, UnknownEvent, testing
 
 
 def check(body: bytes) -> None:
@@ -30,3 +33,19 @@ def check(body: bytes) -> None:
     except plenty_events.DecodeError as exc:
         assert_type(exc.errors, tuple[plenty_events.ErrorDetail, ...])
         assert_type(exc.errors[0].path, str)
+
+
+def check_testing(event: ServicePurchaseEvent, app: WSGIApplication) -> None:
+    """The types of plenty_events.testing: builders keep the type they change, strategies name what they draw."""
+    assert_type(testing.sample_event({"resource.order.id": 2}), ServicePurchaseEvent)
+    assert_type(testing.sample_payload({"$.resource.order.id": 2}), dict[str, Any])
+    assert_type(testing.with_changes(event, {"id": "evt_2"}), ServicePurchaseEvent)
+    assert_type(testing.with_changes(event.resource.order, {"id": 2}), plenty_events.Order)
+    assert_type(testing.with_changes({"id": "x"}, {"$.id": "y"}), dict[str, str])
+    assert_type(testing.invalid_payloads(strict=False), SearchStrategy[testing.Invalid])
+    assert_type(testing.repairable_payloads(), SearchStrategy[testing.Repairable])
+    assert_type(testing.unknown_events(), SearchStrategy[dict[str, Any]])
+    answer = testing.WSGIClient(app).post(path="/webhooks/token")
+    assert_type(answer, testing.WSGIResponse)
+    assert_type(answer.status, int)
+    assert_type(answer.header("Content-Type"), str | None)
