@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 import plenty_events
-from plenty_events import _api, _encode, _errors, _privacy, _schema, countries, testing, timestamps
+from plenty_events import _api, _encode, _errors, _lines, _privacy, _schema, countries, testing, timestamps
 
 ROOT = Path(__file__).parents[1]
 
 
 @pytest.mark.parametrize(
     "module",
-    [plenty_events, _api, _encode, _errors, _privacy, _schema, countries, testing, timestamps],
+    [plenty_events, _api, _encode, _errors, _lines, _privacy, _schema, countries, testing, timestamps],
     ids=lambda module: module.__name__,
 )
 def test_docstring_examples_run(module, monkeypatch):

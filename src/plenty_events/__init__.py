@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
+from ._lines import Line, decode_lines
 from ._model import (
     Address,
     Contact,
@@ -54,6 +55,7 @@ __all__ = [
     "ErrorDetail",
     "EventType",
     "Gender",
+    "Line",
     "Order",
     "OrderItem",
     "Repair",
@@ -62,6 +64,7 @@ __all__ = [
     "UnknownEvent",
     "__version__",
     "decode",
+    "decode_lines",
     "encode",
     "json_schema",
     "redact",
