@@ -104,11 +104,11 @@ def test_nothing_is_read_before_the_first_line_is_asked_for():
 
 @pytest.mark.parametrize("kind", list(sources(b"")))
 def test_a_line_over_the_bound_is_one_error_and_the_next_line_is_read(kind):
-    """A line longer than max_bytes is rejected with line_too_long, and decoding goes on after it."""
+    """A line longer than max_bytes is rejected with payload_too_long, and decoding goes on after it."""
     data = SAMPLE + b"\n" + b"[" * 5000 + b"\n" + SAMPLE
     lines = list(decode_lines(sources(data)[kind], max_bytes=len(SAMPLE)))
-    assert outcomes(lines) == [(1, EXPECTED[0][1]), (2, "line_too_long"), (3, EXPECTED[0][1])]
-    assert str(lines[1].error.errors[0]) == f"$: the line is longer than {len(SAMPLE):,} bytes [line_too_long]"
+    assert outcomes(lines) == [(1, EXPECTED[0][1]), (2, "payload_too_long"), (3, EXPECTED[0][1])]
+    assert str(lines[1].error.errors[0]) == f"$: the payload is longer than {len(SAMPLE):,} bytes [payload_too_long]"
 
 
 def test_the_bound_counts_bytes_without_the_line_ending():
@@ -118,14 +118,14 @@ def test_the_bound_counts_bytes_without_the_line_ending():
             fits = decode_lines(sources(SAMPLE + ending)[kind], max_bytes=len(SAMPLE) + ending.count(b"\r"))
             assert outcomes(fits) == [(1, EXPECTED[0][1])]
             over = decode_lines(sources(SAMPLE + ending)[kind], max_bytes=len(SAMPLE) - 1)
-            assert outcomes(over) == [(1, "line_too_long")]
+            assert outcomes(over) == [(1, "payload_too_long")]
 
 
 def test_the_bound_counts_utf8_bytes_of_a_str_line():
     """A str line is measured by its UTF-8 length: four-byte characters count four times."""
     line = '"' + "\N{GRINNING FACE}" * 100 + '"'
     assert outcomes(decode_lines([line], max_bytes=402)) == [(1, "object_type")]
-    assert outcomes(decode_lines([line], max_bytes=401)) == [(1, "line_too_long")]
+    assert outcomes(decode_lines([line], max_bytes=401)) == [(1, "payload_too_long")]
     assert outcomes(decode_lines(["[1]"], max_bytes=3)) == [(1, "object_type")]
 
 
@@ -144,10 +144,10 @@ class _Counting(io.BytesIO):
 def test_a_file_without_newlines_is_read_in_bounded_pieces():
     """A hostile file that is one endless line is skipped in chunks, never read whole."""
     file = _Counting(b"x" * (3 * MAX_LINE_BYTES) + b"\n" + SAMPLE)
-    assert outcomes(decode_lines(file)) == [(1, "line_too_long"), (2, EXPECTED[0][1])]
+    assert outcomes(decode_lines(file)) == [(1, "payload_too_long"), (2, EXPECTED[0][1])]
     assert file.largest == MAX_LINE_BYTES + 2  # room for "\r\n"
     endless = _Counting(b"x" * (3 * MAX_LINE_BYTES))
-    assert outcomes(decode_lines(endless)) == [(1, "line_too_long")]
+    assert outcomes(decode_lines(endless)) == [(1, "payload_too_long")]
 
 
 def test_the_default_bound_is_one_mebibyte():
@@ -155,7 +155,7 @@ def test_the_default_bound_is_one_mebibyte():
     assert MAX_LINE_BYTES == 1 << 20
     padded = SAMPLE[:-1] + b" " * (MAX_LINE_BYTES - len(SAMPLE)) + b"}"
     assert outcomes(decode_lines(padded)) == [(1, EXPECTED[0][1])]
-    assert outcomes(decode_lines(padded + b" ")) == [(1, "line_too_long")]
+    assert outcomes(decode_lines(padded + b" ")) == [(1, "payload_too_long")]
 
 
 def test_empty_and_blank_inputs_yield_nothing():

@@ -101,7 +101,7 @@ def decode_lines(
         strict: As for :func:`decode`.
         max_bytes: The longest line decoded, in UTF-8 bytes without its
             line ending (1 MiB by default). A longer line is rejected with
-            the error code ``line_too_long``, and a file is read past it in
+            the error code ``payload_too_long``, and a file is read past it in
             chunks, so a hostile file without newlines cannot exhaust
             memory. An iterable has built its lines already: for it, the
             bound only rejects.
@@ -133,7 +133,7 @@ def _decode_lines(
 ) -> Iterator[Line[ServicePurchaseEvent | UnknownEvent]]:
     for number, line in lines:
         if line is None:
-            yield Line(number, None, _too_long(max_bytes))
+            yield Line(number, None, too_long(max_bytes))
             continue
         try:
             event = decode(line, strict=strict)
@@ -143,8 +143,9 @@ def _decode_lines(
             yield Line(number, event, None)
 
 
-def _too_long(max_bytes: int) -> DecodeError:
-    return DecodeError([ErrorDetail("$", "line_too_long", f"the line is longer than {max_bytes:,} bytes")])
+def too_long(max_bytes: int) -> DecodeError:
+    """The error of a payload longer than ``max_bytes``."""
+    return DecodeError([ErrorDetail("$", "payload_too_long", f"the payload is longer than {max_bytes:,} bytes")])
 
 
 def _lines(data: LinesInput, max_bytes: int) -> Iterator[tuple[int, bytes | bytearray | str | None]]:
