@@ -25,7 +25,8 @@ VALID = "valid evt_553ea8a294e2d3a75d5086a06fb53f5a SERVICE.PLUGIN.PURCHASE, cus
 def run(*argv, stdin=b"", stderr=None):
     """Run the command line in this process: (exit status, stdout)."""
     out = io.StringIO()
-    status = main(list(argv), stdout=out, stdin=io.TextIOWrapper(io.BytesIO(stdin)), stderr=stderr)
+    streams = {"stdout": out, "stdin": io.TextIOWrapper(io.BytesIO(stdin))}
+    status = main(list(argv), **streams, **({} if stderr is None else {"stderr": stderr}))
     return status, out.getvalue()
 
 
