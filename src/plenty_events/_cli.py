@@ -436,7 +436,6 @@ class _Progress:
             self._stderr.write("\r\x1b[K")
             self._stderr.flush()
             self.shown = False
-            self._next = 0.0  # redraw at the next tick
 
 
 def _progress(args: argparse.Namespace, streams: Streams, sources: Sequence[_Source]) -> _Progress:
