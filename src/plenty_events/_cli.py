@@ -545,6 +545,13 @@ def _total_gross(event: ServicePurchaseEvent) -> tuple[decimal.Decimal, bool]:
         return total, not context.flags[decimal.Inexact]
 
 
+def _purchase(event: ServicePurchaseEvent) -> tuple[int, str, decimal.Decimal, bool]:
+    """The contact id, the masked customer name, the total gross, and whether it is exact."""
+    contact = event.resource.contact
+    total, exact = _total_gross(event)
+    return contact.id, f"{masked(contact.first_name)} {masked(contact.last_name)}".strip(), total, exact
+
+
 def _describe(finding: ErrorDetail | Repair) -> str:
     return f"{_clean(finding.path)}: {_clean(finding.message)} [{_clean(finding.code)}]"
 
@@ -576,23 +583,23 @@ class _Output:
 
     def event(self, name: str, number: int, event: Event) -> None:
         kind = shorten(str(event.type), 64)
-        result: dict[str, object] = {"file": name, "line": number, "valid": True, "id": event.id, "type": kind}
-        text = [f"{name}:{number}: valid {_clean(event.id)} {_clean(kind)}"]
-        if isinstance(event, ServicePurchaseEvent):
-            contact = event.resource.contact
-            customer = f"{masked(contact.first_name)} {masked(contact.last_name)}".strip()
-            total, exact = _total_gross(event)
-            result["customer"] = {"contactId": contact.id, "name": customer}
-            result |= {"totalGross": str(total), "totalGrossExact": exact}
-            text.append(f"customer #{contact.id} {_clean(customer)}".rstrip())
-            text.append(f"total gross {'' if exact else '~'}{total}")
-        else:
-            text.append("no model for this type, kept raw")
-        result["repairs"] = [repair.to_dict() for repair in event.repairs]
+        purchase = _purchase(event) if isinstance(event, ServicePurchaseEvent) else None
         if self._json:
+            result: dict[str, object] = {"file": name, "line": number, "valid": True, "id": event.id, "type": kind}
+            if purchase is not None:
+                contact_id, customer, total, exact = purchase
+                result["customer"] = {"contactId": contact_id, "name": customer}
+                result |= {"totalGross": str(total), "totalGrossExact": exact}
+            result["repairs"] = [repair.to_dict() for repair in event.repairs]
             self._write_json(result)
             return
-        line = ", ".join(text)
+        line = f"{name}:{number}: valid {_clean(event.id)} {_clean(kind)}, "
+        if purchase is not None:
+            contact_id, customer, total, exact = purchase
+            line += f"customer #{contact_id} {_clean(customer)}".rstrip()
+            line += f", total gross {'' if exact else '~'}{total}"
+        else:
+            line += "no model for this type, kept raw"
         if event.repairs:
             line += "\n  repaired: " + "; ".join(map(_describe, event.repairs))
         self._write(line)
