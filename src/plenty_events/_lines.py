@@ -42,8 +42,6 @@ _LF: Final = ord("\n")
 _CR: Final = ord("\r")
 
 _Event_co = TypeVar("_Event_co", covariant=True)
-
-
 _Event = TypeVar("_Event")
 
 if TYPE_CHECKING:
