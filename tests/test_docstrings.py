@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import plenty_events
-from plenty_events import _api, _encode, _errors, _privacy, _schema, countries, receiver, testing, timestamps
+from plenty_events import _api, _encode, _errors, _lines, _privacy, _schema, countries, receiver, testing, timestamps
 from plenty_events.receiver import _answers, _inbox, _receiver, _sqlite
 from plenty_events.receiver import django as django_integration
 from plenty_events.receiver import fastapi as fastapi_integration
@@ -22,6 +22,7 @@ ROOT = Path(__file__).parents[1]
         _api,
         _encode,
         _errors,
+        _lines,
         _privacy,
         _schema,
         countries,

@@ -327,8 +327,7 @@ def test_bad_options_are_usage_errors(argv, message, capsys):
 
 def test_help_explains_the_address_check(capsys):
     """The help of send says which addresses are allowed, which refused, and what --allow-public does."""
-    with pytest.raises(SystemExit):
-        main(["send", "--help"])
+    assert main(["send", "--help"]) == 0
     text = capsys.readouterr().out
     assert "loopback" in text
     assert "link-local" in text

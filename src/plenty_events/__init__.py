@@ -20,6 +20,7 @@ from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
 from ._kinds import EventType, Gender
+from ._lines import Line, decode_lines
 from ._model import (
     Address,
     Contact,
@@ -58,6 +59,7 @@ __all__ = [
     "ErrorDetail",
     "EventType",
     "Gender",
+    "Line",
     "Order",
     "OrderItem",
     "Repair",
@@ -66,6 +68,7 @@ __all__ = [
     "UnknownEvent",
     "__version__",
     "decode",
+    "decode_lines",
     "encode",
     "json_schema",
     "redact",

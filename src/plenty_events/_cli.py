@@ -1,21 +1,41 @@
 """The command line: ``plenty-events validate`` and ``plenty-events schema``.
 
+``validate`` streams: files and standard input are read a line at a time,
+so an archive of any size is checked in constant memory. Whether a file is
+JSON Lines or one JSON document is decided by a flag or by its extension,
+never by looking at its content.
+
 Output never shows a personal value in full: a valid payload is summarised by
 its id, type, contact id with masked name, and total gross; an invalid one by
-the paths and reasons of its errors.
+the paths and reasons of its errors. Text output escapes control characters
+in every value a sender or a file system controls, so that no id, type or
+file name can forge a line or move the cursor.
+
+Subcommands are registered with :func:`add_command`; ``validate`` and
+``schema`` are registered that way too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import decimal
+import gzip
 import json
+import os
+import re
 import sys
-from typing import TYPE_CHECKING, NoReturn, TextIO, cast
+import time
+import traceback
+import zlib
+from collections import Counter
+from typing import TYPE_CHECKING, Final, NoReturn, Protocol, TextIO, cast
+
+import attrs
 
 from . import _send
-from ._api import decode
-from ._errors import DecodeError
+from ._errors import DecodeError, shorten
+from ._lines import MAX_LINE_BYTES, Line, decode_lines, too_long
 from ._model import ServicePurchaseEvent
 from ._privacy import masked
 from ._schema import json_schema
@@ -24,147 +44,728 @@ from .receiver._commands import add_parser as add_inbox_parser
 from .receiver._commands import run as run_inbox
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 
+    from ._errors import ErrorDetail, Repair
     from ._model import UnknownEvent
 
-EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+    Event = ServicePurchaseEvent | UnknownEvent
+
+#: Every payload valid, every file read.
+EXIT_VALID: Final = 0
+#: At least one payload is invalid (and every file was read).
+EXIT_INVALID: Final = 1
+#: A usage error, or a file or directory that could not be read.
+EXIT_USAGE: Final = 2
+#: A bug: an unexpected exception. EX_SOFTWARE of sysexits.h, never 1.
+EXIT_INTERNAL: Final = 70
+#: Interrupted with Ctrl-C, as a shell reports SIGINT.
+EXIT_INTERRUPTED: Final = 130
+#: Standard output was closed early (``| head``), as a shell reports SIGPIPE.
+EXIT_PIPE: Final = 141
+
+#: The extensions of the files a directory is walked for, and what they hold.
+JSON_LINES_SUFFIXES: Final = (".jsonl", ".ndjson")
+JSON_SUFFIXES: Final = (".json",)
+GZIP_SUFFIX: Final = ".gz"
+
+#: At most this many distinct paths are counted per summary; past that, a
+#: path is counted as "other paths", so that a hostile archive with a million
+#: distinct unknown keys cannot grow the summary without bound.
+MAX_SUMMARY_PATHS: Final = 1000
+
+#: The total gross of an event is summed with 34 significant digits (IEEE
+#: decimal128), exact for every strictly valid payload. A lenient price such
+#: as ``1e-999999999`` is rounded, and flagged, instead of taking a billion digits.
+_TOTAL: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, traps=[])
 
 
-class _UsageError(Exception):
-    pass
+class UsageError(Exception):
+    """A command line that cannot be run: exit 2, with the message in the chosen format."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
+        raise UsageError(message)
+
+
+@attrs.frozen
+class Streams:
+    """Where a command reads and writes."""
+
+    stdout: TextIO
+    stdin: TextIO
+    stderr: TextIO
+
+
+@attrs.frozen
+class Command:
+    """A subcommand: its name, its help, how it adds its arguments, and how it runs."""
+
+    name: str
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Streams], int]
+
+
+_COMMANDS: dict[str, Command] = {}
+
+
+def add_command(
+    name: str,
+    *,
+    help: str,
+    description: str,
+    arguments: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[argparse.Namespace, Streams], int],
+) -> None:
+    """Register the subcommand ``name``.
+
+    Args:
+        name: The subcommand, as typed after ``plenty-events``.
+        help: One line for the list of subcommands.
+        description: The paragraph of the subcommand's ``--help``.
+        arguments: Adds the subcommand's arguments to its parser.
+        run: Runs the subcommand with the parsed arguments and the streams,
+            and returns the exit status. It may raise :class:`UsageError`.
+
+    Raises:
+        ValueError: ``name`` is registered already.
+
+    """
+    if name in _COMMANDS:
+        raise ValueError(f"the command {name!r} is registered already")
+    _COMMANDS[name] = Command(name, help, description, arguments, run)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="plenty-events",
         description="Validate plentyMarketplace webhook payloads, or print their JSON Schema.",
+        allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"plenty-events {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    validate = commands.add_parser(
-        "validate",
-        help="validate payload files",
-        description=(
-            "Validate each FILE: one JSON payload, or JSON Lines (one payload per line, "
-            "recognised when the first line is a complete JSON value). '-' reads stdin. "
-            "Exit 0 when all are valid, 1 when any is invalid, 2 for usage errors."
-        ),
-    )
-    validate.add_argument("files", nargs="+", metavar="FILE")
-    validate.add_argument("--strict", action="store_true", help="accept the documented contract only")
-    validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
-    commands.add_parser("schema", help="print the JSON Schema of the strict wire format")
-    add_inbox_parser(commands)  # plenty-events inbox: in the receiver package
-    _send.add_parser(commands)  # plenty-events send: in its own module
+    for command in _COMMANDS.values():
+        sub = commands.add_parser(
+            command.name,
+            help=command.help,
+            description=command.description,
+            allow_abbrev=False,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.arguments(sub)
+        sub.set_defaults(run=command.run)
+    # Commands whose modules add their own parsers: inbox (the receiver's) and send.
+    for name, add_parser, run in _ADDED_COMMANDS:
+        add_parser(commands)
+        commands.choices[name].set_defaults(run=run)
     return parser
 
 
-def _payloads(raw: bytes) -> Iterator[tuple[int, bytes]]:
-    """Split a file into (line number, payload): JSON Lines, or one document."""
-    lines = raw.splitlines()
-    first = next((n for n, line in enumerate(lines) if line.strip()), None)
-    if first is None:
-        yield 1, raw
-        return
+def _version() -> str:
+    from . import __version__  # noqa: PLC0415 -- computed on first access
+
+    return __version__
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stdin: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line; return the exit status."""
+    streams = Streams(
+        sys.stdout if stdout is None else stdout,
+        sys.stdin if stdin is None else stdin,
+        sys.stderr if stderr is None else stderr,
+    )
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        json.loads(lines[first])
-    except ValueError:
-        yield first + 1, raw
-        return
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield number, line
-
-
-def _total_gross(event: ServicePurchaseEvent) -> decimal.Decimal:
-    # Exact: no rounding to the default context's 28 digits.
-    with decimal.localcontext(prec=decimal.MAX_PREC):
-        return sum((item.price_gross for item in event.resource.order.order_items), decimal.Decimal(0))
-
-
-def _summary(event: ServicePurchaseEvent | UnknownEvent) -> dict[str, object]:
-    summary: dict[str, object] = {"id": event.id, "type": str(event.type)}
-    if isinstance(event, ServicePurchaseEvent):
-        contact = event.resource.contact
-        summary["customer"] = {
-            "contactId": contact.id,
-            "name": f"{masked(contact.first_name)} {masked(contact.last_name)}".strip(),
-        }
-        summary["totalGross"] = str(_total_gross(event))
-    return summary
-
-
-def _describe(entry: dict[str, str]) -> str:
-    return f"{entry['path']}: {entry['message']} [{entry['code']}]"
-
-
-def _text_line(where: str, result: dict[str, object]) -> str:
-    if not result["valid"]:
-        # _validate puts DecodeError.to_dict()'s errors there.
-        errors = cast("list[dict[str, str]]", result["errors"])
-        head = f"{where}: invalid, {len(errors)} error{'s' if len(errors) != 1 else ''}"
-        return "\n".join([head, *(f"  {_describe(error)}" for error in errors)])
-    parts = [f"{where}: valid {result['id']} {result['type']}"]
-    customer = result.get("customer")
-    if isinstance(customer, dict):
-        parts.append(f"customer #{customer['contactId']} {customer['name']}".rstrip())
-        parts.append(f"total gross {result['totalGross']}")
-    else:
-        parts.append("no model for this type, kept raw")
-    line = ", ".join(parts)
-    # _validate puts each Repair.to_dict() there.
-    repairs = cast("list[dict[str, str]]", result["repairs"])
-    if repairs:
-        line += "\n  repaired: " + "; ".join(map(_describe, repairs))
-    return line
-
-
-def _validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    status = EXIT_VALID
-    for name in args.files:
         try:
-            if name == "-":
-                raw = stdin.buffer.read()
-            else:
-                with open(name, "rb") as file:  # noqa: PTH123 -- a path from the command line
-                    raw = file.read()
-        except OSError as exc:
-            raise _UsageError(f"cannot read {name}: {exc.strerror}") from exc
-        for line, payload in _payloads(raw):
-            result: dict[str, object] = {"file": name, "line": line}
-            try:
-                event = decode(payload, strict=args.strict)
-            except DecodeError as exc:
-                status = EXIT_INVALID
-                result |= {"valid": False, "errors": exc.to_dict()["errors"]}
-            else:
-                repairs = [repair.to_dict() for repair in event.repairs]
-                result |= {"valid": True, **_summary(event), "repairs": repairs}
-            if args.format == "json":
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            else:
-                out.write(_text_line(f"{name}:{line}", result) + "\n")
+            with contextlib.redirect_stdout(streams.stdout):  # --help and --version print there
+                args = _parser().parse_args(arguments)
+        except SystemExit as exc:  # after --help or --version
+            return EXIT_VALID if exc.code is None else int(exc.code)
+        status: int = args.run(args, streams)
+        streams.stdout.flush()
+    except UsageError as exc:
+        _usage_error(str(exc), _requested_format(arguments), streams.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        _silence(streams.stdout)
+        return EXIT_PIPE
+    except KeyboardInterrupt:
+        streams.stderr.write("plenty-events: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 -- a bug must not exit 1, "invalid payload"
+        # The type and where it was raised, not the message: a message may
+        # hold a value from a payload.
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        name = os.path.basename(where.filename)  # noqa: PTH119 -- a frame's file name, a string
+        streams.stderr.write(
+            f"plenty-events: internal error: {type(exc).__name__} in {name}:{where.lineno}; please report it\n"
+        )
+        return EXIT_INTERNAL
     return status
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
-    """Run the command line; return the exit status."""
-    out = sys.stdout if stdout is None else stdout
+def _requested_format(argv: Sequence[str]) -> str:
+    """The ``--format`` asked for, found without parsing: parsing may be what failed."""
+    found = "text"
+    for index, argument in enumerate(argv):
+        if argument == "--":
+            break
+        if argument == "--format" and index + 1 < len(argv):
+            found = argv[index + 1]
+        elif argument.startswith("--format="):
+            found = argument.partition("=")[2]
+    return found
+
+
+def _usage_error(message: str, output: str, stderr: TextIO) -> None:
+    if output == "json":
+        stderr.write(json.dumps({"error": {"code": "usage", "message": message}}) + "\n")
+    else:
+        stderr.write(f"plenty-events: error: {_clean(message)}\n")
+
+
+def _silence(stdout: TextIO) -> None:
+    """Point a closed standard output at /dev/null, so that the final flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        os.close(devnull)
+
+
+# -- escaping -----------------------------------------------------------------
+
+#: C0 and C1 controls, DEL, line and paragraph separators, the bidirectional
+#: overrides and isolates, and lone surrogates: what could forge a line, move
+#: the cursor, reorder what a reader sees, or fail a strict UTF-8 stdout.
+_UNSAFE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _clean(text: str) -> str:
+    r"""``text`` with every unsafe character written as an escape, such as ``\x1b``."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _display(name: str) -> str:
+    r"""A file name for output: bytes that are not UTF-8 as ``\xff``, controls escaped."""
+    return _clean(os.fsencode(name).decode("utf-8", "backslashreplace"))
+
+
+# -- sources ------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Source:
+    """One input: a file, or standard input for ``-``."""
+
+    path: str
+    name: str
+    lines: bool
+    size: int
+
+
+def _is_json_lines(path: str, args: argparse.Namespace) -> bool:
+    if args.jsonl or args.json:
+        return bool(args.jsonl)
+    # Neither .jsonl nor .json (stdin, .txt, ...): JSON Lines, whose one-line
+    # file is one compact payload.
+    return not path.lower().removesuffix(GZIP_SUFFIX).endswith(JSON_SUFFIXES)
+
+
+def _walked(path: str) -> bool:
+    return path.lower().removesuffix(GZIP_SUFFIX).endswith(JSON_SUFFIXES + JSON_LINES_SUFFIXES)
+
+
+def _sources(args: argparse.Namespace, failures: list[tuple[str, str]]) -> list[_Source]:
+    """The inputs in order: files as given, directories walked; a directory that fails goes in ``failures``."""
+    sources: list[_Source] = []
+    for path in args.files:
+        if path != "-" and os.path.isdir(path):  # noqa: PTH112 -- paths stay strings, as given
+            sources += _walk(path, args, failures)
+        else:
+            sources.append(_source(path, args))
+    return sources
+
+
+def _walk(top: str, args: argparse.Namespace, failures: list[tuple[str, str]]) -> Iterator[_Source]:
+    def failed(exc: OSError) -> None:
+        failures.append((_display(exc.filename or top), _reason(exc)))
+
+    for directory, subdirectories, files in os.walk(top, onerror=failed):
+        subdirectories.sort()
+        for file in sorted(files):
+            if _walked(file):
+                yield _source(os.path.join(directory, file), args)  # noqa: PTH118 -- strings, as walked
+
+
+def _source(path: str, args: argparse.Namespace) -> _Source:
+    size = 0
+    if path != "-":
+        with contextlib.suppress(OSError):  # reported when it is opened
+            size = os.stat(path).st_size  # noqa: PTH116 -- paths stay strings, as given
+    return _Source(path, "-" if path == "-" else _display(path), _is_json_lines(path, args), size)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return "not a complete gzip file"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
+class _Readable(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _Positioned(Protocol):
+    def tell(self) -> int: ...
+
+
+@attrs.frozen
+class _ReadFailure:
+    """A file that could not be read (to the end): why, in a few words."""
+
+    reason: str
+
+
+@contextlib.contextmanager
+def _opened(source: _Source, stdin: TextIO) -> Generator[tuple[_Readable, _Positioned]]:
+    """The file to read, and the raw file under it whose position tells the progress."""
+    if source.path == "-":
+        yield stdin.buffer, stdin
+        return
+    with open(source.path, "rb") as raw:  # noqa: PTH123 -- a path from the command line
+        if source.path.lower().endswith(GZIP_SUFFIX):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield unzipped, raw
+        else:
+            yield raw, raw
+
+
+def _payloads(
+    source: _Source, args: argparse.Namespace, stdin: TextIO, progress: _Progress
+) -> Iterator[Line[Event] | _ReadFailure]:
+    """The source's payloads; a read failure comes last, after what could be read."""
     try:
-        args = _parser().parse_args(argv)
-        if args.command == "inbox":
-            return run_inbox(args, out)
-        if args.command == "send":
-            return _send.run(args, out)
-        if args.command == "schema":
-            out.write(json.dumps(json_schema(), indent=2) + "\n")
-            return EXIT_VALID
-        return _validate(args, out, sys.stdin if stdin is None else stdin)
-    except (_UsageError, InboxCommandError, _send.SendError) as exc:
-        sys.stderr.write(f"plenty-events: error: {exc}\n")
-        return EXIT_USAGE
+        with _opened(source, stdin) as (file, raw):
+            progress.start(source, raw)
+            if source.lines:
+                yield from decode_lines(file, strict=args.strict, max_bytes=args.max_bytes)
+            else:
+                yield _document(file, args)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield _ReadFailure(_reason(exc))
+    finally:
+        progress.finish(source)
+
+
+def _document(file: _Readable, args: argparse.Namespace) -> Line[Event]:
+    from ._api import decode  # noqa: PLC0415 -- the engine is imported by decode_lines already
+
+    data = file.read(args.max_bytes + 1)
+    if len(data) > args.max_bytes:
+        return Line(1, None, too_long(args.max_bytes))
+    try:
+        return Line(1, decode(data, strict=args.strict), None)
+    except DecodeError as exc:
+        return Line(1, None, exc)
+
+
+# -- progress -----------------------------------------------------------------
+
+
+class _Progress:
+    """A one-line progress display on standard error, redrawn at most ten times a second."""
+
+    interval: Final = 0.1
+
+    def __init__(self, stderr: TextIO | None, total: int) -> None:
+        self._stderr = stderr
+        self._total = total
+        self._done = 0  # bytes of the files finished
+        self._raw: _Positioned | None = None
+        self._name = ""
+        self._started = time.monotonic()
+        self._next = self._started + self.interval  # a run that ends sooner shows nothing
+        self._payloads = 0
+        self.shown = False
+
+    @property
+    def active(self) -> bool:
+        return self._stderr is not None
+
+    def start(self, source: _Source, raw: _Positioned) -> None:
+        self._raw = None if source.path == "-" else raw
+        self._name = source.name
+
+    def finish(self, source: _Source) -> None:
+        self._done += source.size
+        self._raw = None
+
+    def _position(self) -> int:
+        try:
+            return self._raw.tell() if self._raw is not None else 0
+        except OSError:  # not seekable, such as a named pipe
+            return 0
+
+    def tick(self, payloads: int) -> None:
+        """Count the payloads seen; redraw when it is time."""
+        self._payloads = payloads
+        now = time.monotonic()
+        if now < self._next or self._stderr is None:
+            return
+        self._next = now + self.interval
+        done = self._done + self._position()
+        rate = payloads / max(now - self._started, 1e-9)
+        share = f" {min(done / self._total, 1):4.0%}" if self._total else ""
+        name = self._name if len(self._name) <= 40 else f"…{self._name[-39:]}"  # the end tells the file
+        self._stderr.write(f"\r\x1b[K{name}{share} {done / 1e6:,.0f} MB, {_count(payloads, 'payload')}, {rate:,.0f}/s")
+        self._stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        """Erase the line, before other output or at the end."""
+        if self.shown and self._stderr is not None:
+            self._stderr.write("\r\x1b[K")
+            self._stderr.flush()
+            self.shown = False
+
+
+def _progress(args: argparse.Namespace, streams: Streams, sources: Sequence[_Source]) -> _Progress:
+    show = args.progress
+    if show is None:
+        isatty = getattr(streams.stderr, "isatty", None)
+        show = bool(isatty and isatty())
+    return _Progress(streams.stderr if show else None, sum(source.size for source in sources))
+
+
+# -- summary ------------------------------------------------------------------
+
+
+_INDEX: Final = re.compile(r"\[\d+\]")
+
+
+class _Tally:
+    """Payloads with each code, and with each code at each path (indices as ``[*]``)."""
+
+    def __init__(self) -> None:
+        self.codes: Counter[str] = Counter()
+        self.paths: dict[str, Counter[str]] = {}
+        self.other: Counter[str] = Counter()
+        self._distinct = 0
+
+    def add(self, findings: Iterable[ErrorDetail | Repair]) -> None:
+        seen = {(finding.code, _INDEX.sub("[*]", finding.path)) for finding in findings}
+        self.codes.update({code for code, _ in seen})
+        for code, path in seen:
+            paths = self.paths.setdefault(code, Counter())
+            if path in paths or self._distinct < MAX_SUMMARY_PATHS:
+                self._distinct += path not in paths
+                paths[path] += 1
+            else:
+                self.other[code] += 1
+
+    def to_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for code, count in sorted(self.codes.items()):
+            paths = dict(sorted(self.paths[code].items()))
+            result[code] = {"payloads": count, "paths": paths, "otherPaths": self.other[code]}
+        return result
+
+    def lines(self, payloads: int) -> Iterator[str]:
+        for code, count in sorted(self.codes.items(), key=lambda item: (-item[1], item[0])):
+            yield f"  {code}: {count:,} ({_share(count, payloads)})"
+            for path, times in sorted(self.paths[code].items(), key=lambda item: (-item[1], item[0])):
+                yield f"    {_clean(path)}: {times:,}"
+            if self.other[code]:
+                yield f"    other paths: {self.other[code]:,}"
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.1%}"  # a code was counted, so a payload was
+
+
+class _Summary:
+    def __init__(self) -> None:
+        self.files = 0
+        self.unreadable = 0
+        self.valid = 0
+        self.repaired = 0
+        self.invalid = 0
+        self.errors = _Tally()
+        self.repairs = _Tally()
+
+    @property
+    def payloads(self) -> int:
+        return self.valid + self.invalid
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "unreadable": self.unreadable,
+            "payloads": self.payloads,
+            "valid": self.valid,
+            "repaired": self.repaired,
+            "invalid": self.invalid,
+            "errors": self.errors.to_dict(),
+            "repairs": self.repairs.to_dict(),
+        }
+
+    def text(self) -> str:
+        files = _count(self.files, "file")
+        if self.unreadable:
+            files += f" ({self.unreadable:,} unreadable)"
+        counts = f"{self.valid:,} valid ({self.repaired:,} repaired), {self.invalid:,} invalid"
+        lines = [f"summary: {files}, {_count(self.payloads, 'payload')}: {counts}"]
+        if self.errors.codes:
+            lines += ["errors (payloads with each code):", *self.errors.lines(self.payloads)]
+        if self.repairs.codes:
+            lines += ["repairs (payloads with each code):", *self.repairs.lines(self.payloads)]
+        return "\n".join(lines)
+
+
+# -- one payload's result -----------------------------------------------------
+
+
+def _total_gross(event: ServicePurchaseEvent) -> tuple[decimal.Decimal, bool]:
+    """The sum of the gross prices, and whether it is exact."""
+    with decimal.localcontext(_TOTAL) as context:
+        total = sum((item.price_gross for item in event.resource.order.order_items), decimal.Decimal(0))
+        return total, not context.flags[decimal.Inexact]
+
+
+def _purchase(event: ServicePurchaseEvent) -> tuple[int, str, decimal.Decimal, bool]:
+    """The contact id, the masked customer name, the total gross, and whether it is exact."""
+    contact = event.resource.contact
+    total, exact = _total_gross(event)
+    return contact.id, f"{masked(contact.first_name)} {masked(contact.last_name)}".strip(), total, exact
+
+
+def _describe(finding: ErrorDetail | Repair) -> str:
+    return f"{_clean(finding.path)}: {_clean(finding.message)} [{_clean(finding.code)}]"
+
+
+class _Output:
+    """Writes results in the chosen format, as much of them as asked for."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, progress: _Progress) -> None:
+        self._json = args.format == "json"
+        self._out = out
+        self._progress = progress
+        self.valid = not (args.errors_only or args.quiet)
+        self.invalid = not args.quiet
+
+    def _write(self, text: str) -> None:
+        self._progress.clear()
+        self._out.write(text + "\n")
+
+    def _write_json(self, result: dict[str, object]) -> None:
+        # ASCII: no control character, and no lone surrogate that a strict
+        # UTF-8 stdout could not encode.
+        self._write(json.dumps(result, ensure_ascii=True))
+
+    def unreadable(self, name: str, reason: str) -> None:
+        if self._json:
+            self._write_json({"file": name, "error": f"cannot read: {reason}"})
+        else:
+            self._write(f"{name}: cannot read: {reason}")
+
+    def event(self, name: str, number: int, event: Event) -> None:
+        kind = shorten(str(event.type), 64)
+        purchase = _purchase(event) if isinstance(event, ServicePurchaseEvent) else None
+        if self._json:
+            result: dict[str, object] = {"file": name, "line": number, "valid": True, "id": event.id, "type": kind}
+            if purchase is not None:
+                contact_id, customer, total, exact = purchase
+                result["customer"] = {"contactId": contact_id, "name": customer}
+                result |= {"totalGross": str(total), "totalGrossExact": exact}
+            result["repairs"] = [repair.to_dict() for repair in event.repairs]
+            self._write_json(result)
+            return
+        line = f"{name}:{number}: valid {_clean(event.id)} {_clean(kind)}, "
+        if purchase is not None:
+            contact_id, customer, total, exact = purchase
+            line += f"customer #{contact_id} {_clean(customer)}".rstrip()
+            line += f", total gross {'' if exact else '~'}{total}"
+        else:
+            line += "no model for this type, kept raw"
+        if event.repairs:
+            line += "\n  repaired: " + "; ".join(map(_describe, event.repairs))
+        self._write(line)
+
+    def error(self, name: str, number: int, error: DecodeError) -> None:
+        if self._json:
+            errors = [detail.to_dict() for detail in error.errors]
+            self._write_json({"file": name, "line": number, "valid": False, "errors": errors})
+            return
+        head = f"{name}:{number}: invalid, {_count(len(error.errors), 'error')}"
+        self._write("\n".join([head, *(f"  {_describe(detail)}" for detail in error.errors)]))
+
+    def summary(self, summary: _Summary) -> None:
+        if self._json:
+            self._write_json({"summary": summary.to_dict()})
+        else:
+            self._write(summary.text())
+
+
+# -- validate -----------------------------------------------------------------
+
+
+class _Run:
+    """One run of ``validate``: what it reads, what it writes, what it counted."""
+
+    def __init__(self, args: argparse.Namespace, streams: Streams) -> None:
+        self.args = args
+        self.stdin = streams.stdin
+        self.failures: list[tuple[str, str]] = []
+        self.sources = _sources(args, self.failures)
+        self.progress = _progress(args, streams, self.sources)
+        self.output = _Output(args, streams.stdout, self.progress)
+        self.summary = _Summary()
+
+    def __call__(self) -> int:
+        summary, output = self.summary, self.output
+        for name, reason in self.failures:
+            summary.unreadable += 1
+            output.unreadable(name, reason)
+        for source in self.sources:
+            summary.files += 1
+            self._check(source)
+        self.progress.clear()
+        output.summary(summary)
+        if summary.unreadable:
+            return EXIT_USAGE
+        return EXIT_INVALID if summary.invalid else EXIT_VALID
+
+    def _check(self, source: _Source) -> None:
+        summary, output, progress, name = self.summary, self.output, self.progress, source.name
+        ticking = progress.active
+        for line in _payloads(source, self.args, self.stdin, progress):
+            if isinstance(line, _ReadFailure):
+                summary.unreadable += 1
+                output.unreadable(name, line.reason)
+                continue
+            number, event, error = line
+            if error is not None:
+                summary.invalid += 1
+                summary.errors.add(error.errors)
+                if output.invalid:
+                    output.error(name, number, error)
+            else:
+                event = cast("Event", event)  # a Line holds one of the two
+                summary.valid += 1
+                if event.repairs:
+                    summary.repaired += 1
+                    summary.repairs.add(event.repairs)
+                if output.valid:
+                    output.event(name, number, event)
+            if ticking:
+                progress.tick(summary.payloads)
+
+
+def _validate(args: argparse.Namespace, streams: Streams) -> int:
+    if args.max_bytes < 1:
+        raise UsageError("--max-bytes must be at least 1")
+    return _Run(args, streams)()
+
+
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="a file, a directory to walk, or '-' for stdin")
+    parser.add_argument("--strict", action="store_true", help="accept the documented contract only")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--jsonl", action="store_true", help="read every input as JSON Lines, one payload per line")
+    kind.add_argument("--json", action="store_true", help="read every input as one JSON payload")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--errors-only", action="store_true", help="print invalid payloads only, and the summary")
+    shown.add_argument("--quiet", "-q", action="store_true", help="print the summary only (and unreadable files)")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show progress on stderr (default: when stderr is a terminal)",
+    )
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help=f"reject a payload longer than N bytes (default: {MAX_LINE_BYTES:,}, 1 MiB)",
+    )
+
+
+_VALIDATE_DESCRIPTION: Final = """\
+Validate each FILE. A directory is walked for .json, .jsonl and .ndjson files,
+also gzipped (.gz); '-' reads standard input.
+
+What a file holds is decided by flag or extension, never by its content:
+--jsonl or .jsonl/.ndjson is JSON Lines, one payload per line (blank lines
+skipped); --json or .json is one payload; anything else, and standard input,
+is JSON Lines. Input is read a line at a time, in constant memory.
+
+Each payload is reported, then a summary: payloads, valid, repaired,
+invalid, and how many payloads had each error and repair code, at which path
+(the drift report). Every file is reported, even after one that cannot be read.
+
+Exit status: 0 all valid; 1 a payload is invalid; 2 a usage error or a file
+that cannot be read; 70 an internal error (a bug); 130 interrupted; 141
+standard output closed early (as with '| head').
+"""
+
+add_command(
+    "validate",
+    help="validate payload files, JSON Lines archives and directories",
+    description=_VALIDATE_DESCRIPTION,
+    arguments=_validate_arguments,
+    run=_validate,
+)
+
+
+def _schema(_args: argparse.Namespace, streams: Streams) -> int:
+    streams.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+    return EXIT_VALID
+
+
+add_command(
+    "schema",
+    help="print the JSON Schema of the strict wire format",
+    description="Print the draft 2020-12 JSON Schema of the strict wire format.",
+    arguments=lambda _parser: None,
+    run=_schema,
+)
+
+
+def _inbox(args: argparse.Namespace, streams: Streams) -> int:
+    try:
+        return run_inbox(args, streams.stdout)
+    except InboxCommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _send_deliveries(args: argparse.Namespace, streams: Streams) -> int:
+    try:
+        return _send.run(args, streams.stdout)
+    except _send.SendError as exc:
+        raise UsageError(str(exc)) from None
+
+
+_ADDED_COMMANDS: Final = (("inbox", add_inbox_parser, _inbox), ("send", _send.add_parser, _send_deliveries))

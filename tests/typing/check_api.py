@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, assert_type
 from wsgiref.types import WSGIApplication
 
@@ -49,3 +50,18 @@ def check_testing(event: ServicePurchaseEvent, app: WSGIApplication) -> None:
     assert_type(answer, testing.WSGIResponse)
     assert_type(answer.status, int)
     assert_type(answer.header("Content-Type"), str | None)
+
+
+def check_lines(body: bytes) -> None:
+    """The overloads of decode_lines, and the types of a Line."""
+    for line in plenty_events.decode_lines(body, strict=True):
+        assert_type(line, plenty_events.Line[ServicePurchaseEvent])
+        assert_type(line.number, int)
+        assert_type(line.event, ServicePurchaseEvent | None)
+        assert_type(line.error, plenty_events.DecodeError | None)
+    for number, event, error in plenty_events.decode_lines(iter([body]), strict=False):
+        assert_type(number, int)
+        assert_type(event, ServicePurchaseEvent | UnknownEvent | None)
+        assert_type(error, plenty_events.DecodeError | None)
+    with Path("events.jsonl").open("rb") as file:
+        assert_type(next(plenty_events.decode_lines(file)), plenty_events.Line[ServicePurchaseEvent | UnknownEvent])
