@@ -44,8 +44,13 @@ _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 #: An escaped surrogate in UTF-8 JSON text, lone or one half of a pair.
 SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
-_STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKET: Final = re.compile(r"[\[\]{}]")
+#: A bracket (group 1), or a string, which hides the brackets inside it. A
+#: string that never closes runs to the end of the text, and the possessive
+#: quantifiers never give back what they took: each character is read once,
+#: so the scan is linear however the text ends. (A pattern that needs the
+#: closing quote is retried from every quote in an unterminated string, and
+#: reads the rest of the text each time.)
+_BRACKET_OR_STRING: Final = re.compile(r'"(?:[^"\\]++|\\[\s\S]?)*+"?|([\[\]{}])')
 _NESTING: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -242,9 +247,13 @@ def stdlib_loads(raw: bytes) -> object:
 
 
 def _depth(text: str) -> int:
-    """Return how deep the brackets of JSON ``text`` nest, strings left out."""
-    brackets = _BRACKET.findall(_STRING.sub("", text))
-    return max(itertools.accumulate(_NESTING[bracket] for bracket in brackets), default=0)
+    """Return how deep the brackets of JSON ``text`` nest, strings left out, in linear time.
+
+    Up to where the text stops being JSON, strings are delimited as the
+    parser delimits them, so the depth is the one the parser would reach.
+    """
+    brackets = "".join(_BRACKET_OR_STRING.findall(text))  # strings match with an empty group
+    return max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
 
 
 def duplicate_keys(obj: dict[str, object]) -> list[str]:
