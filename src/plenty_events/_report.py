@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Final
 
 from ._errors import MAX_REPORTED, ErrorDetail, Repair, shorten
 
@@ -110,21 +111,26 @@ class Report:
 
 
 def type_name(value: object) -> str:
-    """Name the JSON type of ``value`` the way the wire format would."""
-    for kind, name in _TYPE_NAMES:
-        if isinstance(value, kind):
-            return name
-    return f"a Python {type(value).__name__}"
+    """Name the JSON type of ``value`` the way the wire format would.
+
+    Only the exact types are named so: a subclass, such as an ``IntEnum``
+    member where an integer belongs, is named by its Python class, for the
+    rules refuse it (and ``expected an integer, got an integer`` would tell
+    nothing). Any mapping is an object.
+    """
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
+    return "an object" if isinstance(value, Mapping) else f"a Python {type(value).__name__}"
 
 
-# bool before int: a boolean is an int to Python, never to the wire format.
-_TYPE_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
-    (str, "a string"),
-    (bool, "a boolean"),
-    (int, "an integer"),
-    (Decimal, "a fraction"),
-    (float, "a float"),
-    (type(None), "null"),
-    (Mapping, "an object"),
-    (list, "an array"),
-)
+_TYPE_NAMES: Final[dict[type, str]] = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    Decimal: "a fraction",
+    float: "a float",
+    type(None): "null",
+    dict: "an object",
+    list: "an array",
+}
