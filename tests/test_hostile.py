@@ -398,8 +398,8 @@ CASES: dict[str, Case] = {
     ),
     "python-int-key": Case(
         lambda: {**sample(), 1: 2},
-        Error("json_type", '$["1"]'),
-        Error("json_type", '$["1"]'),
+        Error("json_type", '$["1***"]'),
+        Error("json_type", '$["1***"]'),
     ),
     "python-tuple-key": Case(lambda: {**sample(), (1, 2): 2}, Error("json_type"), Error("json_type")),
     "python-float-nan": Case(
@@ -516,14 +516,12 @@ def test_reports_are_capped(strict: bool) -> None:
 
 @pytest.mark.parametrize("strict", [False, True])
 def test_long_keys_are_cut_in_paths(strict: bool) -> None:
-    """A 5 MB key shows in a path cut to a few dozen characters."""
+    """A 5 MB key shows in a path as its masked hint."""
     key = "k" * BIG
     result = outcome(with_keys(f'"{key}":1'), strict=strict)
     findings = result.errors if isinstance(result, DecodeError) else result.repairs
     (finding,) = findings
-    assert finding.path.startswith("$")
-    assert "kkkk" in finding.path
-    assert len(finding.path) < 100
+    assert finding.path == '$["k***"]'
 
 
 def test_huge_name_is_masked_in_repr() -> None:
