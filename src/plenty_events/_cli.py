@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 from ._api import decode
 from ._errors import DecodeError
 from ._model import ServicePurchaseEvent
-from ._privacy import masked
+from ._privacy import masked, type_hint
 from ._schema import json_schema
 
 if TYPE_CHECKING:
@@ -82,7 +82,9 @@ def _total_gross(event: ServicePurchaseEvent) -> decimal.Decimal:
 
 
 def _summary(event: ServicePurchaseEvent | UnknownEvent) -> dict[str, object]:
-    summary: dict[str, object] = {"id": event.id, "type": str(event.type)}
+    # An unknown type is sender text, shown cut like the repr shows it.
+    kind = str(event.type) if isinstance(event, ServicePurchaseEvent) else type_hint(event.type)
+    summary: dict[str, object] = {"id": event.id, "type": kind}
     if isinstance(event, ServicePurchaseEvent):
         contact = event.resource.contact
         summary["customer"] = {
