@@ -2,7 +2,8 @@
 
 The invariant, checked in both modes for every input: ``decode`` returns an
 event or raises ``DecodeError`` with at least one error whose path starts
-with ``$``; no other exception escapes. An event accepted in mode ``s``
+with ``$``; no other exception escapes. Every rendering of the errors, or of
+the event's repairs, stays within the documented bounds. An event accepted in mode ``s``
 encodes to bytes that decode, in mode ``s`` and leniently, to an equal event.
 When the input is valid UTF-8, the same text passed as ``str`` is accepted as
 an equal event, or rejected, like the bytes. And whichever road ``decode``
@@ -32,6 +33,22 @@ with atheris.instrument_imports():
 
 #: At most this many errors are listed, plus one line counting the rest.
 MAX_ERRORS = 101
+#: The bounds docs/errors.md states, in characters.
+MAX_PATH = MAX_MESSAGE = 200
+MAX_TEXT = 11_000
+MAX_JSON = 25_000
+
+
+def _check_findings(
+    findings: tuple[plenty_events.ErrorDetail | plenty_events.Repair, ...], text: str, json_text: str
+) -> None:
+    """Check the paths and messages of errors or repairs, and the size of their renderings."""
+    for finding in findings:
+        path, message = finding.path, finding.message
+        if not path.startswith("$") or len(path) > MAX_PATH or len(message) > MAX_MESSAGE:
+            raise AssertionError(f"unbounded finding {finding!r:.300}")
+    if len(text) > MAX_TEXT or len(json_text) > MAX_JSON:
+        raise AssertionError(f"a rendering of {len(text)} or {len(json_text)} characters")
 
 
 def _verdict(data: bytes | str, *, strict: bool) -> object:
@@ -43,9 +60,9 @@ def _verdict(data: bytes | str, *, strict: bool) -> object:
         if not 1 <= len(errors) <= MAX_ERRORS:
             raise AssertionError(f"{len(errors)} errors listed") from exc
         for error in errors:
-            if not error.path.startswith("$") or not error.code:
+            if not error.code:
                 raise AssertionError(f"bad error detail {error!r}") from exc
-        exc.to_json()
+        _check_findings(errors, str(exc), exc.to_json())
         return tuple(errors)
     if not isinstance(event, ServicePurchaseEvent if strict else (ServicePurchaseEvent, UnknownEvent)):
         raise AssertionError(f"decode returned {type(event).__name__}")  # noqa: TRY004
@@ -55,6 +72,7 @@ def _verdict(data: bytes | str, *, strict: bool) -> object:
     if plenty_events.decode(encoded) != event:
         raise AssertionError("the encoding does not decode to the same event leniently")
     repr(event)
+    _check_findings(event.repairs, "; ".join(map(str, event.repairs)), repr(event.repairs))
     return event, event.repairs
 
 

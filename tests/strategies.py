@@ -1,11 +1,12 @@
 """Hypothesis strategies the tests share, beyond the public ones in plenty_events.testing."""
 
+import json
 from typing import Any
 
 from hypothesis import strategies as st
 
 from helpers import with_value
-from plenty_events.testing import invalid_payloads, payloads, repairable_payloads
+from plenty_events.testing import invalid_payloads, payloads, repairable_payloads, sample_payload, to_json
 
 
 def repairable() -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
@@ -63,3 +64,44 @@ def drifted(draw: st.DrawFn) -> dict[str, Any]:
         key = draw(st.text(min_size=1, max_size=10).filter(lambda name, known=target: name not in known))
         target[key] = draw(json_values(max_leaves=6))
     return payload
+
+
+#: Characters that cost the most to show in a path: a non-BMP emoji is a
+#: surrogate pair of escapes, quotes and backslashes are escaped, and so are
+#: controls; plus a letter, so that some keys are identifiers.
+_COSTLY = st.sampled_from(["\U0001f600", '"', "\\", "\x00", "\u2028", "é", " ", "a", "_", "Z"])
+
+
+@st.composite
+def flooded(draw: st.DrawFn) -> tuple[str | dict[str, Any], bool]:
+    """A body (text, or an already parsed mapping) with many findings at deep paths under long keys.
+
+    Returns the body and the mode. In the text, lone surrogates sit under
+    objects nested up to 62 deep inside an unknown key, each keyed by the
+    same long, escape-heavy key; in a mapping, non-JSON values (a set, NaN)
+    or, in an unknown event type's raw resource, floats that lenient
+    decoding repairs. Either way every finding has a path as long and
+    costly to print as the body can make it.
+    """
+    key = draw(st.text(_COSTLY, min_size=1, max_size=80) | st.just("\U0001f600" * 64))
+    depth = draw(st.integers(0, 61))
+    count = draw(st.integers(1, 300))
+    strict = draw(st.booleans())
+    leaf_keys = [f"{key}{i}" for i in range(count)]
+    form = draw(st.sampled_from(["text", "mapping", "raw floats"]))
+    if form == "text":
+        opening = f"{{{json.dumps(key, ensure_ascii=False)}:" * depth
+        members = ",".join(f'{json.dumps(leaf, ensure_ascii=False)}:"\\ud800"' for leaf in leaf_keys)
+        sample = to_json(sample_payload()).decode()
+        return f'{sample[:-1]},"extra":{opening}{{{members}}}{"}" * depth}}}', strict
+    bad: object = draw(st.sampled_from([{1}, float("nan")])) if form == "mapping" else 0.1
+    value: Any = dict.fromkeys(leaf_keys, bad)
+    for _ in range(depth):
+        value = {key: value}
+    payload = sample_payload()
+    if form == "mapping":
+        payload["extra"] = value
+    else:
+        payload["type"] = "SERVICE.OTHER"
+        payload["resource"] = value
+    return payload, strict

@@ -10,6 +10,7 @@ import pytest
 
 import plenty_events
 from plenty_events import countries
+from plenty_events.testing import sample_payload
 
 REFERENCE = Path(__file__).parents[2] / "shared" / "reference" / "plenty-country-ids.tsv"
 PACKAGED = Path(countries.__file__).with_name("plenty-country-ids.tsv")
@@ -119,3 +120,25 @@ def test_the_table_loads_from_a_zipped_package(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code, str(archive)], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["261", "True"]
+
+
+# Long s, dotless i, the "st" ligature, "dž", fullwidth letters: each uppercases
+# to ASCII letters under Unicode's rules, or is Unicode whitespace.
+@pytest.mark.parametrize(
+    "text", ["ß", "\u017fe", "\u0131t", "\ufb06", "\u01c6", "\u00a0DE", "DE\u3000", "\uff24\uff25"]
+)
+def test_lenient_country_repair_reads_ascii_case_and_whitespace_only(text):
+    """Unicode case mappings ("ß" to "SS") and non-ASCII spaces repair no country: country_unknown."""
+    code, repair = countries.normalize(text)
+    assert repair == "country_unknown"
+    assert code not in countries.valid_codes()
+    payload = sample_payload()
+    payload["resource"]["address"]["country"] = text
+    event = plenty_events.decode(payload)
+    assert [r.code for r in event.repairs] == ["country_unknown"]
+
+
+@pytest.mark.parametrize(("text", "code"), [(" de ", "DE"), ("\tuS\r\n", "US"), ("xi", "XI"), (" deu ", "DE")])
+def test_lenient_country_repair_still_reads_ascii_case_and_whitespace(text, code):
+    """ASCII case and ASCII whitespace around a code are still repaired."""
+    assert countries.normalize(text)[0] == code

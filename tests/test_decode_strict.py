@@ -139,13 +139,13 @@ def test_unknown_keys_are_rejected_at_their_own_path(path):
 
 
 def test_an_unknown_key_with_an_odd_name_gets_a_bracket_path():
-    """Keys that are not identifiers are quoted in bracket notation, and cut when long."""
+    """Keys that are not short identifiers are shown in bracket notation as a masked hint."""
     payload = sample_payload()
     payload["resource"]["contact"]["first name"] = 1
     payload["x" * 500] = 1
     assert strict_errors(payload) == [
-        ('$.resource.contact["first name"]', "extra_forbidden"),
-        ('$["' + "x" * 63 + '\\u2026"]', "extra_forbidden"),
+        ('$.resource.contact["f***"]', "extra_forbidden"),
+        ('$["x***"]', "extra_forbidden"),
     ]
 
 
@@ -425,7 +425,7 @@ def test_non_string_keys_in_a_mapping_are_rejected():
     """Object keys are strings."""
     payload = sample_payload()
     payload["resource"][1] = "x"
-    assert errors(payload, strict=True) == [('$.resource["1"]', "json_type")]
+    assert errors(payload, strict=True) == [('$.resource["1***"]', "json_type")]
 
 
 def test_duplicate_keys_are_found_on_the_slow_path_too():

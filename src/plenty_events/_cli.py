@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Final, NoReturn, Protocol, TextIO, cast
 import attrs
 
 from . import _send
-from ._errors import DecodeError, shorten
+from ._errors import DecodeError
 from ._lines import MAX_LINE_BYTES, Line, decode_lines, too_long
 from ._model import ServicePurchaseEvent
-from ._privacy import masked
+from ._privacy import masked, type_hint
 from ._schema import json_schema
 from .receiver._commands import CommandError as InboxCommandError
 from .receiver._commands import add_parser as add_inbox_parser
@@ -590,7 +590,8 @@ class _Output:
             self._write(f"{name}: cannot read: {reason}")
 
     def event(self, name: str, number: int, event: Event) -> None:
-        kind = shorten(str(event.type), 64)
+        # An unknown type is sender text, shown cut like the repr shows it.
+        kind = str(event.type) if isinstance(event, ServicePurchaseEvent) else type_hint(event.type)
         purchase = _purchase(event) if isinstance(event, ServicePurchaseEvent) else None
         if self._json:
             result: dict[str, object] = {"file": name, "line": number, "valid": True, "id": event.id, "type": kind}

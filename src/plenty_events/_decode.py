@@ -14,6 +14,7 @@ already parsed mapping takes the explaining road, which checks it first.
 
 from __future__ import annotations
 
+import decimal
 from typing import TYPE_CHECKING, Any, Final, cast, final
 
 import attrs
@@ -56,16 +57,21 @@ class Engine:
 
     def decode(self, data: JSONInput | object, *, strict: bool) -> object:
         """Decode JSON text or an already parsed value; raise DecodeError on failure."""
+        # The explaining road reads numbers (and timestamps, and number
+        # strings) under a decimal context of its own: the caller's may trap
+        # nothing, and turn an exponent Decimal cannot hold into NaN.
+        report = Report()
         if isinstance(data, (bytes, bytearray, memoryview, str)):
             text = cast("JSONText", data)  # isinstance() leaves memoryview's item type unknown
             event = self.fast_road().decode(text)
             if event is not None:
                 return event
-            report = Report()
-            value = _json.parse(text, report, strict=strict)
-        else:
-            report = Report()
-            value = _json.check(data, ROOT, report)
+            with decimal.localcontext(_json.NUMBERS):
+                return self._explain(_json.parse(text, report, strict=strict), report, strict=strict)
+        with decimal.localcontext(_json.NUMBERS):
+            return self._explain(_json.check(data, ROOT, report), report, strict=strict)
+
+    def _explain(self, value: object, report: Report, *, strict: bool) -> object:
         if value is INVALID:
             raise DecodeError(report.errors())
         return decode_value(value, mode(strict=strict), report, self.models)

@@ -14,6 +14,19 @@ if TYPE_CHECKING:
 #: with 50,000 bad keys must not make a 50,000-line log entry.
 MAX_REPORTED = 100
 
+#: The longest path of an error or repair, in characters. A longer one keeps
+#: its start and its end, with an ellipsis between.
+MAX_PATH_LENGTH = 200
+
+#: The longest message of an error or repair, in characters.
+MAX_MESSAGE_LENGTH = 200
+
+#: The listed errors of one payload, and its listed repairs, add up to at
+#: most this many characters of their ``str()``; those that would not fit are
+#: counted in the last entry, as those past :data:`MAX_REPORTED` are. So a
+#: ``DecodeError`` renders in about 10 KB, whatever the body.
+MAX_REPORT_LENGTH = 10_000
+
 
 @attrs.frozen
 class _Finding:
@@ -68,6 +81,12 @@ class DecodeError(ValueError):
     A `ValueError`, and the only exception that
     [decode][plenty_events.decode] raises. `str(exc)` lists the errors one
     per line.
+
+    What `decode` raises is bounded, however large or broken the body: at
+    most 100 errors, of at most 10,000 characters together, then one entry
+    counting the rest; each path at most 200 characters, each message at
+    most 200. `str(exc)` stays under 11,000 characters; `repr(exc)`,
+    `to_dict()` and `to_json()` under 25,000.
 
     Attributes:
         errors: Every violation found, not only the first, each an

@@ -32,6 +32,30 @@ if TYPE_CHECKING:
 #: Python's recursion limit.
 MAX_DEPTH: Final = 64
 
+#: The most digits an integer literal may have. It is Python's default
+#: ``sys.get_int_max_str_digits()``, the length past which converting
+#: decimal text to ``int`` takes quadratic time; the parser enforces it
+#: itself, so that a process that turns Python's limit off or down gets the
+#: same verdicts.
+MAX_INT_DIGITS: Final = 4300
+
+#: The decimal context numbers are read under, whatever the caller's is.
+#: Reading a literal is exact under any context; the context only decides
+#: what happens to an exponent past what ``Decimal`` can hold: here it
+#: raises ``InvalidOperation`` rather than turning the literal into ``NaN``.
+#: Every field is given, since a ``Context`` copies the rest from the
+#: process-wide ``decimal.DefaultContext``, which callers may change.
+NUMBERS: Final = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
 INVALID: Final = object()
 """Returned where a value could not be parsed; the reason is in the report."""
 
@@ -43,8 +67,13 @@ DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][
 _BOM: Final = "\ufeff"
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
-_STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKET: Final = re.compile(r"[\[\]{}]")
+#: A bracket (group 1), or a string, which hides the brackets inside it. A
+#: string that never closes runs to the end of the text, and the possessive
+#: quantifiers never give back what they took: each character is read once,
+#: so the scan is linear however the text ends. (A pattern that needs the
+#: closing quote is retried from every quote in an unterminated string, and
+#: reads the rest of the text each time.)
+_BRACKET_OR_STRING: Final = re.compile(r'"(?:[^"\\]++|\\[\s\S]?)*+"?|([\[\]{}])')
 _NESTING: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -60,6 +89,10 @@ class _Duplicated(dict[str, object]):
 
 
 class _NonFiniteError(ValueError):
+    pass
+
+
+class _TooManyDigitsError(ValueError):
     pass
 
 
@@ -81,14 +114,16 @@ def _reject_constant(name: str) -> object:
     raise _NonFiniteError(name)
 
 
-#: The decimal context of every number this library reads: it traps what
-#: cannot be read exactly, whatever context the caller's thread has set.
-CONTEXT: Final = decimal.Context(
-    prec=28,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
+def _integer(literal: str) -> int:
+    """Read a JSON integer literal, of at most MAX_INT_DIGITS digits."""
+    if len(literal) - literal.startswith("-") > MAX_INT_DIGITS:
+        raise _TooManyDigitsError
+    try:
+        return int(literal)
+    except ValueError:
+        # The process set a lower limit than ours; Decimal's conversion to
+        # int is not bound by it, and is exact.
+        return int(Decimal(literal))
 
 
 def read_decimal(literal: str) -> Decimal:
@@ -98,11 +133,12 @@ def read_decimal(literal: str) -> Decimal:
         decimal.InvalidOperation: the exponent is past what ``Decimal`` holds.
 
     """
-    return Decimal(literal, CONTEXT)
+    return Decimal(literal, NUMBERS)
 
 
 _DECODER: Final = json.JSONDecoder(
     parse_float=read_decimal,
+    parse_int=_integer,
     parse_constant=_reject_constant,
     object_pairs_hook=_pairs,
 )
@@ -114,7 +150,11 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
     if isinstance(data, str):
         text = data
     else:
-        raw = bytes(data)
+        try:
+            raw = bytes(data)
+        except ValueError:  # a memoryview released before the call
+            report.error(ROOT, "json_invalid", "the body is a released memoryview")
+            return INVALID
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (raw[:1] == b"\x00" or raw[1:2] == b"\x00"):
             report.error(ROOT, "json_invalid", "the body is UTF-16 or UTF-32 text; JSON on the wire is UTF-8")
             return INVALID
@@ -135,7 +175,10 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         report.repair(ROOT, "bom_removed", "removed the byte order mark before the body")
         text = text[1:]
     try:
-        value = _DECODER.decode(text)
+        # Under a context of our own: the caller's may not trap an exponent
+        # that Decimal cannot hold, and would let it through as NaN.
+        with decimal.localcontext(NUMBERS):
+            value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         report.error(ROOT, "json_invalid", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg.lower()}")
         return INVALID
@@ -148,10 +191,10 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
     except RecursionError:  # pragma: no cover -- the depth check above comes first
         report.error(ROOT, "json_depth", f"the body nests deeper than {MAX_DEPTH} levels")
         return INVALID
-    except ValueError:
-        # int() refuses literals past sys.get_int_max_str_digits(), a guard
-        # against quadratic-time conversion; no valid payload comes near it.
-        report.error(ROOT, "json_invalid", "a number literal has too many digits")
+    except _TooManyDigitsError:
+        # Converting a longer literal to int would take quadratic time; no
+        # valid payload comes near it.
+        report.error(ROOT, "json_invalid", f"an integer literal has more than {MAX_INT_DIGITS} digits")
         return INVALID
     if ("\\u" in text and _SURROGATE_ESCAPE.search(text)) or (not_utf8 and _SURROGATE.search(text)):
         # Rare: an escape, or a str passed in, can carry a lone surrogate.
@@ -160,9 +203,13 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
 
 
 def _depth(text: str) -> int:
-    """Return how deep the brackets of JSON ``text`` nest, strings left out."""
-    brackets = _BRACKET.findall(_STRING.sub("", text))
-    return max(itertools.accumulate(_NESTING[bracket] for bracket in brackets), default=0)
+    """Return how deep the brackets of JSON ``text`` nest, strings left out, in linear time.
+
+    Up to where the text stops being JSON, strings are delimited as the
+    parser delimits them, so the depth is the one the parser would reach.
+    """
+    brackets = "".join(_BRACKET_OR_STRING.findall(text))  # strings match with an empty group
+    return max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
 
 
 def duplicate_keys(obj: dict[str, object]) -> list[str]:
@@ -178,6 +225,11 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
     unknown event type). Reports non-JSON types, non-string keys, non-finite
     numbers, lone surrogates, duplicate keys and nesting past
     :data:`MAX_DEPTH`, each at its path, and returns INVALID if any was found.
+
+    A subclass of a JSON type (a ``str`` subclass, a ``StrEnum`` or
+    ``IntEnum`` member, a ``list`` subclass) is copied as the plain value it
+    holds, read without calling its methods, so that the rules, which test
+    exact types, see what the wire would carry.
 
     With ``floats=False``, a float is replaced by the ``Decimal`` of its
     shortest repr (``0.1`` stays ``0.1``) and the repair reported, so that a
@@ -197,16 +249,18 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
         if isinstance(item, str):
             if _SURROGATE.search(item):
                 report.error(where, "string_unicode", "the string holds a lone surrogate, which UTF-8 cannot encode")
+            put(_plain_str(item))
+        elif item is None or isinstance(item, bool):
             put(item)
-        elif item is None or isinstance(item, (bool, int)):
-            put(item)
+        elif isinstance(item, int):
+            put(item if type(item) is int else int.__int__(item))
         elif isinstance(item, (float, Decimal)):
             if not _finite(item):
                 report.error(where, "json_invalid", "NaN and Infinity are not JSON numbers")
             elif isinstance(item, float) and not floats:
                 report.repair(where, "number_from_float", "read a float by its shortest repr")
-                item = Decimal(repr(item))
-            put(item)
+                item = Decimal(float.__repr__(item))
+            put(_plain_number(item))
         elif depth >= MAX_DEPTH and isinstance(item, (Mapping, list)):
             report.error(where, "json_depth", f"the value nests deeper than {MAX_DEPTH} levels")
         elif isinstance(item, Mapping):
@@ -218,11 +272,14 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
             obj: dict[str, object] = {}
             put(obj)
             for key, member in mapping.items():
-                if type(key) is not str:
+                if not isinstance(key, str):
                     report.error(
                         key_path(where, key), "json_type", f"object keys must be strings, got {type_name(key)}"
                     )
                     continue
+                key = _plain_str(key)  # noqa: PLW2901 -- the key as the wire carries it
+                if key in obj:  # two str subclass keys that hold the same text
+                    report.error(key_path(where, key), "duplicate_key", "the key occurs more than once in this object")
                 if _SURROGATE.search(key):
                     report.error(
                         key_path(where, key),
@@ -231,7 +288,7 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
                     )
                 obj[key] = None
                 stack.append((member, key_path(where, key), depth + 1, functools.partial(obj.__setitem__, key)))
-        elif type(item) is list:
+        elif isinstance(item, list):
             items = cast("list[object]", item)
             array: list[object] = [None] * len(items)
             put(array)
@@ -242,6 +299,18 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
         else:
             report.error(where, "json_type", f"{type_name(item)} is not a JSON value")
     return INVALID if report.error_count() > errors_before else root[0]
+
+
+def _plain_number(number: float | Decimal) -> float | Decimal:
+    if type(number) is float or type(number) is Decimal:
+        return number
+    return float.__float__(number) if isinstance(number, float) else Decimal(number)
+
+
+def _plain_str(text: str) -> str:
+    # str.__str__ copies a subclass's text into a plain str without calling
+    # the subclass's own __str__.
+    return text if type(text) is str else str.__str__(text)
 
 
 def _finite(number: float | Decimal) -> bool:

@@ -36,7 +36,8 @@ from msgspec import Meta
 
 from . import countries, timestamps
 from ._errors import shorten
-from ._json import CONTEXT, DECIMAL_TEXT, INVALID, duplicate_keys, read_decimal
+from ._json import DECIMAL_TEXT, INVALID, NUMBERS, duplicate_keys, read_decimal
+from ._privacy import mask_code
 from ._report import Report, index_path, key_path, member_path, type_name
 from .timestamps import EPOCH, MAX_SECONDS, from_unix
 
@@ -264,7 +265,7 @@ def _event_type(value: object, parent: str, key: str | int, report: Report) -> o
         return fail(parent, key, report, "string_type", f"expected a string, got {type_name(value)}")
     if value in _EVENT_TYPES:
         return _EVENT_TYPES[value]
-    return fail(parent, key, report, "event_type", f"unknown event type {shown(value, 40)}")
+    return fail(parent, key, report, "event_type", f"unknown event type {shown(value)}")
 
 
 EVENT_TYPE: Final = ScalarKind(
@@ -371,7 +372,7 @@ def _lenient_integer(value: object, parent: str, key: str | int, report: Report)
     if type(number) is Decimal:
         if not number.is_finite() or (number and number.adjusted() > 18):
             return fail(parent, key, report, "int_range", "the integer is outside the signed 64-bit range")
-        if number != number.to_integral_value(context=CONTEXT):
+        if number != number.to_integral_value(context=NUMBERS):
             return fail(parent, key, report, "int_fraction", "expected an integer, got a fraction with a non-zero part")
         if type(value) is Decimal:
             repair(parent, key, report, "int_from_fraction", "read an integral fraction as an integer")
@@ -616,7 +617,7 @@ def _strict_country(value: object, parent: str, key: str | int, report: Report) 
         key,
         report,
         "country_code",
-        f"{shown(value)} is not an uppercase ISO 3166-1 alpha-2 code nor a plentymarkets country code",
+        f"{mask_code(value)} is not an uppercase ISO 3166-1 alpha-2 code nor a plentymarkets country code",
     )
 
 

@@ -20,7 +20,7 @@ import attrs
 
 from ._errors import Repair
 from ._kinds import EventType, FieldKind, Gender, Kind
-from ._privacy import mask, mask_email, mask_tail
+from ._privacy import mask, mask_code, mask_email, mask_gender, mask_head, mask_tail
 
 
 def wire(key: str, kind: FieldKind, model: type | None = None) -> dict[str, Any]:
@@ -193,7 +193,7 @@ class Contact:
     """
 
     id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
-    gender: Gender | str | None = attrs.field(metadata=wire("gender", Kind.GENDER))
+    gender: Gender | str | None = attrs.field(metadata=wire("gender", Kind.GENDER), repr=mask_gender)
     """``None`` for the wire's empty string. In lenient mode, an unknown value
     such as ``"company"`` is kept as a plain string."""
     first_name: str = attrs.field(metadata=wire("firstName", Kind.OPTIONAL_TEXT), repr=mask)
@@ -245,7 +245,7 @@ class Address:
     additional: str = attrs.field(metadata=wire("additional", Kind.OPTIONAL_TEXT), repr=mask)
     postal_code: str = attrs.field(metadata=wire("postalCode", Kind.TEXT))
     town: str = attrs.field(metadata=wire("town", Kind.TEXT))
-    country: str = attrs.field(metadata=wire("country", Kind.COUNTRY))
+    country: str = attrs.field(metadata=wire("country", Kind.COUNTRY), repr=mask_code)
     """Uppercase: ISO 3166-1 alpha-2 or a plentymarkets code such as ``XI``."""
     phone: str = attrs.field(metadata=wire("phone", Kind.OPTIONAL_TEXT), repr=mask_tail)
     email: str = attrs.field(metadata=wire("email", Kind.OPTIONAL_TEXT), repr=mask_email)
@@ -366,7 +366,7 @@ class UnknownEvent:
     """
 
     id: str = attrs.field(metadata=wire("id", Kind.EVENT_ID))
-    type: str = attrs.field(metadata=wire("type", Kind.TEXT))
+    type: str = attrs.field(metadata=wire("type", Kind.TEXT), repr=mask_head)
     created_at: datetime = attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP))
     resource: Mapping[str, Any] = attrs.field(metadata=wire("resource", Kind.OBJECT), hash=False, repr=False)
     extra: Mapping[str, Any] = _extra()

@@ -51,6 +51,13 @@ __all__ = [
 # though iso3166 lists it; plentymarkets uses XZ for Kosovo.
 _NOT_OFFICIAL: Final = frozenset({"XK"})
 
+# Normalisation reads ASCII only: str.upper() and str.strip() follow Unicode,
+# under which "ß" is "SS" (South Sudan), "\u017fe" (long s) "SE" and
+# "\u0131t" (dotless i) "IT", and a no-break space is whitespace. A code with
+# such characters is unknown.
+_ASCII_SPACE: Final = " \t\n\r\x0b\x0c"
+_ASCII_UPPER: Final = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
 
 @attrs.frozen
 class PlentyCountry:
@@ -140,15 +147,21 @@ def normalize(value: str) -> tuple[str, str | None]:
 
     Returns:
         The code and the repair made, one of `None` (already valid),
-            `"country_normalized"` (whitespace or case), `"country_alpha3"`
-            (an ISO alpha-3 code such as `DEU`, or plentymarkets' `CUW`,
-            `SXM` and `BES`, mapped to alpha-2) or `"country_unknown"` (not a
-            known code: returned stripped and uppercased, kept rather than
-            guessed at).
+            `"country_normalized"` (ASCII whitespace around it, or ASCII
+            lowercase letters), `"country_alpha3"` (an ISO alpha-3 code such
+            as `DEU`, or plentymarkets' `CUW`, `SXM` and `BES`, mapped to
+            alpha-2) or `"country_unknown"` (not a known code: returned
+            stripped and uppercased, ASCII only, kept rather than guessed
+            at). Unicode case and whitespace are not read: `"ß"` is not `"SS"`.
+
+    Examples:
+        >>> from plenty_events import countries
+        >>> countries.normalize("ß")
+        ('ß', 'country_unknown')
     """
     if value in valid_codes():
         return value, None
-    code = value.strip().upper()
+    code = value.strip(_ASCII_SPACE).translate(_ASCII_UPPER)
     if code in valid_codes():
         return code, "country_normalized"
     country = iso3166.countries_by_alpha3.get(code)
