@@ -274,7 +274,9 @@ def test_sqlite_closes_a_connection_it_could_not_set_up(tmp_path: Path, monkeypa
     inbox = SQLiteInbox(tmp_path / "in.db")
     inbox.close()
     connect = sqlite3.connect
-    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, **kwargs, factory=_FailingPragma))
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *args, **kwargs: connect(*args, **{**kwargs, "factory": _FailingPragma})
+    )
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
         inbox.record(b"{}")
     assert _FailingPragma.closed
@@ -338,3 +340,34 @@ def test_sqlite_works_in_a_real_forked_child_and_its_parent(tmp_path: Path) -> N
         [sys.executable, "-c", _FORK, str(tmp_path / "in.db")], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == ("0 [('parent', 'handled'), ('child', 'handled'), ('parent again', 'handled')]")
+
+
+def test_a_connection_given_back_after_close_is_closed(tmp_path: Path) -> None:
+    """A call still running when the inbox closes closes its connection when it ends, rather than pooling it."""
+    inbox = SQLiteInbox(tmp_path / "in.db")
+    pool = inbox._pool
+    late = pool.take()
+    inbox.close()
+    pool.give(late)
+    assert pool.idle == []
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        late.execute("SELECT 1")
+    assert inbox.deliveries() == []  # the next call pools again
+    assert len(pool.idle) == 1
+    inbox.close()
+
+
+def test_a_collected_connection_closes_itself_only_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection collected open closes itself, except seen from another process (a forked child)."""
+    own = sqlite_module._Connection(str(tmp_path / "a.db"))
+    own.__del__()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        own.execute("SELECT 1")
+    inherited = sqlite_module._Connection(str(tmp_path / "b.db"))
+    monkeypatch.setattr(sqlite_module.os, "getpid", lambda: inherited.opened_by + 1)
+    inherited.__del__()
+    assert inherited.execute("SELECT 1").fetchone() == (1,)
+    monkeypatch.undo()
+    inherited.close()

@@ -8,7 +8,7 @@ import threading
 import time
 import weakref
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._inbox import DEFAULT_LEASE, Claim, Delivery, State, check_lease, new_ticket, utc
 
@@ -46,6 +46,26 @@ CREATE TABLE events (
 MAX_IDLE = 8
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that closes itself when it is collected, in the process that opened it.
+
+    A call that a shutdown interrupts can leave its connection to the
+    collector; Python 3.13 warns about a connection collected open. In a
+    forked child, a parent's connection is never closed: closing it there
+    could write to the parent's database.
+    """
+
+    opened_by: int = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opened_by = os.getpid()
+
+    def __del__(self) -> None:
+        if os.getpid() == self.opened_by:
+            self.close()
+
+
 class _Pool:
     """The connections one `SQLiteInbox` opened in this process.
 
@@ -68,13 +88,19 @@ class _Pool:
         self.pid = os.getpid()
         self.lock = threading.Lock()
         self.idle: list[sqlite3.Connection] = []
+        #: Set by close(), until the next call takes a connection: one that
+        #: a call still running gives back then is closed, not kept idle in
+        #: a pool nobody may close again.
+        self.closed = False
         _POOLS.add(self)
 
     def open(self) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; each statement
         # commits by itself unless a BEGIN opened one. check_same_thread=False:
         # the pool hands a connection to one thread at a time, any thread.
-        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(
+            self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False, factory=_Connection
+        )
         try:
             db.execute("PRAGMA synchronous = FULL")
             # A purge overwrites the bodies it deletes instead of leaving them in free pages.
@@ -86,22 +112,24 @@ class _Pool:
 
     def take(self) -> sqlite3.Connection:
         with self.lock:
+            self.closed = False
             if self.idle:
                 return self.idle.pop()
         return self.open()
 
     def give(self, db: sqlite3.Connection) -> None:
         with self.lock:
-            if len(self.idle) < MAX_IDLE:
+            if not self.closed and len(self.idle) < MAX_IDLE:
                 self.idle.append(db)
                 return
         db.close()
 
     def close(self) -> None:
-        """Close the idle connections; one in use now goes back to the pool when its call ends."""
+        """Close the idle connections; one in use now is closed when its call ends."""
         if self.pid != os.getpid():
             return  # a parent's pool, seen from a forked child: not ours to close
         with self.lock:
+            self.closed = True
             idle, self.idle = self.idle, []
         for db in idle:
             db.close()
