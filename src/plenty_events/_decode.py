@@ -60,14 +60,15 @@ class Engine:
         # The explaining road reads numbers (and timestamps, and number
         # strings) under a decimal context of its own: the caller's may trap
         # nothing, and turn an exponent Decimal cannot hold into NaN.
-        report = Report()
         if isinstance(data, (bytes, bytearray, memoryview, str)):
             text = cast("JSONText", data)  # isinstance() leaves memoryview's item type unknown
-            event = self.fast_road().decode(text)
+            event = (self._fast or self.fast_road()).decode(text)
             if event is not None:
                 return event
+            report = Report()
             with decimal.localcontext(_json.NUMBERS):
                 return self._explain(_json.parse(text, report, strict=strict), report, strict=strict)
+        report = Report()
         with decimal.localcontext(_json.NUMBERS):
             return self._explain(_json.check(data, ROOT, report), report, strict=strict)
 

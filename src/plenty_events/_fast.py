@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Union, final
 import attrs
 import msgspec
 
-from ._json import read_decimal
-from ._kinds import NestedKind, ScalarKind
+from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import Extra, WireField, wire_fields
 
 if TYPE_CHECKING:
@@ -76,31 +75,35 @@ class FastRoad:
         structs = {event_type: struct(model, event_type, tagged=tagged) for event_type, model in models.items()}
         union: Any = Union  # subscripted with types known at run time only
         wire_type = union[tuple(structs.values())]
-        self._decoder = msgspec.json.Decoder(wire_type, float_hook=read_decimal)
+        self._decoder = msgspec.json.Decoder(wire_type, float_hook=read_fraction)
         self._builders: dict[type, Builder] = {
             structs[event_type]: builder(model, event_type) for event_type, model in models.items()
         }
 
     def decode(self, data: JSONText) -> object | None:
         """Decode a valid event from JSON text, or return ``None`` for the explaining road."""
+        # A text cannot hold more brackets than characters: a short one needs no count.
         if isinstance(data, str):
-            colons, brackets = data.count(":"), data.count("[") + data.count("{")
+            colons = data.count(":")
+            if len(data) > MAX_BRACKETS and data.count("[") + data.count("{") > MAX_BRACKETS:
+                return None
         else:
             try:
                 raw = data if type(data) is bytes else bytes(data)
             except ValueError:  # a released memoryview, which the explaining road words
                 return None
-            colons, brackets = raw.count(b":"), raw.count(b"[") + raw.count(b"{")
+            colons = raw.count(b":")
+            if len(raw) > MAX_BRACKETS and raw.count(b"[") + raw.count(b"{") > MAX_BRACKETS:
+                return None
             data = raw
-        if brackets > MAX_BRACKETS:
-            return None
         try:
             wire = self._decoder.decode(data)
             return self._builders[type(wire)](wire, colons)
         except (ValueError, ArithmeticError, RecursionError):
-            # msgspec's errors are ValueErrors; so are a conversion's, an
-            # exponent read_decimal cannot hold, and a str that UTF-8 cannot
-            # encode. RecursionError: a caller's recursion limit below the depth.
+            # msgspec's errors are ValueErrors; so are a conversion's and
+            # read_fraction's, and a str that UTF-8 cannot encode.
+            # ArithmeticError: an exponent that Decimal cannot hold.
+            # RecursionError: a caller's recursion limit below the depth.
             return None
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -442,13 +443,38 @@ def _lenient_decimal(value: object, parent: str, key: str | int, report: Report)
     return _bounded(number if isinstance(number, Decimal) else Decimal(number), parent, key, report)
 
 
-def _decimal_from_wire(value: object) -> Decimal:
-    """The fast road's decimal: an int, or the exact ``Decimal`` of a fraction's literal."""
+#: A fraction literal that the strict rule accepts as it is written: at most
+#: 15 integer digits (JSON allows no leading zero) and one to four places.
+_PLAIN_FRACTION: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,4}")
+
+
+def read_fraction(literal: str) -> Decimal:
+    """Read a JSON fraction literal for the fast road: the exact ``Decimal`` the strict rule accepts.
+
+    msgspec hands the literal of every number that is not an integer here,
+    where the field is a decimal's (its wire type is untyped).
+
+    Raises:
+        ValueError: The strict rule rejects the number: the fast road
+            declines, and the explaining road says why.
+        decimal.InvalidOperation: The exponent is past what ``Decimal`` holds.
+
+    """
+    if _PLAIN_FRACTION.fullmatch(literal) is not None:
+        # Well formed: Decimal reads it exactly, whatever the caller's context.
+        return Decimal(literal)
+    number = read_decimal(literal)  # an exponent form, such as 1.5E+3
     # adjusted() and as_tuple(), unlike comparisons, need no decimal context.
+    if (not number or number.adjusted() < DECIMAL_DIGITS) and cast("int", number.as_tuple().exponent) >= -MAX_PLACES:
+        return number
+    raise ValueError
+
+
+def _decimal_from_wire(value: object) -> Decimal:
+    """The fast road's decimal: an int, or the ``Decimal`` that :func:`read_fraction` read and checked."""
     if type(value) is Decimal:
-        if (not value or value.adjusted() < DECIMAL_DIGITS) and cast("int", value.as_tuple().exponent) >= -MAX_PLACES:
-            return value
-    elif type(value) is int and -DECIMAL_LIMIT < value < DECIMAL_LIMIT:
+        return value
+    if type(value) is int and -DECIMAL_LIMIT < value < DECIMAL_LIMIT:
         return Decimal(value)
     raise ValueError
 
@@ -472,7 +498,7 @@ def _decimals(st: Strategies) -> SearchStrategy[int | Decimal]:
 DECIMAL: Final = ScalarKind(
     "decimal",
     # Untyped, so that msgspec hands every fraction's literal to the fast
-    # road's float hook, read_decimal: a typed Decimal would accept strings.
+    # road's float hook, read_fraction: a typed Decimal would accept strings.
     wire=lambda: Any,
     convert=_decimal_from_wire,
     strict=_strict_decimal,
