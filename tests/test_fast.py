@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 
 import plenty_events
 from helpers import key_count, long_road
-from plenty_events import DecodeError, ServicePurchaseEvent
-from plenty_events._decode import BUILTIN, BUILTIN_MODELS
-from plenty_events._fast import MAX_BRACKETS, FastRoad, builder
+from plenty_events import DecodeError, ServicePurchaseEvent, _json
+from plenty_events._decode import BUILTIN, BUILTIN_MODELS, decode_value
+from plenty_events._fast import BROKEN, MAX_BRACKETS, UNPROVEN, FastRoad, builder
 from plenty_events._kinds import Kind
 from plenty_events._model import wire
+from plenty_events._report import Report
+from plenty_events._walk import CHECKING
 from plenty_events.testing import payloads, sample_payload, to_json
 from strategies import near_payloads
 
@@ -157,6 +159,46 @@ def test_a_duplicate_key_never_passes_fast(data: bytes, strict: bool) -> None:
 def test_anything_else_takes_the_explaining_road(data: bytes | str) -> None:
     """Another event type, a payload needing a repair, or an invalid one, is not decoded fast."""
     assert fast(data) is None
+    assert BUILTIN.fast_road().read(data) is BROKEN
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SAMPLE.replace(b"SuperService", b"Plan: Pro"),
+        SAMPLE.replace(b'"contact":{', b'"contact":{"id":1,'),
+        SAMPLE.replace(b'"priceNet":41.1765', b'"priceNet":' + b"[" * 2000 + b"]" * 2000),
+    ],
+    ids=["a colon in a string", "a duplicate key", "more brackets than the bound"],
+)
+def test_what_the_fast_road_cannot_prove_valid_it_leaves_unproven(data: bytes) -> None:
+    """A colon in a string, a key twice, or too many brackets: the fast road cannot tell, and says so."""
+    assert BUILTIN.fast_road().read(data) is UNPROVEN
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SAMPLE.replace(b'"priceNet":41.1765', b'"priceNet":"41.1765"'),
+        SAMPLE.replace(b'"country":"DE"', b'"country":"de"').replace(b'"id":1337', b'"id":"1337"'),
+        SAMPLE.replace(b'"orderItems":[{', b'"orderItems":[{"x":1,').replace(b'"gender":"male"', b'"gender":"m"'),
+        SAMPLE.replace(b'"contact":{', b'"contact":{"id":"1",'),
+    ],
+    ids=["one error", "errors in two objects", "errors in an item and a contact", "a duplicate key and an error"],
+)
+def test_a_broken_payload_gets_every_error_the_strict_walk_finds(data: bytes) -> None:
+    """Where the fast road found a broken rule, strict decoding reports the errors of the whole strict walk."""
+    expected = long_road(data, strict=True)
+    assert isinstance(expected, DecodeError)
+    with pytest.raises(DecodeError) as raised:
+        plenty_events.decode(data, strict=True)
+    assert raised.value.errors == expected.errors
+
+
+def test_a_valid_payload_checked_as_broken_is_still_decoded() -> None:
+    """Should the checking walk find no error after all, the strict walk builds the event rather than fail bare."""
+    value = _json.parse(SAMPLE, Report(), strict=True)
+    assert decode_value(value, CHECKING, Report(), BUILTIN_MODELS) == fast(SAMPLE)
 
 
 @pytest.mark.parametrize("others", [0, 1], ids=["one model", "two models"])
@@ -175,6 +217,7 @@ def test_a_released_buffer_is_declined() -> None:
     view = memoryview(bytearray(SAMPLE))
     view.release()
     assert fast(view) is None
+    assert BUILTIN.fast_road().read(view) is BROKEN
 
 
 def _deep(levels: int) -> bytes:
@@ -199,10 +242,10 @@ def test_a_low_recursion_limit_declines_rather_than_raises() -> None:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(150)
     try:
-        result = fast(data)
+        result = BUILTIN.fast_road().read(data)
     finally:
         sys.setrecursionlimit(limit)
-    assert result is None
+    assert result is UNPROVEN  # a valid payload could be this deep where the limit is low
 
 
 def test_the_glue_is_registered_for_tracebacks() -> None:

@@ -186,6 +186,33 @@ def test_a_model_that_refuses_its_values_is_reported_as_invalid():
         assert "-5" not in str(info.value)
 
 
+def test_a_model_whose_validator_raises_any_exception_is_reported_as_invalid():
+    """A registered model's validator that raises TypeError is still a DecodeError at its path, never a traceback."""
+
+    def refuse(_instance: object, _attribute: object, value: int) -> None:
+        if value < 0:
+            raise TypeError("negative")
+
+    @attrs.frozen
+    class Refusing:
+        amount: int = attrs.field(validator=refuse)
+
+    @attrs.frozen
+    class Checked:
+        id: str
+        type: str
+        created_at: datetime
+        resource: Refusing
+
+    decoder = Decoder({"CHECKED": Checked})
+    body = b'{"id":"e","type":"CHECKED","createdAt":0,"resource":{"amount":%d}}'
+    assert decoder.decode(body % 5, strict=True).resource.amount == 5
+    for strict in (True, False):
+        with pytest.raises(plenty_events.DecodeError) as info:
+            decoder.decode(body % -5, strict=strict)
+        assert [(e.path, e.code) for e in info.value.errors] == [("$.resource", "invalid")]
+
+
 @attrs.frozen
 class Tag:
     name: str
@@ -309,3 +336,19 @@ def test_a_model_with_keyword_only_fields_is_built_by_keyword_on_both_roads():
     expected = Keywords("k", "KEYWORDS", created_at=datetime(1970, 1, 1, tzinfo=UTC))
     assert decoder.decode(body, strict=True) == expected
     assert decoder.decode(body.replace(b'"k"', b'"k:"'), strict=True) == attrs.evolve(expected, id="k:")
+
+
+def test_a_model_built_by_keyword_keeps_its_unknown_keys():
+    """A model built by keyword gets the unknown keys it keeps in its extra, as a positional one does."""
+
+    @attrs.frozen
+    class KeywordsKeeping:
+        id: str
+        type: str
+        created_at: datetime = attrs.field(kw_only=True)
+        extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+    decoder = Decoder({"KEYWORDS": KeywordsKeeping})
+    event = decoder.decode(b'{"id":"k","type":"KEYWORDS","createdAt":0,"note":"n"}')
+    assert event.created_at == datetime(1970, 1, 1, tzinfo=UTC)
+    assert dict(event.extra) == {"note": "n"}

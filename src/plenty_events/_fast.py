@@ -62,6 +62,8 @@ class FastRoad:
     1337
     >>> road.decode(b'{"id": 1}') is None
     True
+    >>> road.read(b'{"id": 1}') is BROKEN
+    True
 
     """
 
@@ -82,29 +84,50 @@ class FastRoad:
 
     def decode(self, data: JSONText) -> object | None:
         """Decode a valid event from JSON text, or return ``None`` for the explaining road."""
+        event = self.read(data)
+        return None if event is UNPROVEN or event is BROKEN else event
+
+    def read(self, data: JSONText) -> object:
+        """Decode a valid event from JSON text, or say why not: :data:`UNPROVEN` or :data:`BROKEN`."""
         # A text cannot hold more brackets than characters: a short one needs no count.
         if isinstance(data, str):
             colons = data.count(":")
             if len(data) > MAX_BRACKETS and data.count("[") + data.count("{") > MAX_BRACKETS:
-                return None
+                return UNPROVEN
         else:
             try:
                 raw = data if type(data) is bytes else bytes(data)
             except ValueError:  # a released memoryview, which the explaining road words
-                return None
+                return BROKEN
             colons = raw.count(b":")
             if len(raw) > MAX_BRACKETS and raw.count(b"[") + raw.count(b"{") > MAX_BRACKETS:
-                return None
+                return UNPROVEN
             data = raw
         try:
             wire = self._decoder.decode(data)
-            return self._builders[type(wire)](wire, colons)
-        except (ValueError, ArithmeticError, RecursionError):
-            # msgspec's errors are ValueErrors; so are a conversion's and
-            # read_fraction's, and a str that UTF-8 cannot encode.
-            # ArithmeticError: an exponent that Decimal cannot hold.
-            # RecursionError: a caller's recursion limit below the depth.
-            return None
+        except (ValueError, ArithmeticError):
+            # msgspec's errors are ValueErrors; so are read_fraction's, and a
+            # str that UTF-8 cannot encode. ArithmeticError: an exponent that
+            # Decimal cannot hold.
+            return BROKEN
+        except RecursionError:  # a caller's recursion limit below the depth
+            return UNPROVEN
+        try:
+            event = self._builders[type(wire)](wire, colons)
+        except Exception:  # noqa: BLE001 -- a conversion's ValueError, or a registered model's validator
+            return BROKEN
+        return UNPROVEN if event is None else event
+
+
+#: What :meth:`FastRoad.read` returns for a text it cannot prove valid, such
+#: as one whose strings hold colons: the explaining road decides.
+UNPROVEN: Final = object()
+
+#: What :meth:`FastRoad.read` returns for a text that breaks a strict rule.
+#: Each kind's strict rule accepts what its wire type and conversion accept,
+#: and no more (``tests/test_kinds.py``), so the strict walk will find the
+#: error, and can leave the objects unbuilt.
+BROKEN: Final = object()
 
 
 @functools.cache

@@ -102,11 +102,17 @@ class ScalarKind:
         optional: Lenient mode fills in a missing key with ``""``.
         encode: Turns a model value into its wire value, for the encoder;
             ``None`` where the model value is its own wire value.
+        decisive: The wire type alone gives the strict verdict: a parsed
+            value that ``msgspec.convert`` admits as the wire type, the
+            strict rule accepts (the conversion refuses nothing). The strict
+            walk of a payload known to be broken skips an object of such
+            fields that msgspec admits.
 
     """
 
     __slots__ = (
         "convert",
+        "decisive",
         "encode",
         "lenient",
         "name",
@@ -133,8 +139,10 @@ class ScalarKind:
         variants: tuple[Callable[[Any], object], ...] = (),
         optional: bool = False,
         encode: Callable[[Any], object] | None = None,
+        decisive: bool = True,
     ) -> None:
         self.name = name
+        self.decisive = decisive
         self.wire = wire
         self.convert = convert
         self.strict = strict
@@ -515,6 +523,7 @@ DECIMAL: Final = ScalarKind(
         (Decimal("1E+15"), "decimal_range"),
     ),
     variants=(str, lambda number: f"{number} "),
+    decisive=False,
 )
 
 
@@ -533,7 +542,7 @@ def _strict_timestamp(value: object, parent: str, key: str | int, report: Report
             "timestamp_range",
             f"expected Unix seconds from 0 ({EPOCH:%Y-%m-%d}) to {MAX_SECONDS} (9999-12-31)",
         )
-    return from_unix(value)
+    return _timestamp_from_wire(value)
 
 
 def _lenient_timestamp(value: object, parent: str, key: str | int, report: Report) -> object:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
@@ -18,7 +17,6 @@ ROOT = "$"
 #: ``payPalTransactionId``, has 19). Such key names are the format's
 #: vocabulary, not personal data; any other key is shown as a masked hint.
 MAX_KEY_LENGTH: Final = 32
-_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 #: How much of a path longer than MAX_PATH_LENGTH is kept from its start;
 #: the rest of the budget goes to its end, which names the value.
@@ -48,7 +46,8 @@ def key_path(parent: str, key: object) -> str:
     (``["m***"]`` for ``"my key"``). A path names a place; it does not echo
     a hostile or personal input.
     """
-    if type(key) is str and len(key) <= MAX_KEY_LENGTH and _IDENTIFIER.match(key):
+    # An ASCII identifier is [A-Za-z_][A-Za-z0-9_]*.
+    if type(key) is str and len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isidentifier():
         return bounded_path(f"{parent}.{key}")
     text = key if type(key) is str else _safe_repr(key)
     # ASCII escapes keep a lone surrogate in a hostile key printable.
@@ -104,8 +103,8 @@ class Report:
         self._repair_length = 0
 
     def __bool__(self) -> bool:
-        """Tell whether any error was reported."""
-        return bool(self._errors)
+        """Tell whether any error was reported, listed or not."""
+        return bool(self._errors) or self._omitted_errors > 0
 
     def error_count(self) -> int:
         """Count the errors reported so far, listed or not."""

@@ -12,7 +12,9 @@ import functools
 from typing import TYPE_CHECKING, Final, NamedTuple, cast, final
 
 import attrs
+import msgspec
 
+from ._fast import struct
 from ._json import INVALID, check
 from ._kinds import NestedKind, ScalarKind, fail, obj
 from ._model import NO_EXTRA, Extra, extra_field, wire_fields
@@ -32,11 +34,14 @@ class Mode:
     decides what a missing or an unknown key is.
     """
 
-    __slots__ = ("name", "strict")
+    __slots__ = ("builds", "name", "strict")
 
-    def __init__(self, *, strict: bool) -> None:
+    def __init__(self, *, strict: bool, builds: bool = True) -> None:
         self.strict = strict
-        self.name = "strict" if strict else "lenient"
+        #: False where the payload is known to break a rule: the walk then
+        #: only finds the errors, and builds no object that would be thrown away.
+        self.builds = builds
+        self.name = ("strict" if strict else "lenient") + ("" if builds else " checking")
 
     def __repr__(self) -> str:
         return f"<{self.name} mode>"
@@ -89,6 +94,9 @@ STRICT: Final = Mode(strict=True)
 LENIENT: Final = Mode(strict=False)
 """What can be repaired without guessing, and is reported."""
 
+CHECKING: Final = Mode(strict=True, builds=False)
+"""The strict rules, for a payload that the fast road found breaks one: errors only, no objects."""
+
 
 def mode(*, strict: bool) -> Mode:
     """Return :data:`STRICT` or :data:`LENIENT`."""
@@ -100,16 +108,17 @@ MISSING: Final = object()
 
 
 # Named tuples rather than attrs classes: they are built on first use, when
-# an attrs class would cost a compile() of its generated methods.
+# an attrs class would cost a compile() of its generated methods; and the
+# walk unpacks a field in one step.
 class Field(NamedTuple):
     """One field of a plan: its wire key and kind, and how to decode its value."""
 
     wire: str
-    alias: str
     kind: FieldKind
     rule: Rule | None  # scalars
     nested: NestedRule | None  # objects and arrays of objects
     plan: Plan | None
+    many: bool  # an array of objects
 
 
 class Plan(NamedTuple):
@@ -120,9 +129,14 @@ class Plan(NamedTuple):
     keys: frozenset[str]
     mode: Mode
     keeps_extra: bool
+    #: The model's ``__init__`` arguments of the fields, in their order.
+    aliases: tuple[str, ...]
     #: The wire fields are the model's first positional arguments, in order:
     #: a positional call builds it at half the cost of keywords.
     positional: bool
+    #: The model's msgspec struct, where its fields are all scalars whose
+    #: wire type decides: an object that msgspec admits as it holds no error.
+    proof: type[msgspec.Struct] | None
 
 
 def _positional(model: type, aliases: list[str]) -> bool:
@@ -133,50 +147,63 @@ def _positional(model: type, aliases: list[str]) -> bool:
 @functools.cache
 def plan(model: type, mode: Mode) -> Plan:
     """Return the plan of ``model`` in ``mode``, the same object on every call."""
-    aliases = {field.name: field.alias for field in attrs.fields(model)}
+    init_aliases = {field.name: field.alias for field in attrs.fields(model)}
     fields = tuple(
         Field(
             wire=field.wire,
-            alias=aliases[field.name],
             kind=field.kind,
             rule=mode.rule(field.kind) if isinstance(field.kind, ScalarKind) else None,
             nested=mode.nested_rule(field.kind) if isinstance(field.kind, NestedKind) else None,
             plan=None if field.model is None else plan(field.model, mode),
+            many=isinstance(field.kind, NestedKind) and field.kind.many,
         )
         for field in wire_fields(model)
     )
-    positional = _positional(model, [field.alias for field in fields])
-    return Plan(model, fields, frozenset(f.wire for f in fields), mode, extra_field(model), positional)
+    aliases = tuple(init_aliases[field.name] for field in wire_fields(model))
+    return Plan(
+        model,
+        fields,
+        frozenset(f.wire for f in fields),
+        mode,
+        extra_field(model),
+        aliases,
+        _positional(model, list(aliases)),
+        struct(model) if all(isinstance(f.kind, ScalarKind) and f.kind.decisive for f in fields) else None,
+    )
 
 
 def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report) -> object:
     """Decode the object at ``path`` into ``plan``'s model, or return INVALID."""
-    errors_before = report.error_count()
-    mode = plan.mode
+    if plan.proof is not None and not plan.mode.builds and type(obj) is dict:
+        # Only the errors are wanted: an object msgspec admits holds none.
+        try:
+            msgspec.convert(obj, plan.proof)
+        except msgspec.ValidationError:
+            pass
+        else:
+            return INVALID
     values: list[object] = []
-    found = 0
     for field in plan.fields:
-        value = obj.get(field.wire, MISSING)
+        wire, kind, rule, _, _, _ = field
+        value = obj.get(wire, MISSING)
         if value is MISSING:
-            values.append(mode.missing(field.kind, path, field.wire, report))
-            continue
-        found += 1
-        if field.rule is not None:
-            values.append(field.rule(value, path, field.wire, report))
+            values.append(plan.mode.missing(kind, path, wire, report))
+        elif rule is not None:
+            values.append(rule(value, path, wire, report))
         else:
             values.append(_nested(value, path, field, report))
     extra: object = NO_EXTRA
-    if found != len(obj):
+    if not plan.keys.issuperset(obj):
         unknown = [key for key in obj if key not in plan.keys]
-        extra = mode.unknown(obj, unknown, path, report, keep=plan.keeps_extra)
+        extra = plan.mode.unknown(obj, unknown, path, report, keep=plan.keeps_extra)
     # Any error makes the whole decode fail: an object is built only while there is none.
-    if report.error_count() != errors_before or report:
+    if report or not plan.mode.builds:
         return INVALID
-    keywords: dict[str, object] = {"extra": extra} if extra else {}
     try:
         if plan.positional:
-            return plan.model(*values, **keywords)
-        return plan.model(**dict(zip((field.alias for field in plan.fields), values, strict=True)), **keywords)
+            return plan.model(*values) if extra is NO_EXTRA else plan.model(*values, extra=extra)
+        keywords = dict(zip(plan.aliases, values, strict=True))
+        return plan.model(**keywords) if extra is NO_EXTRA else plan.model(**keywords, extra=extra)
     except Exception as exc:  # noqa: BLE001 -- a registered model's validator: the verdict is an error
         return fail(path, None, report, "invalid", f"the values do not fit the model ({type(exc).__name__})")
 
@@ -185,23 +212,17 @@ def _nested(value: object, parent: str, field: Field, report: Report) -> object:
     nested, item_plan = field.nested, field.plan
     if nested is None or item_plan is None:
         raise AssertionError(f"{field.wire} has neither a rule nor a model")
-    errors_before = report.error_count()
     container, path = nested(value, parent, field.wire, report)
     if container is None:
         return INVALID
-    if isinstance(field.kind, NestedKind) and field.kind.many:
+    if field.many:
         items = cast("list[object]", container)  # what the array rule returns
         return tuple(_member(item, index_path(path, index), item_plan, report) for index, item in enumerate(items))
-    decoded = decode_object(cast("dict[str, object]", container), path, item_plan, report)
-    # A duplicate key in the object makes it INVALID, as any error inside does.
-    return INVALID if report.error_count() != errors_before else decoded
+    # A duplicate key reported in the object makes it INVALID, as any error does.
+    return decode_object(cast("dict[str, object]", container), path, item_plan, report)
 
 
 def _member(value: object, path: str, plan: Plan, report: Report) -> object:
     """Decode an item of an array, which should be an object of ``plan``'s model."""
-    errors_before = report.error_count()
     found = obj(value, path, None, report)
-    if found is None:
-        return INVALID
-    decoded = decode_object(found, path, plan, report)
-    return INVALID if report.error_count() != errors_before else decoded
+    return INVALID if found is None else decode_object(found, path, plan, report)

@@ -1,0 +1,141 @@
+"""The explaining road's parse: msgspec where it gives what the stdlib parser gives, the stdlib parser elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from plenty_events import _json
+from plenty_events.testing import sample_payload, to_json
+from strategies import json_values
+
+SAMPLE = to_json(sample_payload()).decode()
+
+
+def alike(left: object, right: object) -> bool:
+    """Equal, with the same types all the way down and keys in the same order (``1`` is not ``True``)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        right_dict: dict[str, Any] = right  # type: ignore[assignment]
+        return list(left) == list(right_dict) and all(alike(left[key], right_dict[key]) for key in left)
+    if isinstance(left, list):
+        right_list: list[Any] = right  # type: ignore[assignment]
+        return len(left) == len(right_list) and all(map(alike, left, right_list))
+    return left == right and repr(left) == repr(right)
+
+
+def check_against_the_stdlib_parser(text: str) -> None:
+    """Msgspec's value, where it is taken, is the stdlib parser's, to the type and the digit."""
+    quick = _json._without_duplicates(text)
+    if quick is _json._DECLINED:
+        return
+    assert alike(quick, _json._DECODER.decode(text)), text[:80]
+
+
+@given(json_values())
+def test_msgspec_parses_any_json_value_as_the_stdlib_parser_does(value: object) -> None:
+    """For any JSON value's text, msgspec's parse is declined or equal, to the type, to the stdlib parser's."""
+    check_against_the_stdlib_parser(_json.dumps(value))
+
+
+@st.composite
+def _garbled(draw: st.DrawFn) -> str:
+    """The sample with a few characters somewhere replaced by arbitrary ones."""
+    start = draw(st.integers(0, len(SAMPLE)))
+    end = draw(st.integers(start, min(start + 8, len(SAMPLE))))
+    return SAMPLE[:start] + draw(st.text(max_size=8)) + SAMPLE[end:]
+
+
+@given(_garbled())
+def test_msgspec_parses_texts_near_the_sample_as_the_stdlib_parser_does(text: str) -> None:
+    """Near the sample, whatever msgspec accepts it reads as the stdlib parser does; the rest it declines."""
+    try:
+        check_against_the_stdlib_parser(text)
+    except ValueError:  # the stdlib parser refuses what msgspec declined: nothing to compare
+        assert _json._without_duplicates(text) is _json._DECLINED
+
+
+def test_the_sample_is_parsed_by_msgspec() -> None:
+    """A text without a repeated key or a colon in a string takes msgspec's parse."""
+    assert _json._without_duplicates(SAMPLE) == sample_payload()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1,"a":2}',
+        '{"a":{"b":1,"b":1}}',
+        '{"a":"b:c"}',
+        '{"a:b":1}',
+        "[" + "9" * 4301 + "]",
+        '["\\ud800"]',
+        "[NaN]",
+        "\ufeff{}",
+        "[1e999999999999999999999]",
+        "{",
+    ],
+    ids=[
+        "a key twice",
+        "a key twice inside",
+        "a colon in a string",
+        "a colon in a key",
+        "4301 digits",
+        "a lone surrogate",
+        "NaN",
+        "a byte order mark",
+        "an exponent past Decimal",
+        "cut",
+    ],
+)
+def test_msgspec_leaves_to_the_stdlib_parser_what_it_cannot_read_alike(text: str) -> None:
+    """Repeated keys, colons in strings, and all that msgspec refuses, go to the stdlib parser."""
+    assert _json._without_duplicates(text) is _json._DECLINED
+
+
+@pytest.fixture
+def int_digits() -> Iterator[None]:
+    """Raise the interpreter's digit limit for the test, and restore it afterwards."""
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(100_000)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(before)
+
+
+@pytest.mark.usefixtures("int_digits")
+def test_msgspec_declines_an_integer_past_the_digit_bound_whatever_the_interpreter_allows() -> None:
+    """With the interpreter's limit raised, msgspec still leaves an integer of 4301 digits to the stdlib parser."""
+    assert _json._without_duplicates("[" + "9" * (_json.MAX_INT_DIGITS + 1) + "]") is _json._DECLINED
+    assert _json._without_duplicates("[" + "9" * _json.MAX_INT_DIGITS + "]") == [int("9" * _json.MAX_INT_DIGITS)]
+
+
+def test_msgspec_declines_under_a_recursion_limit_below_the_depth() -> None:
+    """A caller's recursion limit below the value's depth makes the parse fall back, not raise."""
+    text = "[" * 1000 + "]" * 1000
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 50)
+    try:
+        quick = _json._without_duplicates(text)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert quick is _json._DECLINED
+
+
+def test_fractions_are_read_as_exact_decimals() -> None:
+    """Msgspec hands each fraction's literal to the reader: no float on the way."""
+    assert _json._without_duplicates('{"p":41.1765,"q":1.50,"r":1E+3}') == {
+        "p": Decimal("41.1765"),
+        "q": Decimal("1.50"),
+        "r": Decimal("1E+3"),
+    }
