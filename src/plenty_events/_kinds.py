@@ -404,6 +404,12 @@ INTEGER: Final = ScalarKind(
 )
 
 
+#: A fraction that the strict rule accepts as it is written, and the str()
+#: of such a Decimal: at most 15 integer digits (JSON allows no leading
+#: zero) and one to four places.
+_PLAIN_FRACTION: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,4}")
+
+
 def _bounded(number: Decimal, parent: str, key: str | int, report: Report) -> object:
     """Reject a number of magnitude 10**15 or more."""
     # adjusted() is the exponent of the leading digit; unlike abs() it needs
@@ -418,6 +424,8 @@ def _strict_decimal(value: object, parent: str, key: str | int, report: Report) 
     if type(value) is int:
         number = Decimal(value)
     elif type(value) is Decimal:
+        if _PLAIN_FRACTION.fullmatch(str(value)) is not None:
+            return value  # the common form, and within the bounds: no arithmetic needed
         number = value
     elif type(value) is float:
         return fail(
@@ -449,11 +457,6 @@ def _lenient_decimal(value: object, parent: str, key: str | int, report: Report)
     if number is None:
         return INVALID
     return _bounded(number if isinstance(number, Decimal) else Decimal(number), parent, key, report)
-
-
-#: A fraction literal that the strict rule accepts as it is written: at most
-#: 15 integer digits (JSON allows no leading zero) and one to four places.
-_PLAIN_FRACTION: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,4}")
 
 
 def read_fraction(literal: str) -> Decimal:
@@ -745,6 +748,8 @@ def obj(value: object, parent: str, key: str | int | None, report: Report) -> di
 
 def _object(value: object, parent: str, key: str, report: Report) -> tuple[object | None, str]:
     """An object."""
+    if type(value) is dict:  # as the parser makes it, without a duplicate key: nothing to report
+        return value, key_path(parent, key)
     return obj(value, parent, key, report), key_path(parent, key)
 
 
