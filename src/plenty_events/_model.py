@@ -52,13 +52,26 @@ def wire_fields(model: type) -> tuple[WireField, ...]:
 
     """
     found: list[WireField] = []
-    for field in attrs.fields(attrs.resolve_types(model)):
+    for field in _fields(model):
         metadata = field.metadata
         if "wire" in metadata:
             found.append(WireField(field.name, metadata["wire"], metadata["kind"], metadata["model"]))
         elif metadata.get("on_wire", True) and not _is_repairs(field) and not _is_extra(field):
             found.append(WireField(field.name, camel_case(field.alias), *_kind_of(model, field)))
     return tuple(found)
+
+
+def _fields(model: type) -> tuple[attrs.Attribute[Any], ...]:
+    """Return the attrs fields of ``model``, with their types evaluated where the metadata does not say all.
+
+    A field without ``wire`` metadata, and not marked as off the wire, has
+    its kind, or its role as ``repairs`` or ``extra``, by its type; the
+    built-in models, whose metadata says all, skip evaluating annotations.
+    """
+    fields = attrs.fields(model)
+    if all("wire" in field.metadata or field.metadata.get("on_wire") is False for field in fields):
+        return fields
+    return attrs.fields(attrs.resolve_types(model))
 
 
 def _is_extra(field: attrs.Attribute[Any]) -> bool:
@@ -73,7 +86,7 @@ def _is_extra(field: attrs.Attribute[Any]) -> bool:
 @functools.cache
 def extra_field(model: type) -> bool:
     """Tell whether ``model`` has a field for the unknown keys that lenient decoding keeps."""
-    return any(_is_extra(field) for field in attrs.fields(attrs.resolve_types(model)))
+    return any(_is_extra(field) for field in _fields(model))
 
 
 def _is_repairs(field: attrs.Attribute[Any]) -> bool:
@@ -84,10 +97,7 @@ def _is_repairs(field: attrs.Attribute[Any]) -> bool:
 @functools.cache
 def repairs_field(model: type) -> bool:
     """Tell whether ``model`` has a field for the repairs of lenient decoding."""
-    return any(
-        field.metadata.get("on_wire") is False or _is_repairs(field)
-        for field in attrs.fields(attrs.resolve_types(model))
-    )
+    return any(field.metadata.get("repairs") or _is_repairs(field) for field in _fields(model))
 
 
 _CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
@@ -132,7 +142,7 @@ def _kind_of(model: type, field: attrs.Attribute[Any]) -> tuple[FieldKind, type 
 def _repairs() -> Any:
     # What lenient decoding changed. Not part of the value: an event equals
     # its own re-decoded encoding, which needed no repair.
-    return attrs.field(default=(), eq=False, repr=False, kw_only=True, metadata={"on_wire": False})
+    return attrs.field(default=(), eq=False, repr=False, kw_only=True, metadata={"on_wire": False, "repairs": True})
 
 
 @typing.final
