@@ -91,18 +91,15 @@ class FastRoad:
         """Decode a valid event from JSON text, or say why not: :data:`UNPROVEN` or :data:`BROKEN`."""
         # A text cannot hold more brackets than characters: a short one needs no count.
         if isinstance(data, str):
-            colons = data.count(":")
             if len(data) > MAX_BRACKETS and data.count("[") + data.count("{") > MAX_BRACKETS:
                 return UNPROVEN
         else:
             try:
-                raw = data if type(data) is bytes else bytes(data)
+                data = data if type(data) is bytes else bytes(data)
             except ValueError:  # a released memoryview, which the explaining road words
                 return BROKEN
-            colons = raw.count(b":")
-            if len(raw) > MAX_BRACKETS and raw.count(b"[") + raw.count(b"{") > MAX_BRACKETS:
+            if len(data) > MAX_BRACKETS and data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
                 return UNPROVEN
-            data = raw
         try:
             wire = self._decoder.decode(data)
         except (ValueError, ArithmeticError):
@@ -112,6 +109,7 @@ class FastRoad:
             return BROKEN
         except RecursionError:  # a caller's recursion limit below the depth
             return UNPROVEN
+        colons = data.count(":") if isinstance(data, str) else data.count(b":")
         try:
             event = self._builders[type(wire)](wire, colons)
         except Exception:  # noqa: BLE001 -- a conversion's ValueError, or a registered model's validator

@@ -157,7 +157,7 @@ _UNTYPED: Final = msgspec.json.Decoder(float_hook=read_decimal)
 _DECLINED: Final = object()
 
 
-def _without_duplicates(text: str) -> object:
+def _without_duplicates(text: str | bytes) -> object:
     """Parse ``text`` with msgspec where that gives what the stdlib parser gives; else return _DECLINED.
 
     msgspec parses faster, but keeps the last of two equal keys silently.
@@ -166,6 +166,7 @@ def _without_duplicates(text: str) -> object:
     occurred twice. Anything msgspec refuses (invalid JSON, a lone
     surrogate, an integer of more than MAX_INT_DIGITS digits, or more than
     the process allows) is left to the stdlib parser, which says why.
+    ``text`` is the body's UTF-8 bytes, or the str passed in.
     """
     try:
         value = _UNTYPED.decode(text)
@@ -174,7 +175,8 @@ def _without_duplicates(text: str) -> object:
         # msgspec's DecodeError is a ValueError. RecursionError: a caller's
         # recursion limit below the depth, which is at most MAX_DEPTH here.
         return _DECLINED
-    return value if keys == text.count(":") else _DECLINED
+    colons = text.count(":") if isinstance(text, str) else text.count(b":")
+    return value if keys == colons else _DECLINED
 
 
 def _keys(value: object) -> int:
@@ -200,8 +202,9 @@ _CONTAINERS: Final = (dict, list)
 def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict: bool) -> object:
     """Parse JSON text into JSON values, or report why not and return INVALID."""
     not_utf8 = isinstance(data, str)  # a str may hold what UTF-8 cannot
+    body: str | bytes
     if isinstance(data, str):
-        text = data
+        text = body = data
     else:
         try:
             raw = bytes(data)
@@ -212,7 +215,7 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
             report.error(ROOT, "json_invalid", "the body is UTF-16 or UTF-32 text; JSON on the wire is UTF-8")
             return INVALID
         try:
-            text = raw.decode("utf-8")
+            text, body = raw.decode("utf-8"), raw  # msgspec reads the bytes as they are
         except UnicodeDecodeError as exc:
             report.error(ROOT, "json_invalid", f"the body is not valid UTF-8 (byte {exc.start})")
             return INVALID
@@ -226,14 +229,15 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
             report.error(ROOT, "json_invalid", "the body starts with a byte order mark")
             return INVALID
         report.repair(ROOT, "bom_removed", "removed the byte order mark before the body")
-        text = text[1:]
+        text = body = text[1:]
     try:
         # Under a context of our own: the caller's may not trap an exponent
         # that Decimal cannot hold, and would let it through as NaN.
         with decimal.localcontext(NUMBERS):
-            value = _without_duplicates(text)
-            if value is _DECLINED:
-                value = _DECODER.decode(text)
+            value = _without_duplicates(body)
+            if value is not _DECLINED:
+                return value  # msgspec refuses every lone surrogate: nothing is left to check
+            value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         report.error(ROOT, "json_invalid", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg.lower()}")
         return INVALID

@@ -749,7 +749,7 @@ def obj(value: object, parent: str, key: str | int | None, report: Report) -> di
 def _object(value: object, parent: str, key: str, report: Report) -> tuple[object | None, str]:
     """An object."""
     if type(value) is dict:  # as the parser makes it, without a duplicate key: nothing to report
-        return value, key_path(parent, key)
+        return cast("dict[str, object]", value), key_path(parent, key)
     return obj(value, parent, key, report), key_path(parent, key)
 
 

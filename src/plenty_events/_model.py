@@ -57,7 +57,7 @@ def wire_fields(model: type) -> tuple[WireField, ...]:
         if "wire" in metadata:
             found.append(WireField(field.name, metadata["wire"], metadata["kind"], metadata["model"]))
         elif metadata.get("on_wire", True) and not _is_repairs(field) and not _is_extra(field):
-            found.append(WireField(field.name, camel_case(field.alias), *_kind_of(model, field)))
+            found.append(WireField(field.name, camel_case(field.alias or field.name), *_kind_of(model, field)))
     return tuple(found)
 
 
@@ -68,10 +68,11 @@ def _fields(model: type) -> tuple[attrs.Attribute[Any], ...]:
     its kind, or its role as ``repairs`` or ``extra``, by its type; the
     built-in models, whose metadata says all, skip evaluating annotations.
     """
-    fields = attrs.fields(model)
+    fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(model)
     if all("wire" in field.metadata or field.metadata.get("on_wire") is False for field in fields):
         return fields
-    return attrs.fields(attrs.resolve_types(model))
+    resolved: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(model))
+    return resolved
 
 
 def _is_extra(field: attrs.Attribute[Any]) -> bool:

@@ -48,7 +48,8 @@ def key_path(parent: str, key: object) -> str:
     """
     # An ASCII identifier is [A-Za-z_][A-Za-z0-9_]*.
     if type(key) is str and len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isidentifier():
-        return bounded_path(f"{parent}.{key}")
+        path = f"{parent}.{key}"
+        return path if len(path) <= MAX_PATH_LENGTH else bounded_path(path)
     text = key if type(key) is str else _safe_repr(key)
     # ASCII escapes keep a lone surrogate in a hostile key printable.
     return bounded_path(f"{parent}[{json.dumps(masked(text), ensure_ascii=True)}]")

@@ -183,15 +183,27 @@ def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report)
         else:
             return INVALID
     values: list[object] = []
-    for field in plan.fields:
-        wire, kind, rule, _, _, _ = field
+    for wire, kind, rule, nested, item_plan, many in plan.fields:
         value = obj.get(wire, MISSING)
         if value is MISSING:
             values.append(plan.mode.missing(kind, path, wire, report))
         elif rule is not None:
             values.append(rule(value, path, wire, report))
+        elif nested is None or item_plan is None:
+            raise AssertionError(f"{wire} has neither a rule nor a model")
         else:
-            values.append(_nested(value, path, field, report))
+            # The nested rule checks the container, and names its path.
+            container, child = nested(value, path, wire, report)
+            if container is None:
+                values.append(INVALID)
+            elif many:
+                items = cast("list[object]", container)  # what the array rule returns
+                values.append(
+                    tuple(_member(item, index_path(child, i), item_plan, report) for i, item in enumerate(items))
+                )
+            else:
+                # A duplicate key reported in the object makes it INVALID, as any error does.
+                values.append(decode_object(cast("dict[str, object]", container), child, item_plan, report))
     extra: object = NO_EXTRA
     if not plan.keys.issuperset(obj):
         unknown = [key for key in obj if key not in plan.keys]
@@ -206,20 +218,6 @@ def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report)
         return plan.model(**keywords) if extra is NO_EXTRA else plan.model(**keywords, extra=extra)
     except Exception as exc:  # noqa: BLE001 -- a registered model's validator: the verdict is an error
         return fail(path, None, report, "invalid", f"the values do not fit the model ({type(exc).__name__})")
-
-
-def _nested(value: object, parent: str, field: Field, report: Report) -> object:
-    nested, item_plan = field.nested, field.plan
-    if nested is None or item_plan is None:
-        raise AssertionError(f"{field.wire} has neither a rule nor a model")
-    container, path = nested(value, parent, field.wire, report)
-    if container is None:
-        return INVALID
-    if field.many:
-        items = cast("list[object]", container)  # what the array rule returns
-        return tuple(_member(item, index_path(path, index), item_plan, report) for index, item in enumerate(items))
-    # A duplicate key reported in the object makes it INVALID, as any error does.
-    return decode_object(cast("dict[str, object]", container), path, item_plan, report)
 
 
 def _member(value: object, path: str, plan: Plan, report: Report) -> object:
