@@ -338,6 +338,19 @@ def test_a_model_with_keyword_only_fields_is_built_by_keyword_on_both_roads():
     assert decoder.decode(body.replace(b'"k"', b'"k:"'), strict=True) == attrs.evolve(expected, id="k:")
 
 
+def test_a_model_whose_type_field_cannot_hold_its_event_type_is_refused():
+    """A model registered for a type its own type field's kind rejects is a TypeError at registration."""
+
+    @attrs.frozen
+    class Numbered:
+        id: str
+        type: int
+        created_at: datetime
+
+    with pytest.raises(TypeError, match="is not a value of the envelope's 'type' field"):
+        Decoder({"NUMBERED": Numbered})
+
+
 def test_a_model_built_by_keyword_keeps_its_unknown_keys():
     """A model built by keyword gets the unknown keys it keeps in its extra, as a positional one does."""
 

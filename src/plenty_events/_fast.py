@@ -32,8 +32,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Union, final
 import attrs
 import msgspec
 
+from ._json import INVALID
 from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import Extra, WireField, wire_fields
+from ._report import ROOT, Report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -301,8 +303,12 @@ def _tag_value(field: WireField, tag: str) -> object:
     """The model value of the envelope's tag: what its kind makes of it."""
     if not isinstance(field.kind, ScalarKind):
         raise TypeError(f"the envelope's {TAG!r} must be a scalar field")
-    value = msgspec.convert(tag, field.kind.wire())
-    return value if field.kind.convert is None else field.kind.convert(value)
+    # The strict rule gives what the wire type and conversion give (the
+    # kinds' proofs), without building msgspec's view of the type.
+    value = field.kind.strict(tag, ROOT, TAG, Report())
+    if value is INVALID:
+        raise TypeError(f"the event type {tag!r} is not a value of the envelope's {TAG!r} field")
+    return value
 
 
 #: What a frozen attrs class has for ``on_setattr``: nothing that runs on set.
