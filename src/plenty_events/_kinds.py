@@ -422,6 +422,9 @@ def _bounded(number: Decimal, parent: str, key: str | int, report: Report) -> ob
 def _strict_decimal(value: object, parent: str, key: str | int, report: Report) -> object:
     """A JSON number with at most four decimal places, read exactly."""
     if type(value) is int:
+        # No places, and a bound that needs no Decimal arithmetic.
+        if -DECIMAL_LIMIT < value < DECIMAL_LIMIT:
+            return Decimal(value)
         number = Decimal(value)
     elif type(value) is Decimal:
         if _PLAIN_FRACTION.fullmatch(str(value)) is not None:
