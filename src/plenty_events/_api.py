@@ -93,7 +93,8 @@ class Decoder(Generic[_Model]):
             replaced.
 
     Raises:
-        TypeError: A model is not an attrs class, or a field's type has no kind.
+        TypeError: A model is not an attrs class, a field's type has no kind, or
+            its `type` field cannot hold the event type it is registered for.
         ValueError: A model is registered for `SERVICE.PLUGIN.PURCHASE`.
 
     Examples:
