@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 
 @final
 class Mode:
-    """The rules of one mode: :data:`STRICT` or :data:`LENIENT`.
+    """The rules of one mode: :data:`STRICT` or :data:`LENIENT`, or :data:`CHECKING`.
 
     A kind holds its strict and its lenient rule; the mode picks one, and
-    decides what a missing or an unknown key is.
+    decides what a missing or an unknown key is. :data:`CHECKING` is the
+    strict rules for a payload the fast road found broken: it finds the
+    errors and builds nothing.
     """
 
     __slots__ = ("builds", "name", "strict")
