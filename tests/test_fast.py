@@ -245,7 +245,14 @@ def test_a_low_recursion_limit_declines_rather_than_raises() -> None:
         result = BUILTIN.fast_road().read(data)
     finally:
         sys.setrecursionlimit(limit)
-    assert result is UNPROVEN  # a valid payload could be this deep where the limit is low
+    if sys.version_info < (3, 12):
+        # The limit stops msgspec's recursion: a valid payload could be this
+        # deep where the limit is low, so the road cannot tell.
+        assert result is UNPROVEN
+    else:
+        # The limit binds Python frames only: msgspec reaches the array,
+        # which is no price.
+        assert result is BROKEN
 
 
 def test_the_glue_is_registered_for_tracebacks() -> None:
