@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Union, final
 import attrs
 import msgspec
 
-from ._json import INVALID
+from ._json import INVALID, colons
 from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import Extra, WireField, wire_fields
 from ._report import ROOT, Report
@@ -111,9 +111,8 @@ class FastRoad:
             return BROKEN
         except RecursionError:  # a caller's recursion limit below the depth
             return UNPROVEN
-        colons = data.count(":") if isinstance(data, str) else data.count(b":")
         try:
-            event = self._builders[type(wire)](wire, colons)
+            event = self._builders[type(wire)](wire, colons(data))
         except Exception:  # noqa: BLE001 -- a conversion's ValueError, or a registered model's validator
             return BROKEN
         return UNPROVEN if event is None else event

@@ -175,8 +175,12 @@ def _without_duplicates(text: str | bytes) -> object:
         # msgspec's DecodeError is a ValueError. RecursionError: a caller's
         # recursion limit below the depth, which is at most MAX_DEPTH here.
         return _DECLINED
-    colons = text.count(":") if isinstance(text, str) else text.count(b":")
-    return value if keys == colons else _DECLINED
+    return value if keys == colons(text) else _DECLINED
+
+
+def colons(text: str | bytes) -> int:
+    """Count the colons of JSON text: one after each key, and one for each colon in a string."""
+    return text.count(":") if isinstance(text, str) else text.count(b":")
 
 
 def _keys(value: Any) -> int:

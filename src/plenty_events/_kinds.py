@@ -39,7 +39,7 @@ from . import countries, timestamps
 from ._errors import shorten
 from ._json import DECIMAL_TEXT, INVALID, NUMBERS, duplicate_keys, read_decimal
 from ._privacy import mask_code
-from ._report import Report, index_path, key_path, member_path, type_name
+from ._report import ROOT, Report, index_path, key_path, member_path, type_name
 from .timestamps import EPOCH, MAX_SECONDS, from_unix
 
 if TYPE_CHECKING:
@@ -477,11 +477,11 @@ def read_fraction(literal: str) -> Decimal:
     if _PLAIN_FRACTION.fullmatch(literal) is not None:
         # Well formed: Decimal reads it exactly, whatever the caller's context.
         return Decimal(literal)
-    number = read_decimal(literal)  # an exponent form, such as 1.5E+3
-    # adjusted() and as_tuple(), unlike comparisons, need no decimal context.
-    if (not number or number.adjusted() < DECIMAL_DIGITS) and cast("int", number.as_tuple().exponent) >= -MAX_PLACES:
-        return number
-    raise ValueError
+    # An exponent form, such as 1.5E+3 (rare): the strict rule decides.
+    number = _strict_decimal(read_decimal(literal), ROOT, "value", Report())
+    if number is INVALID:
+        raise ValueError
+    return cast("Decimal", number)
 
 
 def _decimal_from_wire(value: object) -> Decimal:
@@ -738,21 +738,21 @@ BOOLEAN: Final = ScalarKind(
 
 def obj(value: object, parent: str, key: str | int | None, report: Report) -> dict[str, object] | None:
     """A JSON object without duplicate keys; ``None`` when it is not one."""
+    if type(value) is dict:  # as the parser makes it, without a duplicate key: nothing to report
+        return cast("dict[str, object]", value)
     if not isinstance(value, dict):
         fail(parent, key, report, "object_type", f"expected an object, got {type_name(value)}")
         return None
+    # A dict subclass: the parser's mark of an object in which a key occurred twice.
     found = cast("dict[str, object]", value)  # the parser, or _json.check, made the keys strings
-    if type(found) is not dict:
-        where = member_path(parent, key)
-        for duplicate in duplicate_keys(found):
-            report.error(key_path(where, duplicate), "duplicate_key", "the key occurs more than once in this object")
+    where = member_path(parent, key)
+    for duplicate in duplicate_keys(found):
+        report.error(key_path(where, duplicate), "duplicate_key", "the key occurs more than once in this object")
     return found
 
 
 def _object(value: object, parent: str, key: str, report: Report) -> tuple[object | None, str]:
     """An object."""
-    if type(value) is dict:  # as the parser makes it, without a duplicate key: nothing to report
-        return cast("dict[str, object]", value), key_path(parent, key)
     return obj(value, parent, key, report), key_path(parent, key)
 
 
