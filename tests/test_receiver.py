@@ -18,14 +18,13 @@ import plenty_events
 from helpers import PERSONAL
 from plenty_events.receiver import MemoryInbox, Receiver, SQLiteInbox, State
 from plenty_events.testing import sample_payload, to_json
+from receiving import PATH, TOKEN
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from types import ModuleType
 
 RECEIVER = Path(__file__).resolve().parent.parent / "examples" / "receiver.py"
-TOKEN = "s3cret-Token_0123456789abcdef"  # noqa: S105 -- a test token
-PATH = f"/webhooks/{TOKEN}"
 TIMEOUT = 10
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import threading
 from typing import Any
@@ -11,11 +10,7 @@ from typing import Any
 import pytest
 
 from plenty_events.receiver import MemoryInbox, Receiver, State
-from plenty_events.testing import sample_payload, to_json
-
-TOKEN = "s3cret-Token_0123456789abcdef"  # noqa: S105 -- a test token
-PATH = f"/webhooks/{TOKEN}"
-BODY = to_json(sample_payload())
+from receiving import BODY, PATH, TOKEN, Stream
 
 
 @pytest.fixture
@@ -28,24 +23,6 @@ def handled() -> list[Any]:
 def receiver(handled: list[Any]) -> Receiver:
     """A receiver with a small body limit, recording into ``handled``."""
     return Receiver(tokens=TOKEN, handler=handled.append, inbox=MemoryInbox(), max_body=4096)
-
-
-class Stream(io.BytesIO):
-    """A request body stream that can time out like a socket, and counts what was read."""
-
-    def __init__(self, data: bytes, *, stall: bool = False) -> None:
-        """Hold ``data``; with ``stall``, time out after it instead of ending."""
-        super().__init__(data)
-        self.stall = stall
-        self.taken = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Read like BytesIO, or raise TimeoutError where a stalled client's data ends."""
-        chunk = super().read(size)
-        self.taken += len(chunk)
-        if not chunk and self.stall:
-            raise TimeoutError
-        return chunk
 
 
 def wsgi(app: Any, method: str = "POST", path: str = PATH, body: bytes = BODY, **environ: Any) -> Any:

@@ -13,11 +13,11 @@ from helpers import PERSONAL
 from plenty_events._cli import main
 from plenty_events.receiver import Receiver, SQLiteInbox, State
 from plenty_events.testing import sample_payload, to_json
+from receiving import TOKEN
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-TOKEN = "s3cret-Token_0123456789abcdef"  # noqa: S105 -- a test token
 
 #: What the replay handlers below were called with, by name.
 CALLS: dict[str, list[Any]] = {}
