@@ -7,7 +7,7 @@ import pytest
 
 import plenty_events
 from plenty_events import _api, _encode, _errors, _lines, _privacy, _schema, countries, receiver, testing, timestamps
-from plenty_events.receiver import _answers, _inbox, _receiver, _sqlite
+from plenty_events.receiver import _answers, _inbox, _outcomes, _receiver, _sqlite
 from plenty_events.receiver import django as django_integration
 from plenty_events.receiver import fastapi as fastapi_integration
 from plenty_events.receiver import flask as flask_integration
@@ -31,6 +31,7 @@ ROOT = Path(__file__).parents[1]
         receiver,
         _answers,
         _inbox,
+        _outcomes,
         _receiver,
         _sqlite,
         fastapi_integration,

@@ -20,6 +20,7 @@ Examples:
 
 from ._answers import Response
 from ._inbox import Claim, Delivery, Inbox, MemoryInbox, State
+from ._outcomes import Permanent, RetryLater
 from ._receiver import Receiver
 from ._sqlite import SQLiteInbox
 
@@ -28,8 +29,10 @@ __all__ = [
     "Delivery",
     "Inbox",
     "MemoryInbox",
+    "Permanent",
     "Receiver",
     "Response",
+    "RetryLater",
     "SQLiteInbox",
     "State",
 ]
