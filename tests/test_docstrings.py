@@ -6,7 +6,20 @@ from pathlib import Path
 import pytest
 
 import plenty_events
-from plenty_events import _api, _encode, _errors, _lines, _privacy, _schema, countries, receiver, testing, timestamps
+from plenty_events import (
+    _api,
+    _encode,
+    _errors,
+    _fast,
+    _lines,
+    _model,
+    _redact,
+    _schema,
+    countries,
+    receiver,
+    testing,
+    timestamps,
+)
 from plenty_events.receiver import _answers, _inbox, _outcomes, _receiver, _sqlite
 from plenty_events.receiver import django as django_integration
 from plenty_events.receiver import fastapi as fastapi_integration
@@ -22,8 +35,10 @@ ROOT = Path(__file__).parents[1]
         _api,
         _encode,
         _errors,
+        _fast,
         _lines,
-        _privacy,
+        _model,
+        _redact,
         _schema,
         countries,
         testing,

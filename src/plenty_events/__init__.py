@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
-from ._kinds import EventType, Gender
+from ._kinds import EventType, Gender, Kind
 from ._lines import Line, decode_lines
 from ._model import (
     Address,
+    field,
     Contact,
     Order,
     OrderItem,
@@ -30,7 +31,8 @@ from ._model import (
     ServicePurchaseEvent,
     UnknownEvent,
 )
-from ._privacy import redact
+from ._privacy import Mask
+from ._redact import redact
 from ._schema import json_schema
 
 if TYPE_CHECKING:
@@ -59,7 +61,9 @@ __all__ = [
     "ErrorDetail",
     "EventType",
     "Gender",
+    "Kind",
     "Line",
+    "Mask",
     "Order",
     "OrderItem",
     "Repair",
@@ -70,6 +74,7 @@ __all__ = [
     "decode",
     "decode_lines",
     "encode",
+    "field",
     "json_schema",
     "redact",
     "to_dict",

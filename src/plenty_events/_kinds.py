@@ -102,17 +102,11 @@ class ScalarKind:
         optional: Lenient mode fills in a missing key with ``""``.
         encode: Turns a model value into its wire value, for the encoder;
             ``None`` where the model value is its own wire value.
-        decisive: The wire type alone gives the strict verdict: a parsed
-            value that ``msgspec.convert`` admits as the wire type, the
-            strict rule accepts (the conversion refuses nothing). The strict
-            walk of a payload known to be broken skips an object of such
-            fields that msgspec admits.
 
     """
 
     __slots__ = (
         "convert",
-        "decisive",
         "encode",
         "lenient",
         "name",
@@ -139,10 +133,8 @@ class ScalarKind:
         variants: tuple[Callable[[Any], object], ...] = (),
         optional: bool = False,
         encode: Callable[[Any], object] | None = None,
-        decisive: bool = True,
     ) -> None:
         self.name = name
-        self.decisive = decisive
         self.wire = wire
         self.convert = convert
         self.strict = strict
@@ -529,7 +521,6 @@ DECIMAL: Final = ScalarKind(
         (Decimal("1E+15"), "decimal_range"),
     ),
     variants=(str, lambda number: f"{number} "),
-    decisive=False,
 )
 
 

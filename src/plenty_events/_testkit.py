@@ -217,6 +217,24 @@ def locations(model: type, path: Path = ()) -> list[tuple[Path, FieldKind]]:
     return found
 
 
+@functools.cache
+def _optional(model: type) -> frozenset[Path]:
+    """The paths, as :func:`locations` gives them, of the fields of ``model`` that may be absent."""
+    found: set[Path] = set()
+    for field in wire_fields(model):
+        if not field.required:
+            found.add((field.wire,))
+        elif field.model is not None:
+            many = isinstance(field.kind, NestedKind) and field.kind.many
+            found.update((field.wire, *((0,) if many else ()), *rest) for rest in _optional(field.model))
+    return frozenset(found)
+
+
+def required(path: Path, model: type = ServicePurchaseEvent) -> bool:
+    """Tell whether the key at ``path`` (as :func:`locations` gives it) must be there."""
+    return path not in _optional(model)
+
+
 def objects(model: type, path: Path = ()) -> list[Path]:
     """The path of every JSON object of ``model``'s payload, the envelope first, an array's item at index 0."""
     found = [path]
@@ -276,7 +294,7 @@ def changes(*, strict: bool) -> tuple[Change, ...]:
                 found.append(Change(path, "set", value, code))
             elif kind is not EVENT_TYPE and (lenient := _lenient_code(kind, value)) is not None:
                 found.append(Change(path, "set", value, lenient))
-        if strict or not kind.optional:
+        if required(path) and (strict or not kind.optional):
             found.append(Change(path, "remove", None, "missing"))
     if strict:
         found.extend(Change(path, "extra", 1, "extra_forbidden") for path in objects(ServicePurchaseEvent))
@@ -324,6 +342,8 @@ def rewrite(payload: dict[str, Any], change: Rewrite) -> bool:
     container: Any = payload
     for step in parents:
         container = container[step]
+    if last not in container:  # an optional key the payload left out
+        return False
     original = container[last]
     value = change.variant(original)
     if value is ...:

@@ -246,8 +246,11 @@ def _hypothesis() -> Any:
 def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
     st = _hypothesis()
     members: dict[str, Any] = {}
+    optional: dict[str, Any] = {}
     for field in wire_fields(model):
-        if isinstance(field.kind, ScalarKind):
+        if isinstance(field.kind, ScalarKind) and not field.required:
+            optional[field.wire] = field.kind.values(st)
+        elif isinstance(field.kind, ScalarKind):
             members[field.wire] = field.kind.values(st)
         elif field.model is None:
             raise AssertionError(f"{model.__name__}.{field.name}: a nested kind without a model")
@@ -255,13 +258,14 @@ def _object(model: type, *, max_items: int) -> SearchStrategy[dict[str, Any]]:
             members[field.wire] = st.lists(_object(field.model, max_items=max_items), min_size=1, max_size=max_items)
         else:
             members[field.wire] = _object(field.model, max_items=max_items)
-    return _in_order(st.fixed_dictionaries(members), list(members))
+    order = [field.wire for field in wire_fields(model)]
+    return _in_order(st.fixed_dictionaries(members, optional=optional), order)
 
 
 def _in_order(strategy: SearchStrategy[dict[str, Any]], order: list[str]) -> SearchStrategy[dict[str, Any]]:
     def in_wire_order(obj: dict[str, Any]) -> dict[str, Any]:
         # Keys in wire order, as plentymarkets sends them.
-        return {key: obj[key] for key in order}
+        return {key: obj[key] for key in order if key in obj}
 
     return strategy.map(in_wire_order)
 
@@ -384,7 +388,8 @@ def unknown_events() -> SearchStrategy[dict[str, Any]]:
         "createdAt": TIMESTAMP.values(st),
         "resource": st.dictionaries(st.text(max_size=12), values, max_size=5),
     }
-    return _in_order(st.fixed_dictionaries(members), list(members))
+    order = [field.wire for field in wire_fields(model)]
+    return _in_order(st.fixed_dictionaries(members, optional=optional), order)
 
 
 # A WSGI client -------------------------------------------------------------------
