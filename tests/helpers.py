@@ -30,7 +30,9 @@ def _personal(model: type, payload: dict[str, Any]) -> list[str]:
 
 #: The personal values of the documented example, as the model's field
 #: declarations mark them: no message, path, repr or log line may repeat them.
-PERSONAL = tuple(dict.fromkeys(_personal(ServicePurchaseEvent, SAMPLE)))
+#: A digit string (the house number "123") is left out: put in a number
+#: field, lenient decoding rightly reads it as a number.
+PERSONAL = tuple(value for value in dict.fromkeys(_personal(ServicePurchaseEvent, SAMPLE)) if not value.isdigit())
 
 _PART = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+)\]")
 

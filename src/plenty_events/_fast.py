@@ -144,6 +144,8 @@ def struct(model: type, tag: str | None = None, *, tagged: bool = False) -> type
         fields,
         rename=rename,
         forbid_unknown_fields=True,
+        # An optional field may come before a required one: the glue reads fields by name.
+        kw_only=True,
         # Structs of JSON values hold no cycles: the garbage collector need not track them.
         gc=False,
         **options,

@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, cast, final
 
 import iso3166
+import msgspec
 from msgspec import Meta
 
 from . import countries, timestamps
@@ -242,15 +243,24 @@ def _lenient_event_id(value: object, parent: str, key: str | int, report: Report
     return _strict_event_id(value, parent, key, report)
 
 
+#: The event id's bounds, declared once: the wire type, the schema, the
+#: strict rule and the test data read them.
+_EVENT_ID_BOUNDS: Final = Meta(min_length=1, max_length=MAX_ID_LENGTH)
+
+
 EVENT_ID: Final = ScalarKind(
     "event id",
-    wire=lambda: Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH)],
+    wire=lambda: Annotated[str, _EVENT_ID_BOUNDS],
     convert=None,
     strict=_strict_event_id,
     lenient=_lenient_event_id,
-    schema=lambda: {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
-    values=lambda st: st.text(min_size=1, max_size=MAX_ID_LENGTH),
-    wrong=(("", "string_too_short"), ("x" * (MAX_ID_LENGTH + 1), "string_too_long"), (7, "string_type")),
+    schema=lambda: msgspec.json.schema(EVENT_ID.wire()),
+    values=lambda st: st.text(min_size=_EVENT_ID_BOUNDS.min_length, max_size=_EVENT_ID_BOUNDS.max_length),
+    wrong=(
+        ("x" * (_EVENT_ID_BOUNDS.min_length - 1), "string_too_short"),  # type: ignore[operator]  # declared above
+        ("x" * (_EVENT_ID_BOUNDS.max_length + 1), "string_too_long"),  # type: ignore[operator]
+        (7, "string_type"),
+    ),
 )
 
 
@@ -389,7 +399,7 @@ INTEGER: Final = ScalarKind(
     convert=None,
     strict=_strict_integer,
     lenient=_lenient_integer,
-    schema=lambda: {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX},
+    schema=lambda: msgspec.json.schema(INTEGER.wire()),
     values=lambda st: st.integers(min_value=INT_MIN, max_value=INT_MAX),
     wrong=(("1338", "int_type"), (True, "int_type"), (Decimal("1338.0"), "int_type"), (2**63, "int_range")),
     variants=(str, lambda number: f" {number} ", lambda number: Decimal(number).quantize(Decimal("0.0"))),
@@ -399,7 +409,7 @@ INTEGER: Final = ScalarKind(
 #: A fraction that the strict rule accepts as it is written, and the str()
 #: of such a Decimal: at most 15 integer digits (JSON allows no leading
 #: zero) and one to four places.
-_PLAIN_FRACTION: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,4}")
+_PLAIN_FRACTION: Final = re.compile(rf"-?(?:0|[1-9][0-9]{{0,{DECIMAL_DIGITS - 1}}})\.[0-9]{{1,{MAX_PLACES}}}")
 
 
 def _bounded(number: Decimal, parent: str, key: str | int, report: Report) -> object:
@@ -512,7 +522,7 @@ DECIMAL: Final = ScalarKind(
     # At most four decimal places cannot be said without multipleOf, which
     # validators compute in binary floating point and get wrong (41.1765 is
     # not a multiple of 0.0001 in floats): that rule is the decoder's alone.
-    schema=lambda: {"type": "number", "exclusiveMinimum": -DECIMAL_LIMIT, "exclusiveMaximum": DECIMAL_LIMIT},
+    schema=lambda: msgspec.json.schema(Annotated[float, Meta(gt=-DECIMAL_LIMIT, lt=DECIMAL_LIMIT)]),
     values=_decimals,
     wrong=(
         ("49.00", "number_type"),
@@ -573,7 +583,7 @@ TIMESTAMP: Final = ScalarKind(
     convert=_timestamp_from_wire,
     strict=_strict_timestamp,
     lenient=_lenient_timestamp,
-    schema=lambda: {"type": "integer", "minimum": 0, "maximum": MAX_SECONDS},
+    schema=lambda: msgspec.json.schema(TIMESTAMP.wire()),
     values=lambda st: st.integers(min_value=0, max_value=MAX_SECONDS),
     wrong=((-1, "timestamp_range"), ("1510656066", "int_type"), (Decimal("1510656066.0"), "int_type")),
     encode=timestamps.to_unix,
