@@ -434,7 +434,7 @@ def test_a_model_that_holds_itself_is_refused() -> None:
 
 
 def test_a_model_whose_extra_has_no_default_is_refused() -> None:
-    """extra without a default cannot be built for an object without unknown keys: TypeError at registration."""
+    """A model whose extra has no default cannot be built without unknown keys: TypeError at registration."""
     model = attrs.make_class(
         "Bare",
         {
@@ -472,7 +472,9 @@ def test_the_kit_reads_presence_from_the_declarations() -> None:
     @given(testing._object(Noted, max_items=1))
     def check(payload: dict[str, object]) -> None:
         seen.add("memo" in payload)
-        assert list(payload) == [key for key in ["id", "type", "createdAt", "resource", "memo", "count", "note"] if key in payload]
+        assert list(payload) == [
+            key for key in ["id", "type", "createdAt", "resource", "memo", "count", "note"] if key in payload
+        ]
 
     check()
     assert seen == {True, False}

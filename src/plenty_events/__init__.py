@@ -23,13 +23,13 @@ from ._kinds import EventType, Gender, Kind
 from ._lines import Line, decode_lines
 from ._model import (
     Address,
-    field,
     Contact,
     Order,
     OrderItem,
     Resource,
     ServicePurchaseEvent,
     UnknownEvent,
+    field,
 )
 from ._privacy import Mask
 from ._redact import redact

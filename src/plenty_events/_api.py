@@ -139,8 +139,7 @@ class Decoder(Generic[_Model]):
 
         decoder = plenty_events.Decoder({"SERVICE.PLUGIN.REFUND": RefundEvent})
         request_body = (
-            b'{"id": "evt_1", "type": "SERVICE.PLUGIN.REFUND", "createdAt": 1510656066,'
-            b' "resource": {"orderId": 221}}'
+            b'{"id": "evt_1", "type": "SERVICE.PLUGIN.REFUND", "createdAt": 1510656066, "resource": {"orderId": 221}}'
         )
         event = decoder.decode(request_body, strict=True)
         assert event == RefundEvent("evt_1", "SERVICE.PLUGIN.REFUND", event.created_at, Refund(221))

@@ -116,7 +116,7 @@ def struct(model: type, tag: str | None = None, *, tagged: bool = False) -> type
     For an envelope, ``tag`` is its event type: msgspec's tag where
     ``tagged``, else a field that must be there and hold it.
     """
-    fields: list[tuple[str, object]] = []
+    fields: list[tuple[str, object] | tuple[str, object, object]] = []
     rename: dict[str, str] = {}
     for field in wire_fields(model):
         if tag is not None and field.wire == TAG:
@@ -131,7 +131,8 @@ def struct(model: type, tag: str | None = None, *, tagged: bool = False) -> type
             fields.append((field.name, wire_type))
         else:
             # An absent optional key is UNSET, which the glue leaves to the model's default.
-            fields.append((field.name, wire_type | msgspec.UnsetType, msgspec.UNSET))  # type: ignore[operator]
+            optional: Any = wire_type  # a type, known at run time only
+            fields.append((field.name, optional | msgspec.UnsetType, msgspec.UNSET))
         rename[field.name] = field.wire
     options: dict[str, Any] = {}
     if tagged:
@@ -175,7 +176,7 @@ def builder(model: type, tag: str) -> Builder:
 
 
 def _unique_filename(base: str) -> str:
-    """A ``linecache`` name that no other generated source holds: ``base>``, else ``base-1>``, ``base-2>``…
+    """Return a ``linecache`` name that no other generated source holds: ``base>``, else ``base-1>``, and so on.
 
     Two ``Decoder`` objects may generate glue for models of one name: each
     traceback must show its own source, as attrs and cattrs ensure.

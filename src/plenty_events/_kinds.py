@@ -222,7 +222,7 @@ def _strict_event_id(value: object, parent: str, key: str | int, report: Report)
     """A string of 1 to 200 characters."""
     if type(value) is not str:
         return fail(parent, key, report, "string_type", f"expected a string, got {type_name(value)}")
-    if not value:
+    if len(value) < _ID_MIN_LENGTH:
         return fail(parent, key, report, "string_too_short", "the id is empty")
     if len(value) > MAX_ID_LENGTH:
         return fail(
@@ -245,7 +245,8 @@ def _lenient_event_id(value: object, parent: str, key: str | int, report: Report
 
 #: The event id's bounds, declared once: the wire type, the schema, the
 #: strict rule and the test data read them.
-_EVENT_ID_BOUNDS: Final = Meta(min_length=1, max_length=MAX_ID_LENGTH)
+_ID_MIN_LENGTH: Final = 1
+_EVENT_ID_BOUNDS: Final = Meta(min_length=_ID_MIN_LENGTH, max_length=MAX_ID_LENGTH)
 
 
 EVENT_ID: Final = ScalarKind(
@@ -254,11 +255,11 @@ EVENT_ID: Final = ScalarKind(
     convert=None,
     strict=_strict_event_id,
     lenient=_lenient_event_id,
-    schema=lambda: msgspec.json.schema(EVENT_ID.wire()),
-    values=lambda st: st.text(min_size=_EVENT_ID_BOUNDS.min_length, max_size=_EVENT_ID_BOUNDS.max_length),
+    schema=lambda: msgspec.json.schema(Annotated[str, _EVENT_ID_BOUNDS]),
+    values=lambda st: st.text(min_size=_ID_MIN_LENGTH, max_size=MAX_ID_LENGTH),
     wrong=(
-        ("x" * (_EVENT_ID_BOUNDS.min_length - 1), "string_too_short"),  # type: ignore[operator]  # declared above
-        ("x" * (_EVENT_ID_BOUNDS.max_length + 1), "string_too_long"),  # type: ignore[operator]
+        ("x" * (_ID_MIN_LENGTH - 1), "string_too_short"),
+        ("x" * (MAX_ID_LENGTH + 1), "string_too_long"),
         (7, "string_type"),
     ),
 )
@@ -393,13 +394,15 @@ def _lenient_integer(value: object, parent: str, key: str | int, report: Report)
     return number
 
 
+_INTEGER_BOUNDS: Final = Meta(ge=INT_MIN, le=INT_MAX)
+
 INTEGER: Final = ScalarKind(
     "integer",
-    wire=lambda: Annotated[int, Meta(ge=INT_MIN, le=INT_MAX)],
+    wire=lambda: Annotated[int, _INTEGER_BOUNDS],
     convert=None,
     strict=_strict_integer,
     lenient=_lenient_integer,
-    schema=lambda: msgspec.json.schema(INTEGER.wire()),
+    schema=lambda: msgspec.json.schema(Annotated[int, _INTEGER_BOUNDS]),
     values=lambda st: st.integers(min_value=INT_MIN, max_value=INT_MAX),
     wrong=(("1338", "int_type"), (True, "int_type"), (Decimal("1338.0"), "int_type"), (2**63, "int_range")),
     variants=(str, lambda number: f" {number} ", lambda number: Decimal(number).quantize(Decimal("0.0"))),
@@ -577,13 +580,15 @@ def _iso(seconds: int) -> str:
     return from_unix(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_TIMESTAMP_BOUNDS: Final = Meta(ge=0, le=MAX_SECONDS)
+
 TIMESTAMP: Final = ScalarKind(
     "timestamp",
-    wire=lambda: Annotated[int, Meta(ge=0, le=MAX_SECONDS)],
+    wire=lambda: Annotated[int, _TIMESTAMP_BOUNDS],
     convert=_timestamp_from_wire,
     strict=_strict_timestamp,
     lenient=_lenient_timestamp,
-    schema=lambda: msgspec.json.schema(TIMESTAMP.wire()),
+    schema=lambda: msgspec.json.schema(Annotated[int, _TIMESTAMP_BOUNDS]),
     values=lambda st: st.integers(min_value=0, max_value=MAX_SECONDS),
     wrong=((-1, "timestamp_range"), ("1510656066", "int_type"), (Decimal("1510656066.0"), "int_type")),
     encode=timestamps.to_unix,

@@ -104,9 +104,14 @@ def wire(wire_key: str, kind: FieldKind, model: type | None = None) -> dict[str,
     return {DECLARATION: Declaration(wire_key, kind, model, required=True, personal=None)}
 
 
-def raw(wire_key: str) -> dict[str, Any]:
-    """The metadata of a required object field kept as raw JSON, without a model: an unknown event's resource."""
-    return {DECLARATION: Declaration(wire_key, Kind.OBJECT, None, required=True, personal=None), "raw": True}
+def raw(wire_key: str) -> Any:
+    """Declare a required object field kept as raw JSON, without a model: an unknown event's resource.
+
+    Left out of the repr, which must not show the personal data it may
+    hold, and of the hash: a JSON object is a dict.
+    """
+    metadata = {DECLARATION: Declaration(wire_key, Kind.OBJECT, None, required=True, personal=None), "raw": True}
+    return attrs.field(metadata=metadata, hash=False, repr=False)
 
 
 class WireField(NamedTuple):
@@ -154,7 +159,9 @@ def wire_fields(model: type) -> tuple[WireField, ...]:
                 )
             )
         elif metadata.get("on_wire", True) and not _is_repairs(attribute) and not _is_extra(attribute):
-            found.append(WireField(attribute.name, camel_case(attribute.alias or attribute.name), *_kind_of(model, attribute)))
+            found.append(
+                WireField(attribute.name, camel_case(attribute.alias or attribute.name), *_kind_of(model, attribute))
+            )
     return tuple(found)
 
 
@@ -484,7 +491,7 @@ class UnknownEvent:
     id: str = field("id", Kind.EVENT_ID)
     type: str = field("type", Kind.TEXT, personal=Mask.HINT)
     created_at: datetime = field("createdAt", Kind.TIMESTAMP)
-    resource: Mapping[str, Any] = attrs.field(metadata=raw("resource"), hash=False, repr=False)
+    resource: Mapping[str, Any] = raw("resource")
     extra: Mapping[str, Any] = _extra()
     """Keys of the envelope besides id, type, createdAt and resource, with their JSON values."""
     repairs: tuple[Repair, ...] = _repairs()

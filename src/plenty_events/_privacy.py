@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Final, final
+from typing import Any, ClassVar, Final, final
 
 from ._errors import shorten
 
@@ -102,7 +102,6 @@ def mask_gender(value: object) -> str:
     return mask(value) if type(value) is str else repr(value)
 
 
-
 def _blank_text(value: object) -> object:
     return REDACTED if value else value
 
@@ -138,20 +137,20 @@ class Mask:
 
     __slots__ = ("blank", "name", "show")
 
-    NAME: Final[Mask]
+    NAME: ClassVar[Mask]
     """The first character shows (``'J***'``); ``redact`` blanks any non-empty value."""
-    EMAIL: Final[Mask]
+    EMAIL: ClassVar[Mask]
     """The first character and a hostname domain show (``'j***@account.com'``); ``redact`` blanks it."""
-    TAIL: Final[Mask]
+    TAIL: ClassVar[Mask]
     """The last two characters show (``'***90'``); ``redact`` blanks it."""
-    CODE: Final[Mask]
+    CODE: ClassVar[Mask]
     """A code shows, a longer value is masked; ``redact`` blanks a code that is not a valid country."""
-    GENDER: Final[Mask]
+    GENDER: ClassVar[Mask]
     """A documented gender shows; a value kept as it came is masked, and blanked by ``redact``."""
-    HINT: Final[Mask]
+    HINT: ClassVar[Mask]
     """Eight characters show (``'SERVICE…'``); ``redact`` keeps it: a hint cannot carry a name."""
 
-    def __init__(self, name: str, show: Callable[[str], str], blank: Callable[[object], object]) -> None:
+    def __init__(self, name: str, show: Callable[[Any], str], blank: Callable[[object], object]) -> None:
         self.name = name
         self.show = show
         self.blank = blank
@@ -160,9 +159,9 @@ class Mask:
         return f"<mask {self.name}>"
 
 
-Mask.NAME = Mask("name", mask, _blank_text)  # type: ignore[misc]  # the class's constants, set once here
-Mask.EMAIL = Mask("email", mask_email, _blank_text)  # type: ignore[misc]
-Mask.TAIL = Mask("tail", mask_tail, _blank_text)  # type: ignore[misc]
-Mask.CODE = Mask("code", mask_code, _blank_invalid_country)  # type: ignore[misc]
-Mask.GENDER = Mask("gender", mask_gender, _blank_kept_gender)  # type: ignore[misc]
-Mask.HINT = Mask("hint", mask_head, _keep)  # type: ignore[misc]
+Mask.NAME = Mask("name", mask, _blank_text)  # the class's constants, set once here
+Mask.EMAIL = Mask("email", mask_email, _blank_text)
+Mask.TAIL = Mask("tail", mask_tail, _blank_text)
+Mask.CODE = Mask("code", mask_code, _blank_invalid_country)
+Mask.GENDER = Mask("gender", mask_gender, _blank_kept_gender)
+Mask.HINT = Mask("hint", mask_head, _keep)

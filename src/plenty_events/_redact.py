@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final, TypeVar, cast, overload
 
 import attrs
 
-from ._model import NO_EXTRA, ServicePurchaseEvent, UnknownEvent, extra_field, wire_fields
+from ._model import NO_EXTRA, ServicePurchaseEvent, UnknownEvent, wire_fields
 from ._privacy import REDACTED
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def redact(event: ServicePurchaseEvent | UnknownEvent) -> ServicePurchaseEvent |
 
 
 def _redacted(instance: _T) -> _T:
-    """Return ``instance`` with each personal value blanked as its mask says, and no kept unknown keys, at every level."""
+    """Return ``instance`` with each personal value blanked as its mask says, and no unknown keys, at every level."""
     model: type = type(instance)
     changes: dict[str, object] = {}
     for field in wire_fields(model):
@@ -79,8 +79,7 @@ def _redacted(instance: _T) -> _T:
                 changes[field.name] = tuple(_redacted(item) for item in cast("tuple[object, ...]", value))
             else:
                 changes[field.name] = _redacted(value)
-    if extra_field(model):
-        changes["extra"] = NO_EXTRA
+    changes["extra"] = NO_EXTRA  # every model of the built-in events has one
     return attrs.evolve(instance, **changes)  # type: ignore[misc]  # an instance of an attrs model
 
 
