@@ -251,6 +251,15 @@ def test_the_glue_is_registered_for_tracebacks() -> None:
     ]
 
 
+def test_each_generated_builder_has_a_linecache_name_of_its_own() -> None:
+    """Two decoders with a model of one name: each builder's traceback shows its own source, not the other's."""
+    first = builder(_model_with(), "STRANGE")
+    second = builder(_model_with(validator=attrs.validators.gt(0)), "STRANGE")
+    names = {first.__code__.co_filename, second.__code__.co_filename}
+    assert len(names) == 2
+    assert linecache.getlines(first.__code__.co_filename) != linecache.getlines(second.__code__.co_filename)
+
+
 def test_objects_built_by_filling_slots_are_the_objects_init_builds() -> None:
     """The fast road's event equals, hashes, prints and pickles like one built by the attrs __init__s."""
     quick = fast(SAMPLE)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ._api import Decoder, decode
 from ._encode import encode, to_dict
-from ._errors import DecodeError, ErrorDetail, Repair
+from ._errors import Code, DecodeError, ErrorDetail, Repair
 from ._kinds import EventType, Gender, Kind
 from ._lines import Line, decode_lines
 from ._model import (
@@ -55,6 +55,7 @@ def __getattr__(name: str) -> str:
 
 __all__ = [
     "Address",
+    "Code",
     "Contact",
     "DecodeError",
     "Decoder",
