@@ -29,13 +29,13 @@ import time
 import traceback
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Final, NoReturn, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Final, NoReturn, Protocol, TextIO
 
 import attrs
 
 from . import _send
 from ._errors import DecodeError
-from ._lines import MAX_LINE_BYTES, Line, decode_lines, too_long
+from ._lines import MAX_LINE_BYTES, DecodedLine, Line, RejectedLine, decode_lines, too_long
 from ._model import ServicePurchaseEvent
 from ._privacy import masked, type_hint
 from ._schema import json_schema
@@ -379,11 +379,11 @@ def _document(file: _Readable, args: argparse.Namespace) -> Line[Event]:
 
     data = file.read(args.max_bytes + 1)
     if len(data) > args.max_bytes:
-        return Line(1, None, too_long(args.max_bytes))
+        return RejectedLine(1, None, too_long(args.max_bytes))
     try:
-        return Line(1, decode(data, strict=args.strict), None)
+        return DecodedLine(1, decode(data, strict=args.strict), None)
     except DecodeError as exc:
-        return Line(1, None, exc)
+        return RejectedLine(1, None, exc)
 
 
 # -- progress -----------------------------------------------------------------
@@ -665,14 +665,14 @@ class _Run:
                 summary.unreadable += 1
                 output.unreadable(name, line.reason)
                 continue
-            number, event, error = line
-            if error is not None:
+            if line.error is not None:
+                number, error = line.number, line.error
                 summary.invalid += 1
                 summary.errors.add(error.errors)
                 if output.invalid:
                     output.error(name, number, error)
             else:
-                event = cast("Event", event)  # a Line holds one of the two
+                number, event = line.number, line.event
                 summary.valid += 1
                 if event.repairs:
                     summary.repaired += 1
