@@ -394,6 +394,46 @@ def test_the_summary_counts_payloads_and_codes_by_path():
     ]
 
 
+def _typed(kind: str) -> bytes:
+    return to_json({**sample_payload(), "type": kind})
+
+
+def test_the_summary_counts_the_payloads_of_each_type():
+    """The drift report counts valid payloads per event type, new types shown whole, others as their hint."""
+    archive = b"\n".join([SAMPLE, _typed("SERVICE.PLUGIN.REFUND"), _typed("SERVICE.PLUGIN.REFUND"), _typed("Zelda Q.")])
+    status, out = run("validate", "--quiet", "-", stdin=archive)
+    assert status == 0
+    assert out.splitlines() == [
+        "summary: 1 file, 4 payloads: 4 valid (0 repaired), 0 invalid",
+        "types (valid payloads of each event type):",
+        "  SERVICE.PLUGIN.REFUND: 2 (50.0%)",
+        "  SERVICE.PLUGIN.PURCHASE: 1 (25.0%)",
+        "  Zelda Q.: 1 (25.0%)",
+    ]
+    status, out = run("validate", "--format", "json", "--quiet", "-", stdin=archive)
+    assert json.loads(out)["summary"]["types"] == {
+        "SERVICE.PLUGIN.PURCHASE": 1,
+        "SERVICE.PLUGIN.REFUND": 2,
+        "Zelda Q.": 1,
+    }
+
+
+def test_the_types_counted_are_bounded(monkeypatch):
+    """Past MAX_SUMMARY_PATHS distinct types, a new type is counted as one of the other types."""
+    monkeypatch.setattr(_cli, "MAX_SUMMARY_PATHS", 2)
+    archive = b"\n".join(_typed(f"SERVICE.T{number}") for number in (1, 2, 3, 1))
+    status, out = run("validate", "--quiet", "-", stdin=archive)
+    assert status == 0
+    assert out.splitlines()[1:] == [
+        "types (valid payloads of each event type):",
+        "  SERVICE.T1: 2 (50.0%)",
+        "  SERVICE.T2: 1 (25.0%)",
+        "  other types: 1",
+    ]
+    status, out = run("validate", "--format", "json", "--quiet", "-", stdin=archive)
+    assert json.loads(out)["summary"]["otherTypes"] == 1
+
+
 def test_the_json_summary_has_the_same_counts():
     """--format json ends with a summary object: the drift report as data."""
     status, out = run("validate", "--format", "json", "--quiet", "-", stdin=ARCHIVE)
@@ -406,6 +446,8 @@ def test_the_json_summary_has_the_same_counts():
             "valid": 4,
             "repaired": 3,
             "invalid": 2,
+            "types": {"SERVICE.PLUGIN.PURCHASE": 4},
+            "otherTypes": 0,
             "errors": {
                 "int_type": {"payloads": 1, "paths": {"$.resource.contact.id": 1}, "otherPaths": 0},
                 "json_invalid": {"payloads": 1, "paths": {"$": 1}, "otherPaths": 0},

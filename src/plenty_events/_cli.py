@@ -35,6 +35,7 @@ import attrs
 
 from . import _send
 from ._errors import DecodeError
+from ._kinds import EventType
 from ._lines import MAX_LINE_BYTES, DecodedLine, Line, RejectedLine, decode_lines, too_long
 from ._model import ServicePurchaseEvent
 from ._privacy import masked, type_hint
@@ -504,8 +505,29 @@ def _share(count: int, total: int) -> str:
     return f"{count / total:.1%}"  # a code was counted, so a payload was
 
 
+class _Types:
+    """Valid payloads of each event type; past MAX_SUMMARY_PATHS distinct types, counted as other types."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.other = 0
+
+    def add(self, kind: str) -> None:
+        if kind in self.counts or len(self.counts) < MAX_SUMMARY_PATHS:
+            self.counts[kind] += 1
+        else:
+            self.other += 1
+
+    def lines(self, payloads: int) -> Iterator[str]:
+        for kind, count in sorted(self.counts.items(), key=lambda item: (-item[1], item[0])):
+            yield f"  {_clean(kind)}: {count:,} ({_share(count, payloads)})"
+        if self.other:
+            yield f"  other types: {self.other:,}"
+
+
 class _Summary:
     def __init__(self) -> None:
+        self.types = _Types()
         self.files = 0
         self.unreadable = 0
         self.valid = 0
@@ -526,6 +548,8 @@ class _Summary:
             "valid": self.valid,
             "repaired": self.repaired,
             "invalid": self.invalid,
+            "types": dict(sorted(self.types.counts.items())),
+            "otherTypes": self.types.other,
             "errors": self.errors.to_dict(),
             "repairs": self.repairs.to_dict(),
         }
@@ -536,6 +560,10 @@ class _Summary:
             files += f" ({self.unreadable:,} unreadable)"
         counts = f"{self.valid:,} valid ({self.repaired:,} repaired), {self.invalid:,} invalid"
         lines = [f"summary: {files}, {_count(self.payloads, 'payload')}: {counts}"]
+        # Only a type without a model is news: a run of purchases only is
+        # not told that it holds purchases.
+        if self.types.other or set(self.types.counts) - set(EventType):
+            lines += ["types (valid payloads of each event type):", *self.types.lines(self.payloads)]
         if self.errors.codes:
             lines += ["errors (payloads with each code):", *self.errors.lines(self.payloads)]
         if self.repairs.codes:
@@ -558,6 +586,11 @@ def _purchase(event: ServicePurchaseEvent) -> tuple[int, str, decimal.Decimal, b
     contact = event.resource.contact
     total, exact = _total_gross(event)
     return contact.id, f"{masked(contact.first_name)} {masked(contact.last_name)}".strip(), total, exact
+
+
+def _kind(event: Event) -> str:
+    """The event's type as output shows it: an unknown one is sender text, shown as the repr shows it."""
+    return str(event.type) if isinstance(event, ServicePurchaseEvent) else type_hint(event.type)
 
 
 def _describe(finding: ErrorDetail | Repair) -> str:
@@ -590,8 +623,7 @@ class _Output:
             self._write(f"{name}: cannot read: {reason}")
 
     def event(self, name: str, number: int, event: Event) -> None:
-        # An unknown type is sender text, shown cut like the repr shows it.
-        kind = str(event.type) if isinstance(event, ServicePurchaseEvent) else type_hint(event.type)
+        kind = _kind(event)
         purchase = _purchase(event) if isinstance(event, ServicePurchaseEvent) else None
         if self._json:
             result: dict[str, object] = {"file": name, "line": number, "valid": True, "id": event.id, "type": kind}
@@ -674,6 +706,7 @@ class _Run:
             else:
                 number, event = line.number, line.event
                 summary.valid += 1
+                summary.types.add(_kind(event))
                 if event.repairs:
                     summary.repaired += 1
                     summary.repairs.add(event.repairs)
