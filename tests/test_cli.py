@@ -161,7 +161,42 @@ def test_invalid_output_shows_no_personal_values():
 def test_usage_errors_exit_2(argv, capsys):
     """Unknown commands and options, missing or conflicting arguments exit 2 with a message on stderr."""
     assert run(*argv)[0] == 2
-    assert capsys.readouterr().err.startswith("plenty-events: error:")
+    assert capsys.readouterr().err.splitlines()[-1].startswith("plenty-events: error:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["validate"], "usage: plenty-events validate [-h] [--strict]"),
+        ([], "usage: plenty-events [-h] [--version] COMMAND ..."),
+        (["schema", "x"], "usage: plenty-events [-h] [--version] COMMAND ..."),
+    ],
+)
+def test_a_usage_error_starts_with_the_usage_line(argv, usage, capsys):
+    """As argparse does, a usage error prints the usage of the command first, then the error."""
+    assert run(*argv)[0] == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(usage)
+    assert err[-1].startswith("plenty-events: error: ")
+    assert run(*argv, "--format", "json")[0] == 2
+    assert json.loads(capsys.readouterr().err)["error"]["usage"].startswith(usage)
+
+
+def test_a_usage_error_of_a_command_has_no_usage_line(capsys):
+    """An error found after parsing, such as --max-bytes 0, is the error line alone."""
+    assert run("validate", "--max-bytes", "0", EXAMPLE)[0] == 2
+    assert capsys.readouterr().err == "plenty-events: error: --max-bytes must be at least 1\n"
+
+
+def test_help_lists_every_command():
+    """plenty-events --help names each command, in the list and in the description."""
+    status, out = run("--help")
+    assert status == 0
+    listed = out.split("positional arguments:")[1]
+    described = out.split("positional arguments:")[0]
+    for command in ("validate", "schema", "inbox", "send"):
+        assert f"    {command} " in listed
+        assert f"({command})" in described
 
 
 def test_schema_prints_the_json_schema():
@@ -616,7 +651,7 @@ def test_usage_errors_follow_the_chosen_format(argv, capsys):
 def test_format_options_after_a_double_dash_are_file_names(capsys):
     """A '--format json' after '--' is not an option: the usage error is in text."""
     assert run("--nope", "--", "--format", "json")[0] == 2
-    assert capsys.readouterr().err.startswith("plenty-events: error:")
+    assert capsys.readouterr().err.splitlines()[-1].startswith("plenty-events: error:")
 
 
 def test_a_usage_error_message_is_escaped(capsys):

@@ -84,10 +84,16 @@ _TOTAL: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, traps
 class UsageError(Exception):
     """A command line that cannot be run: exit 2, with the message in the chosen format."""
 
+    def __init__(self, message: str, usage: str = "") -> None:
+        """Hold the message, and the usage of the (sub)command it is about, when argparse gives it."""
+        super().__init__(message)
+        self.usage = usage
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        # The usage line first, as argparse prints it: what the command takes.
+        raise UsageError(message, self.format_usage())
 
 
 @attrs.frozen
@@ -143,7 +149,11 @@ def add_command(
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="plenty-events",
-        description="Validate plentyMarketplace webhook payloads, or print their JSON Schema.",
+        description=(
+            "Validate plentyMarketplace webhook payloads (validate), print their JSON Schema (schema), "
+            "list, replay or purge a receiver's inbox (inbox), and fire test deliveries at your own "
+            "receiver (send). 'plenty-events COMMAND --help' tells more."
+        ),
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"plenty-events {_version()}")
@@ -194,7 +204,7 @@ def main(
         status: int = args.run(args, streams)
         streams.stdout.flush()
     except UsageError as exc:
-        _usage_error(str(exc), _requested_format(arguments), streams.stderr)
+        _usage_error(exc, _requested_format(arguments), streams.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         _silence(streams.stdout)
@@ -227,10 +237,13 @@ def _requested_format(argv: Sequence[str]) -> str:
     return found
 
 
-def _usage_error(message: str, output: str, stderr: TextIO) -> None:
+def _usage_error(exc: UsageError, output: str, stderr: TextIO) -> None:
+    message, usage = str(exc), exc.usage.strip()
     if output == "json":
-        stderr.write(json.dumps({"error": {"code": "usage", "message": message}}) + "\n")
+        error = {"code": "usage", "message": message} | ({"usage": usage} if usage else {})
+        stderr.write(json.dumps({"error": error}) + "\n")
     else:
+        stderr.write(f"{_clean(usage)}\n" if usage else "")
         stderr.write(f"plenty-events: error: {_clean(message)}\n")
 
 
