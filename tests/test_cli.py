@@ -433,6 +433,31 @@ def _typed(kind: str) -> bytes:
     return to_json({**sample_payload(), "type": kind})
 
 
+def test_a_multi_line_document_on_stdin_gets_a_hint(capsys):
+    """Stdin holding one JSON document over several lines is JSON Lines to validate: a hint names --json."""
+    with open(EXAMPLE, "rb") as file:  # noqa: PTH123 -- the shipped example
+        document = file.read()
+    status, out = run("validate", "-", stdin=document)
+    assert status == 1
+    assert "8 invalid" in out
+    hint = capsys.readouterr().err
+    assert hint.startswith("plenty-events: hint: no line of - is JSON: it looks like one JSON document")
+    assert "--json reads each input as one payload" in hint
+    assert run("validate", "--json", "-", stdin=document)[0] == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [b"{\n", b"{\n}\n" + SAMPLE, b'{"id": 1}\n{\n'],
+    ids=["one line", "a valid line", "a line that is JSON"],
+)
+def test_no_hint_when_a_line_is_json_or_only_one_line_is_not(stdin, capsys):
+    """The hint needs two lines or more, none of them JSON."""
+    run("validate", "-", stdin=stdin)
+    assert "hint" not in capsys.readouterr().err
+
+
 def test_the_summary_counts_the_payloads_of_each_type():
     """The drift report counts valid payloads per event type, new types shown whole, others as their hint."""
     archive = b"\n".join([SAMPLE, _typed("SERVICE.PLUGIN.REFUND"), _typed("SERVICE.PLUGIN.REFUND"), _typed("Zelda Q.")])
@@ -733,19 +758,38 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_shows_on_a_terminal_and_is_erased(monkeypatch, tmp_path):
-    """On a terminal, stderr shows file, share, megabytes, payloads and rate, erased before output and at the end."""
+    """On a terminal, stderr shows file, its number, its share, megabytes, payloads and rate, erased before output."""
     monkeypatch.setattr(_cli._Progress, "interval", 0.0)
-    path = tmp_path / "a.jsonl"
-    path.write_bytes((SAMPLE + b"\n") * 3)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes((SAMPLE + b"\n") * 3)
+    second.write_bytes((SAMPLE + b"\n") * 3)
     err = _Terminal()
-    status, out = run("validate", str(path), "-", stdin=SAMPLE, stderr=err)
+    status, out = run("validate", str(first), str(second), "-", stdin=SAMPLE, stderr=err)
     assert status == 0
     shown = err.getvalue()
-    assert f"\r\x1b[K…{str(path)[-39:]}  33% 0 MB, 1 payload, " in shown
-    assert f"\r\x1b[K…{str(path)[-39:]} 100% 0 MB, 3 payloads, " in shown
-    assert "\r\x1b[K- 100% 0 MB, 4 payloads" in shown
+    assert f"\r\x1b[K…{str(first)[-39:]} [1/3]  33% 0 MB, 1 payload, " in shown
+    assert f"\r\x1b[K…{str(first)[-39:]} [1/3] 100% 0 MB, 3 payloads, " in shown
+    # The share is of the file being read: the second file starts again.
+    assert f"\r\x1b[K…{str(second)[-39:]} [2/3]  33% 0 MB, 4 payloads, " in shown
+    assert "\r\x1b[K- [3/3] 0 MB, 7 payloads" in shown
     assert shown.endswith("\r\x1b[K")
     assert "\x1b" not in out
+
+
+def test_progress_of_a_gzipped_file_after_a_plain_one_starts_low(monkeypatch, tmp_path):
+    """A .gz file's share is of its own compressed bytes: after a plain file it starts low, not at 99 %."""
+    monkeypatch.setattr(_cli._Progress, "interval", 0.0)
+    plain, packed = tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"
+    plain.write_bytes((SAMPLE + b"\n") * 100)
+    lines = [
+        SAMPLE.replace(b"evt_553ea8a294e2d3a75d5086a06fb53f5a", os.urandom(16).hex().encode()) for _ in range(2000)
+    ]
+    packed.write_bytes(gzip.compress(b"\n".join(lines)))
+    err = _Terminal()
+    assert run("validate", "--quiet", str(plain), str(packed), stderr=err)[0] == 0
+    shares = [line.split("[2/2]")[1].split("%")[0] for line in err.getvalue().split("\r\x1b[K") if "[2/2]" in line]
+    assert int(shares[0]) < 50
+    assert int(shares[-1]) == 100
 
 
 def test_progress_follows_the_flag_or_the_terminal(tmp_path, monkeypatch):
@@ -768,7 +812,7 @@ def test_progress_redraws_at_most_every_interval(monkeypatch):
     clock = iter([0.0, 0.1, 0.15, 0.25])
     monkeypatch.setattr(_cli.time, "monotonic", lambda: next(clock))
     err = io.StringIO()
-    progress = _cli._Progress(err, 0)
+    progress = _cli._Progress(err, 1)
     for payloads in (1, 2, 3):
         progress.tick(payloads)
     assert err.getvalue().count(" MB, ") == 2
@@ -782,7 +826,7 @@ def test_progress_survives_a_file_that_cannot_tell_its_position():
         def tell(self):
             raise OSError(29, "Illegal seek")
 
-    progress = _cli._Progress(io.StringIO(), 10)
+    progress = _cli._Progress(io.StringIO(), 1)
     progress.start(_cli._Source("fifo", "fifo", lines=True, size=0), Pipe())
     assert progress._position() == 0
 

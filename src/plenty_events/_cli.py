@@ -408,9 +408,11 @@ class _Progress:
 
     interval: Final = 0.1
 
-    def __init__(self, stderr: TextIO | None, total: int) -> None:
+    def __init__(self, stderr: TextIO | None, files: int) -> None:
         self._stderr = stderr
-        self._total = total
+        self._files = files
+        self._index = 0  # the number of the file being read, from 1
+        self._size = 0  # its size on disk; 0 for standard input
         self._done = 0  # bytes of the files finished
         self._raw: _Positioned | None = None
         self._name = ""
@@ -426,6 +428,8 @@ class _Progress:
     def start(self, source: _Source, raw: _Positioned) -> None:
         self._raw = None if source.path == "-" else raw
         self._name = source.name
+        self._size = source.size
+        self._index += 1
 
     def finish(self, source: _Source) -> None:
         self._done += source.size
@@ -444,11 +448,17 @@ class _Progress:
         if now < self._next or self._stderr is None:
             return
         self._next = now + self.interval
-        done = self._done + self._position()
+        position = self._position()
+        done = self._done + position
         rate = payloads / max(now - self._started, 1e-9)
-        share = f" {min(done / self._total, 1):4.0%}" if self._total else ""
+        # The share of the file being read, of its size on disk: a gzipped
+        # file's raw position moves through the compressed bytes, so its
+        # share is right too, and a file after others starts at 0 %.
+        share = f" {min(position / self._size, 1):4.0%}" if self._size else ""
+        which = f" [{self._index:,}/{self._files:,}]" if self._files > 1 else ""
         name = self._name if len(self._name) <= 40 else f"…{self._name[-39:]}"  # the end tells the file
-        self._stderr.write(f"\r\x1b[K{name}{share} {done / 1e6:,.0f} MB, {_count(payloads, 'payload')}, {rate:,.0f}/s")
+        line = f"{name}{which}{share} {done / 1e6:,.0f} MB, {_count(payloads, 'payload')}, {rate:,.0f}/s"
+        self._stderr.write(f"\r\x1b[K{line}")
         self._stderr.flush()
         self.shown = True
 
@@ -465,7 +475,7 @@ def _progress(args: argparse.Namespace, streams: Streams, sources: Sequence[_Sou
     if show is None:
         isatty = getattr(streams.stderr, "isatty", None)
         show = bool(isatty and isatty())
-    return _Progress(streams.stderr if show else None, sum(source.size for source in sources))
+    return _Progress(streams.stderr if show else None, len(sources))
 
 
 # -- summary ------------------------------------------------------------------
@@ -676,12 +686,18 @@ class _Output:
 # -- validate -----------------------------------------------------------------
 
 
+#: A JSON Lines input of at least this many lines, none of them JSON, looks
+#: like one JSON document spread over lines: the run ends with a hint.
+_HINT_LINES: Final = 2
+
+
 class _Run:
     """One run of ``validate``: what it reads, what it writes, what it counted."""
 
     def __init__(self, args: argparse.Namespace, streams: Streams) -> None:
         self.args = args
         self.stdin = streams.stdin
+        self.stderr = streams.stderr
         self.failures: list[tuple[str, str]] = []
         self.sources = _sources(args, self.failures)
         self.progress = _progress(args, streams, self.sources)
@@ -705,6 +721,7 @@ class _Run:
     def _check(self, source: _Source) -> None:
         summary, output, progress, name = self.summary, self.output, self.progress, source.name
         ticking = progress.active
+        not_json = others = 0  # lines that are not JSON, and any other payloads
         for line in _payloads(source, self.args, self.stdin, progress):
             if isinstance(line, _ReadFailure):
                 summary.unreadable += 1
@@ -712,12 +729,17 @@ class _Run:
                 continue
             if line.error is not None:
                 number, error = line.number, line.error
+                if {detail.code for detail in error.errors} == {"json_invalid"}:
+                    not_json += 1
+                else:
+                    others += 1
                 summary.invalid += 1
                 summary.errors.add(error.errors)
                 if output.invalid:
                     output.error(name, number, error)
             else:
                 number, event = line.number, line.event
+                others += 1
                 summary.valid += 1
                 summary.types.add(_kind(event))
                 if event.repairs:
@@ -727,6 +749,12 @@ class _Run:
                     output.event(name, number, event)
             if ticking:
                 progress.tick(summary.payloads)
+        if source.lines and not others and not_json >= _HINT_LINES:
+            progress.clear()
+            self.stderr.write(
+                f"plenty-events: hint: no line of {name} is JSON: it looks like one JSON document over several "
+                "lines, and it was read as JSON Lines, one payload per line; --json reads each input as one payload\n"
+            )
 
 
 def _validate(args: argparse.Namespace, streams: Streams) -> int:
