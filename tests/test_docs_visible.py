@@ -1,0 +1,71 @@
+"""Each documentation page's visible code runs as a reader pastes it: without the hidden blocks, outside the repository.
+
+Sybil (conftest.py) runs every block with the hidden ones, which set up
+and check. This runs only what a reader sees, in order, in one namespace
+per page, in an empty directory: a name defined only in a hidden block, or
+a file of the repository, fails here. Every visible block of every page
+runs so, skip markers or not: a block that could not would need its reason
+written on the page, and an entry here.
+"""
+
+from __future__ import annotations
+
+import doctest
+import gc
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+
+FENCE = re.compile(r"^```(?P<language>\w*)[^\n]*\n(?P<source>.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def visible_blocks(page: Path) -> list[tuple[str, list[tuple[str, bool]]]]:
+    """The page's Python blocks as a reader sees them: first line, and its statements with whether they raise."""
+    text = page.read_text(encoding="utf-8")
+    blocks = []
+    for match in FENCE.finditer(text):
+        if match.group("language") not in {"python", "pycon"}:
+            continue
+        before = text[: match.start()]
+        # A fence inside a hidden block is not visible.
+        if before.count("<!--") > before.count("-->"):
+            continue
+        source = match.group("source")
+        if source.lstrip().startswith(">>>"):
+            examples = doctest.DocTestParser().get_examples(source)
+            statements = [(example.source, example.exc_msg is not None) for example in examples]
+        else:
+            statements = [(source, False)]
+        blocks.append((source.splitlines()[0], statements))
+    return blocks
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_the_visible_code_runs_as_pasted(page, tmp_path, monkeypatch):
+    """Each visible Python block of the page runs after the ones above it, with no hidden block, outside the repo."""
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    # Without the hidden blocks nothing closes the pages' inboxes and
+    # temporary directories: they are collected here, their warnings ignored.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            _run(page, namespace)
+        finally:
+            namespace.clear()
+            gc.collect()
+
+
+def _run(page: Path, namespace: dict[str, object]) -> None:
+    for first, statements in visible_blocks(page):
+        for source, raises in statements:
+            try:
+                exec(compile(source, f"{page.name}: {first}", "exec"), namespace)  # noqa: S102 -- the docs' own code
+            except Exception as exc:  # noqa: BLE001 -- named in the failure
+                if not raises:
+                    pytest.fail(f"{page.name}, block {first!r}: {type(exc).__name__}: {exc}")
