@@ -69,3 +69,13 @@ def _run(page: Path, namespace: dict[str, object]) -> None:
             except Exception as exc:  # noqa: BLE001 -- named in the failure
                 if not raises:
                     pytest.fail(f"{page.name}, block {first!r}: {type(exc).__name__}: {exc}")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_console_sessions_are_fenced_as_pycon(page):
+    """A block of >>> prompts is fenced pycon (lexed as a session, copied without prompts), never python."""
+    for match in FENCE.finditer(page.read_text(encoding="utf-8")):
+        if match.group("source").lstrip().startswith(">>>"):
+            assert match.group("language") == "pycon", f"{page.name}: {match.group('source').splitlines()[0]}"
+        if match.group("language") == "pycon":
+            assert match.group("source").lstrip().startswith(">>>")
