@@ -1,4 +1,4 @@
-"""Check the built docs site: each console session copies as code that compiles.
+"""Check the built docs site: no literal Sphinx role, and each console session copies as code that compiles.
 
 Usage: python .ci/check_site.py SITE_DIR, after ``mkdocs build``. Every
 ``pycon`` block (a documentation page's, or a docstring example's in the API
@@ -11,6 +11,8 @@ import re
 import sys
 from pathlib import Path
 
+#: Sphinx roles that MkDocs shows as they are, instead of a link.
+ROLE = re.compile(r":(class|func|meth|data|attr|mod|exc):`")
 SESSION = re.compile(r'<div class="language-pycon highlight"( data-copy="(?P<copy>[^"]*)")?')
 
 
@@ -19,7 +21,9 @@ def main() -> None:
     site = Path(sys.argv[1])
     problems, sessions = [], 0
     for page in sorted(site.rglob("*.html")):
-        for match in SESSION.finditer(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        problems += [f"{page.relative_to(site)}: a literal {role.group()}" for role in ROLE.finditer(text)]
+        for match in SESSION.finditer(text):
             sessions += 1
             where = page.relative_to(site)
             if match.group("copy") is None:

@@ -105,14 +105,24 @@ class RejectedLine(NamedTuple):
     error: DecodeError
 
 
-#: The outcome of one line of JSON Lines: a
-#: [DecodedLine][plenty_events.DecodedLine] or a
-#: [RejectedLine][plenty_events.RejectedLine], named tuples of
-#: ``(number, event, error)`` of which exactly one of ``event`` and ``error``
-#: is ``None``. ``if line.error is None:`` narrows it to a ``DecodedLine``
-#: under mypy and pyright, and it unpacks:
-#: ``for number, event, error in decode_lines(f)``.
 Line: TypeAlias = DecodedLine[_Event_co] | RejectedLine
+"""The outcome of one line of JSON Lines: a decoded line or a rejected one.
+
+A [DecodedLine][plenty_events.DecodedLine] or a
+[RejectedLine][plenty_events.RejectedLine]: both are named tuples of ``(number, event, error)``, of which exactly one of
+``event`` and ``error`` is ``None``. ``if line.error is None:`` narrows a
+``Line`` to a ``DecodedLine`` under mypy and pyright, and a ``Line`` unpacks:
+``for number, event, error in decode_lines(data)``.
+
+Examples:
+    >>> import plenty_events
+    >>> for line in plenty_events.decode_lines(b'{"id": 1}'):
+    ...     if line.error is None:
+    ...         print(line.number, line.event.id)
+    ...     else:
+    ...         print(line.number, line.error.errors[0].code)
+    1 missing
+"""
 
 
 @runtime_checkable
