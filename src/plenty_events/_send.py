@@ -399,13 +399,14 @@ def _masked(value: Any, key: object, depth: int) -> object:
     if depth > _DEEPEST:
         return "…"
     if isinstance(value, dict):
-        members = list(cast("dict[str, object]", value).items())[:_MOST_MEMBERS]
+        mapping = cast("dict[str, object]", value)
+        members = list(mapping.items())[:_MOST_MEMBERS]
         # An error detail of a DecodeError: its message is the library's,
         # and never repeats a value of the payload.
-        detail = value.keys() == _DETAIL_KEYS and isinstance(value["message"], str)
+        message = mapping.get("message") if mapping.keys() == _DETAIL_KEYS else None
         return {
-            shorten(name, 40): shorten(member, 160)
-            if detail and name == "message"
+            shorten(name, 40): shorten(message, 160)
+            if isinstance(message, str) and name == "message"
             else _masked(member, name, depth + 1)
             for name, member in members
         }
