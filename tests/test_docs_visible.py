@@ -79,3 +79,12 @@ def test_console_sessions_are_fenced_as_pycon(page):
             assert match.group("language") == "pycon", f"{page.name}: {match.group('source').splitlines()[0]}"
         if match.group("language") == "pycon":
             assert match.group("source").lstrip().startswith(">>>")
+
+
+def test_the_readmes_links_are_absolute():
+    """PyPI shows the README without the repository: every link in it is absolute (or an anchor)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r"^\[[^\]]+\]:\s*(\S+)", text, re.MULTILINE)
+    assert targets
+    relative = [target for target in targets if not target.startswith(("https://", "http://", "#"))]
+    assert relative == []
