@@ -88,3 +88,23 @@ def test_the_readmes_links_are_absolute():
     assert targets
     relative = [target for target in targets if not target.startswith(("https://", "http://", "#"))]
     assert relative == []
+
+
+#: The page whose subject is tests: its visible asserts are the tests it shows.
+TESTS_SHOWN = {"testing.md"}
+
+
+CHECKED = [page for page in PAGES if page.name not in TESTS_SHOWN]
+
+
+@pytest.mark.parametrize("page", CHECKED, ids=[page.name for page in CHECKED])
+def test_checks_of_the_docs_are_hidden(page):
+    """A page's own checks are in hidden blocks: no visible assert, but on the page that shows tests."""
+    shown = [
+        line.strip()
+        for _first, statements in visible_blocks(page)
+        for source, _raises in statements
+        for line in source.splitlines()
+        if line.lstrip().startswith("assert ")
+    ]
+    assert shown == []
