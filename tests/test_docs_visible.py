@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import doctest
 import gc
+import importlib.util
 import re
 import warnings
 from pathlib import Path
@@ -108,3 +109,38 @@ def test_checks_of_the_docs_are_hidden(page):
         if line.lstrip().startswith("assert ")
     ]
     assert shown == []
+
+
+def _quickstart():
+    spec = importlib.util.spec_from_file_location("quickstart", ROOT / ".ci" / "quickstart.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_keeps_its_quickstart():
+    """The README's Quickstart holds the two shell blocks CI runs: install and validate; upgrade pip, test."""
+    first, second = _quickstart().quickstart_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert "plenty-events validate examples/service-purchase.json" in first
+    assert second.rstrip().endswith("python -m pip install -e . --group tests && python -m pytest")
+
+
+@pytest.mark.parametrize(
+    ("readme", "reason"),
+    [
+        ("# plenty-events\n\n## Install\n", "no '## Quickstart' section"),
+        ("## Quickstart\n\n```sh\nplenty-events validate examples/service-purchase.json\n```\n", "exactly two"),
+        (
+            "## Quickstart\n\n```sh\nplenty-events validate examples/service-purchase.json\n```\n\n"
+            "```sh\npython -m pip install -e . --group tests && python -m pytest\n```\n",
+            "block 2 must hold",
+        ),
+    ],
+    ids=["missing", "one block", "no pip upgrade"],
+)
+def test_a_broken_quickstart_fails_ci(readme, reason):
+    """CI's extraction refuses a README that lost the section, a block, or the pip upgrade."""
+    with pytest.raises(SystemExit, match=reason):
+        _quickstart().quickstart_blocks(readme)
