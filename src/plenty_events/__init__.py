@@ -20,7 +20,7 @@ from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import DecodeError, ErrorDetail, Repair
 from ._kinds import EventType, Gender
-from ._lines import Line, decode_lines
+from ._lines import DecodedLine, Line, RejectedLine, decode_lines
 from ._model import (
     Address,
     Contact,
@@ -55,6 +55,7 @@ __all__ = [
     "Address",
     "Contact",
     "DecodeError",
+    "DecodedLine",
     "Decoder",
     "ErrorDetail",
     "EventType",
@@ -62,6 +63,7 @@ __all__ = [
     "Line",
     "Order",
     "OrderItem",
+    "RejectedLine",
     "Repair",
     "Resource",
     "ServicePurchaseEvent",

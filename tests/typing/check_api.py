@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, assert_type
 from wsgiref.types import WSGIApplication
 
+import attrs
 from hypothesis.strategies import SearchStrategy
 
 import plenty_events
@@ -65,3 +66,33 @@ def check_lines(body: bytes) -> None:
         assert_type(error, plenty_events.DecodeError | None)
     with Path("events.jsonl").open("rb") as file:
         assert_type(next(plenty_events.decode_lines(file)), plenty_events.Line[ServicePurchaseEvent | UnknownEvent])
+    for outcome in plenty_events.decode_lines(body):
+        # A test of error narrows the line, in both checkers.
+        if outcome.error is None:
+            assert_type(outcome, plenty_events.DecodedLine[ServicePurchaseEvent | UnknownEvent])
+            assert_type(outcome.event.id, str)
+        else:
+            assert_type(outcome, plenty_events.RejectedLine)
+            assert_type(outcome.error.errors, tuple[plenty_events.ErrorDetail, ...])
+            assert_type(outcome.event, None)
+
+
+@attrs.frozen
+class Refund:
+    order_id: int
+
+
+@attrs.frozen
+class RefundEvent:
+    id: str
+    type: str
+    created_at: datetime
+    resource: Refund
+
+
+def check_decoder(body: bytes) -> None:
+    """Decoder infers its model from the mapping, in both checkers."""
+    decoder = plenty_events.Decoder({"SERVICE.PLUGIN.REFUND": RefundEvent})
+    assert_type(decoder, plenty_events.Decoder[RefundEvent])
+    assert_type(decoder.decode(body, strict=True), RefundEvent | ServicePurchaseEvent)
+    assert_type(decoder.decode(body), RefundEvent | ServicePurchaseEvent | UnknownEvent)

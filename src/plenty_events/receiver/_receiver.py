@@ -63,6 +63,11 @@ def quote(text: str) -> str:
     return ascii(shorten(text, 64))
 
 
+def count(number: int, noun: str) -> str:
+    """``1 error``, ``2 errors``: a number and its noun, singular or plural."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _findings(found: Sequence[ErrorDetail | Repair]) -> str:
     # Paths and codes only: a message may show a hint of a value.
     line = "; ".join(f"{quote(finding.path)} [{finding.code}]" for finding in found[:_LOGGED])
@@ -101,10 +106,10 @@ class Core:
             except Exception as store_exc:  # noqa: BLE001 -- the body is stored as received: replay still finds it
                 log.error("delivery #%d: its rejection could not be stored: %s", number, type(store_exc).__name__)  # noqa: TRY400
             log.warning(
-                "delivery #%d rejected with %d, %d errors: %s",
+                "delivery #%d rejected with %d, %s: %s",
                 number,
                 answer.status,
-                len(exc.errors),
+                count(len(exc.errors), "error"),
                 _findings(exc.errors),
             )
             return answer
@@ -113,10 +118,10 @@ class Core:
         tried.add(event.id)
         if event.repairs:
             log.info(
-                "delivery #%d, event %s: accepted with %d repairs: %s",
+                "delivery #%d, event %s: accepted with %s: %s",
                 number,
                 quote(event.id),
-                len(event.repairs),
+                count(len(event.repairs), "repair"),
                 _findings(event.repairs),
             )
         return self.handle(number, event)
