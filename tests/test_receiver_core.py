@@ -266,7 +266,7 @@ def test_an_attempt_finishing_after_its_lease_ended_is_logged(handler: Recorder,
     clock[0] += 6
     with caplog.at_level(logging.WARNING, logger="plenty_events.receiver"):
         assert receiver.receive(TOKEN, body()).status == 202  # took the expired claim over
-        assert receiver._core.finish(first, None)
+        assert receiver._core.finish(first, None) is False  # not recorded: the lease was lost
     assert "after its lease ended" in caplog.records[-1].getMessage()
     assert {delivery.attempts for delivery in inbox.deliveries()} == {2}
 
@@ -283,9 +283,9 @@ class BrokenInbox(MemoryInbox):
         if name == self.broken:
             raise OSError("disk full at /var/lib/john-doe")
 
-    def record(self, body: bytes) -> int:
+    def record(self, body: bytes, token_name: str | None = None) -> int:
         self._fail("record")
-        return super().record(body)
+        return super().record(body, token_name)
 
     def reject(self, delivery: int, codes: str) -> None:
         self._fail("reject")
@@ -295,9 +295,9 @@ class BrokenInbox(MemoryInbox):
         self._fail("claim")
         return super().claim(delivery, event_id)
 
-    def finish(self, claim: Claim, error: str | None) -> bool:
+    def finish(self, claim: Claim, error: str | None, **details: Any) -> bool:
         self._fail("finish")
-        return super().finish(claim, error)
+        return super().finish(claim, error, **details)
 
 
 @pytest.mark.parametrize(

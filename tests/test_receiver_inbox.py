@@ -148,7 +148,7 @@ def test_sqlite_keeps_everything_across_reopening_in_wal_mode(tmp_path: Path) ->
     assert [(d.state, d.event_id) for d in second.deliveries()] == [(State.HANDLED, "evt_1")]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
     db.close()
 
 
@@ -157,9 +157,9 @@ def test_sqlite_refuses_a_file_from_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "in.db"
     SQLiteInbox(path)
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 2")
+    db.execute("PRAGMA user_version = 3")
     db.close()
-    with pytest.raises(ValueError, match="schema version 2"):
+    with pytest.raises(ValueError, match="schema version 3"):
         SQLiteInbox(path)
 
 
