@@ -577,3 +577,50 @@ def test_a_mapping_of_tokens_is_checked_like_a_list() -> None:
     assert "short" not in str(caught.value)
     with pytest.raises(ValueError, match="at least one token"):
         Receiver(tokens={}, handler=print)
+
+
+def test_the_asgi_app_answers_a_broken_body_without_a_handler_call(inbox: MemoryInbox) -> None:
+    """The ASGI app's early answers (a rejected body, a background delivery) come back without handling."""
+    handler = Flaky()
+    for background, data, status in [(False, b"nope", 400), (True, body(), 202)]:
+        receiver = Receiver(tokens=TOKEN, handler=handler, inbox=inbox, background=background)
+
+        async def main(receiver: Receiver = receiver, data: bytes = data) -> int:
+            client, call = asgi_post(receiver, data)
+            await call
+            return client.sent[0]["status"]
+
+        assert asyncio.run(main()) == status
+    assert handler.calls == 0
+
+
+def test_an_inbox_that_cannot_queue_is_never_acknowledged(inbox: MemoryInbox, caplog: pytest.LogCaptureFixture):
+    """A background delivery whose event cannot be queued is 503, logged by error type."""
+
+    def broken(_delivery: int, _event_id: str) -> str:
+        raise OSError("disk full at /home/john-doe")
+
+    inbox.enqueue = broken  # type: ignore[method-assign,assignment]
+    receiver = Receiver(tokens=TOKEN, handler=print, inbox=inbox, background=True)
+    with caplog.at_level(logging.ERROR, logger="plenty_events.receiver"):
+        assert receiver.receive(TOKEN, body()).status == 503
+    assert caplog.records[0].getMessage() == "delivery #1, event 'evt_1': could not be queued: OSError"
+
+
+def test_an_event_another_worker_took_first_is_skipped(inbox: MemoryInbox) -> None:
+    """When take() finds the event gone (another worker was quicker), nothing is counted."""
+    Receiver(tokens=TOKEN, handler=print, inbox=inbox, background=True).receive(TOKEN, body())
+    inbox.take("evt_1")  # the other worker
+    inbox.clock[0] += 11  # type: ignore[attr-defined]
+    inbox.take = lambda _event_id: None  # type: ignore[method-assign]
+    assert Worker(inbox, print).run_pending() == Counts()
+
+
+def test_a_burial_that_cannot_be_stored_is_lost(inbox: MemoryInbox) -> None:
+    """A purged event whose dead state the inbox cannot store is counted lost, and no hook runs."""
+    dead: list[Outcome] = []
+    Receiver(tokens=TOKEN, handler=print, inbox=inbox, background=True).receive(TOKEN, body())
+    inbox.purge(dt.datetime.max.replace(tzinfo=dt.UTC))
+    inbox.finish = lambda *_args, **_kwargs: False  # type: ignore[method-assign]
+    assert Worker(inbox, print, on_dead=dead.append).run_pending() == Counts(lost=1)
+    assert dead == []
