@@ -383,7 +383,7 @@ def describe(mode: str, times: list[float], wall: float) -> str:
 
 
 def test_2000_deliveries_in_background_mode_with_two_worker_processes(example: ModuleType, tmp_path: Path) -> None:
-    """16 clients, 2,000 events, two `inbox work` processes, a third failing once: all 2xx, each handled once, none dead.
+    """16 clients, 2,000 events, two `inbox work` processes, a third failing once: all 2xx, handled once, none dead.
 
     The same deliveries are then sent to an inline receiver, for the figures.
     """
