@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -17,6 +18,7 @@ import pytest
 from helpers import PERSONAL
 from plenty_events._cli import main
 from plenty_events.receiver import Receiver, SQLiteInbox, State
+from plenty_events.receiver import _commands as commands
 from plenty_events.testing import sample_payload, to_json
 from receiving import TOKEN
 
@@ -312,3 +314,64 @@ def test_work_runs_as_a_process_and_exits_0_on_sigterm(tmp_path: Path) -> None:
         process.kill()
     assert process.returncode == 0
     assert out.splitlines() == ["handling evt_queued", "#1 'evt_queued' handled", "stopped"]
+
+
+def exit_zero(event: Any) -> None:
+    """A replay handler that exits the process with status 0."""
+    CALLS.setdefault("exit_zero", []).append(event)
+    sys.exit(0)
+
+
+def test_replay_exits_1_when_the_handler_calls_sys_exit_0(db: Path) -> None:
+    """sys.exit(0) in the handler stops the replay, leaves the event failed, and the replay exits 1."""
+    status, out, _ = run("inbox", str(db), "replay", "--handler", "test_receiver_commands:exit_zero")
+    assert status == 1
+    assert out.splitlines()[-2:] == ["the handler stopped the replay: SystemExit", "replayed 0 deliveries"]
+    assert len(CALLS["exit_zero"]) == 1
+    assert State.FAILED in {d.state for d in SQLiteInbox(db).deliveries()}
+
+
+def test_replay_exits_1_while_anything_is_left_waiting(tmp_path: Path) -> None:
+    """Nothing waiting but a dismissed delivery: exit 0; a dead event that fails its replay again: exit 1."""
+    path = tmp_path / "inbox.sqlite3"
+    inbox = SQLiteInbox(path)
+    inbox.record(b"junk")
+    inbox.reject(1, "json_invalid")
+    inbox.dismiss(1)
+    assert run("inbox", str(path), "replay", "--handler", "test_receiver_commands:record")[0] == 0
+    inbox.enqueue(inbox.record(body(id="evt_dead")), "evt_dead")
+    inbox.finish(inbox.take("evt_dead"), "E", dead=True)
+    status, out, _ = run("inbox", str(path), "replay", "--handler", "test_receiver_commands:refuse")
+    assert status == 1
+    assert "'evt_dead' failed again (500)" in out
+
+
+def test_a_handling_event_past_its_lease_fails_the_health_check(tmp_path: Path) -> None:
+    """Handling within its lease is work under way (0); past it, its worker died: exit 1, with the lease shown."""
+    path = tmp_path / "inbox.sqlite3"
+    inbox = SQLiteInbox(path, lease=0.05)
+    inbox.claim(inbox.record(body()), "evt_1")
+    SQLiteInbox(path, lease=3600).claim(inbox.record(body(id="evt_2")), "evt_2")
+    time.sleep(0.1)
+    status, out, _ = run("inbox", str(path))
+    assert status == 1
+    assert re.search(r"handling 'evt_1' attempts 1 lease until \S+Z$", out.splitlines()[1])
+    inbox.finish(inbox.take("evt_1"), None)
+    assert run("inbox", str(path))[0] == 0
+
+
+def test_purge_exits_1_when_a_reader_keeps_the_wal(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader holding the WAL keeps the checkpoint from completing: purge says so and exits 1."""
+    # The command waits for readers up to the inbox's timeout (30 s); a short one here.
+    monkeypatch.setattr(commands, "SQLiteInbox", functools.partial(SQLiteInbox, timeout=0.2))
+    reader = sqlite3.connect(db)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM deliveries").fetchone()
+        SQLiteInbox(db).record(b"more")  # a write the reader's snapshot keeps in the WAL
+        status, out, _ = run("inbox", str(db), "purge", "--older-than", "0")
+    finally:
+        reader.close()
+    assert status == 1
+    assert "pages of deleted bodies may remain on disk; run purge again" in out
+    assert run("inbox", str(db), "purge", "--older-than", "0")[0] == 0

@@ -624,3 +624,19 @@ def test_a_burial_that_cannot_be_stored_is_lost(inbox: MemoryInbox) -> None:
     inbox.finish = lambda *_args, **_kwargs: False  # type: ignore[method-assign]
     assert Worker(inbox, print, on_dead=dead.append).run_pending() == Counts(lost=1)
     assert dead == []
+
+
+def test_a_reason_is_kept_cut_short(inbox: MemoryInbox) -> None:
+    """A RetryLater or Permanent reason is stored and reported cut to 200 characters."""
+    dead: list[Outcome] = []
+    handler = Flaky(RetryLater(0, "r" * 1000), Permanent("p" * 1000))
+    receiver = Receiver(tokens=TOKEN, handler=handler, inbox=inbox, on_dead=dead.append)
+    receiver.receive(TOKEN, body())
+    failed_reason = inbox.deliveries()[0].reason
+    receiver.receive(TOKEN, body())
+    assert failed_reason is not None
+    assert len(failed_reason) <= 200
+    assert failed_reason.startswith("rrr")
+    assert dead[0].reason is not None
+    assert len(dead[0].reason) <= 200
+    assert inbox.deliveries()[0].reason == dead[0].reason

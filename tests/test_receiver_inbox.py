@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from inbox_v1 import make_v1
@@ -242,7 +243,7 @@ def test_take_finds_another_delivery_when_its_own_was_purged(inbox: Any) -> None
     assert (claim.outcome, claim.body, claim.attempts) == ("claimed", None, 2)
 
 
-@pytest.mark.parametrize("lease", [0, -1, float("nan")])
+@pytest.mark.parametrize("lease", [0, -1, float("nan"), float("inf")])
 def test_a_lease_must_be_positive(tmp_path: Path, lease: float) -> None:
     """A lease that is not a positive number of seconds is a ValueError, in both inboxes."""
     with pytest.raises(ValueError, match="lease"):
@@ -565,3 +566,13 @@ def test_an_existing_file_others_can_read_is_used_with_one_warning(
     path.chmod(0o600)
     SQLiteInbox(path).close()
     assert caplog.records == []
+
+
+def test_deliveries_without_bodies_read_none(inbox: Any) -> None:
+    """bodies=False lists the same deliveries, each with an empty body."""
+    inbox.record(b"one", "offer-a")
+    inbox.claim(inbox.record(b"two"), "evt_1")
+    full, bare = inbox.deliveries(), inbox.deliveries(bodies=False)
+    assert [attrs.evolve(d, body=b"") for d in full] == bare
+    assert [d.body for d in full] == [b"one", b"two"]
+    assert inbox.deliveries([State.HANDLING], bodies=False)[0].lease_until == utc(inbox.clock[0] + 10)

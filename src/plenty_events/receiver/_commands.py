@@ -26,6 +26,7 @@ from ._worker import Worker
 if TYPE_CHECKING:
     import argparse
 
+    from ._answers import Response
     from ._inbox import Delivery
     from ._outcomes import Outcome
 
@@ -115,6 +116,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 WAITING = frozenset({State.RECEIVED, State.REJECTED, State.FAILED, State.DEAD})
 
 
+def waiting(delivery: Delivery, now: datetime) -> bool:
+    """Whether the delivery makes the health check fail: a waiting state, or handling past its lease."""
+    if delivery.state is State.HANDLING:
+        return delivery.lease_until is None or delivery.lease_until <= now
+    return delivery.state in WAITING
+
+
 def _line(delivery: Delivery) -> str:
     when = delivery.received_at.isoformat(timespec="seconds").replace("+00:00", "Z")
     parts = [f"#{delivery.number}", when, str(delivery.state)]
@@ -128,11 +136,13 @@ def _line(delivery: Delivery) -> str:
         parts.append(delivery.error)
     if delivery.due_at is not None:
         parts.append("due " + delivery.due_at.isoformat(timespec="seconds").replace("+00:00", "Z"))
+    if delivery.lease_until is not None:
+        parts.append("lease until " + delivery.lease_until.isoformat(timespec="seconds").replace("+00:00", "Z"))
     return "  " + " ".join(parts)
 
 
 def _list(inbox: SQLiteInbox, out: TextIO) -> int:
-    deliveries = inbox.deliveries()
+    deliveries = inbox.deliveries(bodies=False)
     counts = Counter(delivery.state for delivery in deliveries)
     summary = ", ".join(f"{counts[state]} {state}" for state in State if counts[state])
     out.write(f"{len(deliveries)} deliveries{': ' if summary else ''}{summary}\n")
@@ -140,7 +150,8 @@ def _list(inbox: SQLiteInbox, out: TextIO) -> int:
         for delivery in deliveries:
             if delivery.state is state:
                 out.write(_line(delivery) + "\n")
-    return EXIT_PENDING if any(counts[state] for state in WAITING) else EXIT_OK
+    now = datetime.now(UTC)
+    return EXIT_PENDING if any(waiting(delivery, now) for delivery in deliveries) else EXIT_OK
 
 
 def _load(spec: str) -> Any:
@@ -162,24 +173,39 @@ def _load(spec: str) -> Any:
 
 def _replay(inbox: SQLiteInbox, handler: Any, out: TextIO, *, strict: bool) -> int:
     status = EXIT_OK
-    replayed = Core(handler, inbox, strict=strict).replay()
-    for delivery, response in replayed:
-        answer = json.loads(response.body)
-        head = f"#{delivery.number} was {delivery.state}:"
-        if response.status == 202:
-            out.write(f"{head} handled {quote(answer['id'])}\n")
-        elif response.status == 200:
-            out.write(f"{head} {quote(answer['id'])} was handled before\n")
-        elif response.status in {400, 422}:
-            status = EXIT_PENDING
-            errors = answer["errors"]
-            out.write(f"{head} still rejected, {len(errors)} error{'s' if len(errors) != 1 else ''}\n")
-            out.writelines(f"  {quote(error['path'])}: {error['message']} [{error['code']}]\n" for error in errors)
-        else:
-            status = EXIT_PENDING
-            what = "is being handled elsewhere" if response.status == 503 and "id" in answer else "failed again"
-            out.write(f"{head} {quote(answer.get('id', '?'))} {what} ({response.status})\n")
-    out.write(f"replayed {len(replayed)} deliveries\n")
+    count = 0
+    try:
+        for delivery, response in Core(handler, inbox, strict=strict).replaying():
+            count += 1
+            status = max(status, _report(delivery, response, out))
+    except SystemExit as exc:
+        # sys.exit(0) in a handler must not make a replay that left its event failed look clean.
+        status = EXIT_PENDING
+        out.write(f"the handler stopped the replay: {type(exc).__name__}\n")
+    out.write(f"replayed {count} deliveries\n")
+    now = datetime.now(UTC)
+    if any(waiting(delivery, now) for delivery in inbox.deliveries(bodies=False)):
+        status = EXIT_PENDING
+    return status
+
+
+def _report(delivery: Delivery, response: Response, out: TextIO) -> int:
+    status = EXIT_OK
+    answer = json.loads(response.body)
+    head = f"#{delivery.number} was {delivery.state}:"
+    if response.status == 202:
+        out.write(f"{head} handled {quote(answer['id'])}\n")
+    elif response.status == 200:
+        out.write(f"{head} {quote(answer['id'])} was handled before\n")
+    elif response.status in {400, 422}:
+        status = EXIT_PENDING
+        errors = answer["errors"]
+        out.write(f"{head} still rejected, {len(errors)} error{'s' if len(errors) != 1 else ''}\n")
+        out.writelines(f"  {quote(error['path'])}: {error['message']} [{error['code']}]\n" for error in errors)
+    else:
+        status = EXIT_PENDING
+        what = "is being handled elsewhere" if response.status == 503 and "id" in answer else "failed again"
+        out.write(f"{head} {quote(answer.get('id', '?'))} {what} ({response.status})\n")
     return status
 
 
@@ -230,6 +256,12 @@ def _purge(inbox: SQLiteInbox, days: float, out: TextIO) -> int:
     if not days >= 0:
         raise CommandError("--older-than takes a number of days, 0 or more")
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    deleted = inbox.purge(cutoff)
+    deleted = inbox.purge(cutoff, checkpoint=False)
     out.write(f"deleted {deleted} deliveries stored before {cutoff.isoformat(timespec='seconds')}\n")
+    if not inbox.checkpoint():
+        out.write(
+            "the WAL could not be emptied while another process reads the inbox: "
+            "pages of deleted bodies may remain on disk; run purge again\n"
+        )
+        return EXIT_PENDING
     return EXIT_OK

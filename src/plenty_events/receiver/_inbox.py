@@ -15,6 +15,7 @@ it over.
 from __future__ import annotations
 
 import enum
+import math
 import secrets
 import threading
 import time
@@ -108,6 +109,8 @@ class Delivery:
         tried_at: When its event's last attempt began.
         reason: For a failed or dead event, the reason given (`RetryLater`,
             `Permanent`, or the worker's own, such as `"max attempts"`).
+        lease_until: For a handling event, when its claim's lease ends; past
+            it, the worker or a replay takes the event over.
 
     """
 
@@ -122,6 +125,7 @@ class Delivery:
     due_at: datetime | None = None
     tried_at: datetime | None = None
     reason: str | None = None
+    lease_until: datetime | None = None
 
 
 #: What [Inbox.enqueue][plenty_events.receiver.Inbox.enqueue] answers.
@@ -209,8 +213,12 @@ class Inbox(Protocol):
         """
         ...
 
-    def deliveries(self, states: Collection[State] | None = None) -> list[Delivery]:
-        """Return the stored deliveries in order of arrival, only those in `states` if given."""
+    def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
+        """Return the stored deliveries in order of arrival, only those in `states` if given.
+
+        With `bodies=False` every `body` is empty, and no body is read: for
+        listings and health checks, which never need one.
+        """
         ...
 
     def purge(self, before: datetime) -> int:
@@ -228,9 +236,12 @@ def utc(timestamp: float) -> datetime:
 
 
 def check_lease(lease: float) -> float:
-    """Refuse a lease that is not a positive number of seconds."""
-    if not lease > 0:
-        raise ValueError("the lease must be a positive number of seconds")
+    """Refuse a lease that is not a positive, finite number of seconds.
+
+    An infinite lease would keep the event of a killed worker *handling* for ever.
+    """
+    if not (lease > 0 and math.isfinite(lease)):
+        raise ValueError("the lease must be a positive, finite number of seconds")
     return float(lease)
 
 
@@ -409,8 +420,8 @@ class MemoryInbox:
             event.ticket, event.lease_until, event.error, event.reason = None, 0.0, error, reason
             return True
 
-    def deliveries(self, states: Collection[State] | None = None) -> list[Delivery]:
-        """Return the stored deliveries in order of arrival."""
+    def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
+        """Return the stored deliveries in order of arrival; empty bodies with `bodies=False`."""
         with self._lock:
             found: list[Delivery] = []
             for number, stored in self._deliveries.items():
@@ -423,11 +434,12 @@ class MemoryInbox:
                         stored.event_id,
                         event.attempts,
                         event.error,
-                        stored.body,
+                        stored.body if bodies else b"",
                         stored.token_name,
                         when(event.due_at),
                         when(event.tried_at),
                         event.reason,
+                        utc(event.lease_until) if event.state is State.HANDLING else None,
                     )
                 else:
                     state = State.RECEIVED
@@ -440,7 +452,7 @@ class MemoryInbox:
                         stored.event_id,
                         0,
                         stored.rejected,
-                        stored.body,
+                        stored.body if bodies else b"",
                         stored.token_name,
                     )
                 if states is None or delivery.state in states:

@@ -37,7 +37,7 @@ from ._inbox import Claim, MemoryInbox, State
 from ._outcomes import Backoff, Kind, Outcome, Permanent, RetryLater
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+    from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping, Sequence
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
     from plenty_events import Decoder, ErrorDetail, Repair, ServicePurchaseEvent, UnknownEvent
@@ -392,16 +392,22 @@ class Core:
         return "dead"
 
     def replay(self) -> list[tuple[Delivery, Response]]:
-        """Judge every waiting delivery again (received, rejected, pending, failed, dead, stale handling), inline."""
-        done: list[tuple[Delivery, Response]] = []
+        """Judge every waiting delivery again, inline; see `replaying`."""
+        return list(self.replaying())
+
+    def replaying(self) -> Iterator[tuple[Delivery, Response]]:
+        """Judge every waiting delivery again (received, rejected, pending, failed, dead, stale handling), inline.
+
+        Yields each delivery and its answer as soon as it is judged, so a
+        handler that stops the process leaves what came before reported.
+        """
         tried: set[str] = set()
         for delivery in self.inbox.deliveries(_REPLAYED):
             step = self.judge(delivery.number, delivery.body, tried, delivery.token_name)
             if isinstance(step, Job):
                 step = self.run(step)
             if step is not None:
-                done.append((delivery, step))
-        return done
+                yield delivery, step
 
 
 class Receiver:

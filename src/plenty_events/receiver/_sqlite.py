@@ -232,7 +232,7 @@ class SQLiteInbox:
 
     Raises:
         ValueError: For `":memory:"`, an empty path, a lease that is not
-            positive, or a file made by a newer version of this library.
+            positive and finite, or a file made by a newer version of this library.
         sqlite3.Error: An `sqlite3.Error`, when the file cannot be opened as a database.
 
     Examples:
@@ -482,47 +482,73 @@ class SQLiteInbox:
             )
             return cursor.rowcount == 1
 
-    def deliveries(self, states: Collection[State] | None = None) -> list[Delivery]:
-        """Return the stored deliveries in order of arrival."""
+    def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
+        """Return the stored deliveries in order of arrival; a body is read only for a delivery returned."""
+        found: list[Delivery] = []
         with self._connect() as db:
-            rows: list[tuple[Any, ...]] = db.execute(
+            rows = db.execute(
                 """
-                SELECT d.number, d.received_at, d.body, d.event_id, d.rejected, d.token_name, d.dismissed,
-                    e.state, e.attempts, e.error, e.due_at, e.tried_at, e.reason
+                SELECT d.number, d.received_at, d.event_id, d.rejected, d.token_name, d.dismissed,
+                    e.state, e.attempts, e.error, e.due_at, e.tried_at, e.reason, e.lease_until
                 FROM deliveries AS d LEFT JOIN events AS e ON e.event_id = d.event_id
                 ORDER BY d.number
                 """
-            ).fetchall()
-        found: list[Delivery] = []
-        for number, received_at, body, event_id, rejected, token_name, dismissed, *event in rows:
-            event_state, attempts, error, due_at, tried_at, reason = event
-            if event_state is not None:
-                delivery = Delivery(
-                    number,
-                    utc(received_at),
-                    State(event_state),
-                    event_id,
-                    attempts,
-                    error,
-                    body,
-                    token_name,
-                    when(due_at),
-                    when(tried_at),
-                    reason,
+            )
+            for number, received_at, event_id, rejected, token_name, dismissed, *event in rows:
+                event_state, attempts, error, due_at, tried_at, reason, lease_until = event
+                if event_state is not None:
+                    state = State(event_state)
+                else:
+                    attempts, error = 0, rejected
+                    due_at = tried_at = reason = lease_until = None
+                    state = State.RECEIVED
+                    if rejected is not None:
+                        state = State.REJECTED if dismissed is None else State.DISMISSED
+                if states is not None and state not in states:
+                    continue
+                body = b""
+                if bodies:
+                    (body,) = db.execute("SELECT body FROM deliveries WHERE number = ?", (number,)).fetchone()
+                found.append(
+                    Delivery(
+                        number,
+                        utc(received_at),
+                        state,
+                        event_id,
+                        attempts,
+                        error,
+                        body,
+                        token_name,
+                        when(due_at),
+                        when(tried_at),
+                        reason,
+                        when(lease_until),
+                    )
                 )
-            else:
-                state = State.RECEIVED
-                if rejected is not None:
-                    state = State.REJECTED if dismissed is None else State.DISMISSED
-                delivery = Delivery(number, utc(received_at), state, event_id, 0, rejected, body, token_name)
-            if states is None or delivery.state in states:
-                found.append(delivery)
         return found
 
-    def purge(self, before: datetime) -> int:
-        """Delete the deliveries stored before `before`, and overwrite their bodies on disk."""
+    def purge(self, before: datetime, *, checkpoint: bool = True) -> int:
+        """Delete the deliveries stored before `before`, and overwrite their bodies on disk.
+
+        The deleted pages are overwritten in the file (`secure_delete`); the
+        WAL is then copied into the file and emptied, so no old page keeps a
+        deleted body, unless another connection is reading: call
+        [checkpoint][plenty_events.receiver.SQLiteInbox.checkpoint] yourself, with
+        `checkpoint=False`, to learn whether it completed.
+        """
         with self._connect() as db:
             count = db.execute("DELETE FROM deliveries WHERE received_at < ?", (before.timestamp(),)).rowcount
-            # Copy the WAL into the file and empty it, so no old page keeps a deleted body.
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if checkpoint:
+            self.checkpoint()
         return count
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the file and empty it; `False` when another connection kept it from completing.
+
+        After a purge, `False` means old pages of the WAL, which may hold
+        deleted bodies, are still on disk: run it again when no other process
+        is reading (`plenty-events inbox DB purge` exits 1 then).
+        """
+        with self._connect() as db:
+            row: tuple[int, int, int] = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return row[0] == 0
