@@ -516,6 +516,7 @@ def test_a_version_1_file_is_migrated_keeping_every_body(tmp_path: Path) -> None
     inbox._now = lambda: 1_700_000_010.0
     assert inbox.take("evt_handling") is None  # its lease still holds
     assert inbox.claim(6, "evt_handled").outcome == "handled"
+    assert inbox.attempts("evt_failed") == []  # version 1 kept no history
     inbox.close()
     SQLiteInbox(path).close()  # opening a migrated file again changes nothing
 
@@ -576,3 +577,25 @@ def test_deliveries_without_bodies_read_none(inbox: Any) -> None:
     assert [attrs.evolve(d, body=b"") for d in full] == bare
     assert [d.body for d in full] == [b"one", b"two"]
     assert inbox.deliveries([State.HANDLING], bodies=False)[0].lease_until == utc(inbox.clock[0] + 10)
+
+
+def test_every_attempt_is_recorded_with_its_time_and_error(inbox: Any) -> None:
+    """attempts() lists each claim's number, start time and error type, a revival counting from 1 again."""
+    inbox.enqueue(inbox.record(b"{}"), "evt_1")
+    assert inbox.attempts("evt_1") == []
+    inbox.finish(inbox.take("evt_1"), "TimeoutError")
+    inbox.clock[0] += 1
+    inbox.finish(inbox.take("evt_1"), "Permanent", dead=True)
+    inbox.clock[0] += 1
+    claim = inbox.claim(inbox.record(b"{}"), "evt_1")  # revived
+    inbox.clock[0] += 11
+    inbox.finish(inbox.take("evt_1"), None)  # the first claim's lease ended: taken over
+    assert not inbox.finish(claim, "Late")  # a lost claim records nothing
+    start = inbox.clock[0] - 13
+    assert [(a.attempt, a.started_at.timestamp() - start, a.error) for a in inbox.attempts("evt_1")] == [
+        (1, 0.0, "TimeoutError"),
+        (2, 1.0, "Permanent"),
+        (1, 2.0, None),
+        (2, 13.0, None),
+    ]
+    assert inbox.attempts("evt_unknown") == []

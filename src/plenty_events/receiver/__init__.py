@@ -19,7 +19,7 @@ Examples:
 """
 
 from ._answers import Response
-from ._inbox import Claim, Delivery, Inbox, MemoryInbox, State
+from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, State
 from ._outcomes import Backoff, Outcome, Permanent, RetryLater
 from ._receiver import Receiver, current_token_name
 from ._router import Router
@@ -27,6 +27,7 @@ from ._sqlite import SQLiteInbox
 from ._worker import Counts, Worker
 
 __all__ = [
+    "Attempt",
     "Backoff",
     "Claim",
     "Counts",

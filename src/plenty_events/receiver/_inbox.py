@@ -20,7 +20,7 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
@@ -128,6 +128,23 @@ class Delivery:
     lease_until: datetime | None = None
 
 
+@attrs.frozen
+class Attempt:
+    """One attempt at handling an event, as [Inbox.attempts][plenty_events.receiver.Inbox.attempts] lists it.
+
+    Attributes:
+        attempt: Its number since the event was last revived (1 for the first).
+        started_at: When it was claimed, an aware UTC datetime.
+        error: The exception's type when it failed; `None` when it
+            succeeded, or has not finished (yet, or ever: its lease ended).
+
+    """
+
+    attempt: int
+    started_at: datetime
+    error: str | None
+
+
 #: What [Inbox.enqueue][plenty_events.receiver.Inbox.enqueue] answers.
 Queued = Literal["queued", "handled", "waiting"]
 
@@ -211,6 +228,10 @@ class Inbox(Protocol):
                 nothing is recorded then.
 
         """
+        ...
+
+    def attempts(self, event_id: str) -> list[Attempt]:
+        """Return every attempt at handling the event, the first first: when it began, and its error type."""
         ...
 
     def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
@@ -302,6 +323,7 @@ class MemoryInbox:
         self._lock = threading.Lock()
         self._deliveries: dict[int, _Stored] = {}
         self._events: dict[str, _Event] = {}
+        self._attempts: dict[str, list[list[Any]]] = {}
         self._next = 1
         self._now = time.time
 
@@ -353,6 +375,7 @@ class MemoryInbox:
             event = self._events[event_id] = _Event(State.HANDLING, delivery, attempts)
         event.state, event.delivery, event.attempts = State.HANDLING, delivery, attempts
         event.ticket, event.lease_until, event.tried_at, event.due_at = ticket, now + self._lease, now, None
+        self._attempts.setdefault(event_id, []).append([attempts, now, None])
         return Claim(event_id, delivery, "claimed", ticket, attempts=attempts)
 
     def claim(self, delivery: int, event_id: str) -> Claim:
@@ -418,7 +441,13 @@ class MemoryInbox:
             else:
                 event.state, event.due_at = State.FAILED, self._now() + retry_in
             event.ticket, event.lease_until, event.error, event.reason = None, 0.0, error, reason
+            self._attempts[claim.event_id][-1][2] = error
             return True
+
+    def attempts(self, event_id: str) -> list[Attempt]:
+        """Return every attempt at handling the event."""
+        with self._lock:
+            return [Attempt(n, utc(at), error) for n, at, error in self._attempts.get(event_id, [])]
 
     def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
         """Return the stored deliveries in order of arrival; empty bodies with `bodies=False`."""

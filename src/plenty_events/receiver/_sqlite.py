@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._inbox import DEFAULT_LEASE, Claim, Delivery, Queued, State, check_lease, new_ticket, utc, when
+from ._inbox import DEFAULT_LEASE, Attempt, Claim, Delivery, Queued, State, check_lease, new_ticket, utc, when
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Generator
@@ -40,6 +40,16 @@ CREATE TABLE {table} (
 )
 """
 
+ATTEMPTS = """
+CREATE TABLE attempts (
+    event_id    TEXT    NOT NULL,
+    attempt     INTEGER NOT NULL,  -- since the event was last revived
+    started_at  REAL    NOT NULL,
+    error       TEXT               -- the exception type, once it failed
+);
+CREATE INDEX attempts_by_event ON attempts (event_id)
+"""
+
 SCHEMA = f"""
 CREATE TABLE deliveries (
     number      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,6 +64,7 @@ CREATE INDEX deliveries_by_time ON deliveries (received_at);
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
 {EVENTS.format(table="events")};
 CREATE INDEX events_by_due ON events (state, due_at);
+{ATTEMPTS};
 """
 
 #: From version 1: new columns, and the events table rebuilt for its wider
@@ -70,6 +81,7 @@ INSERT INTO events_2 (event_id, state, delivery, attempts, ticket, lease_until, 
 DROP TABLE events;
 ALTER TABLE events_2 RENAME TO events;
 CREATE INDEX events_by_due ON events (state, due_at);
+{ATTEMPTS};
 """  # noqa: S608 -- built from constants only
 
 
@@ -401,6 +413,7 @@ class SQLiteInbox:
             """,
             (event_id, delivery, attempts, ticket, now + self._lease, now, now),
         )
+        db.execute("INSERT INTO attempts (event_id, attempt, started_at) VALUES (?, ?, ?)", (event_id, attempts, now))
         return Claim(event_id, delivery, "claimed", ticket, attempts=attempts)
 
     def claim(self, delivery: int, event_id: str) -> Claim:
@@ -468,10 +481,10 @@ class SQLiteInbox:
         self, claim: Claim, error: str | None, *, retry_in: float = 0.0, dead: bool = False, reason: str | None = None
     ) -> bool:
         """Record handled, failed or dead, if the claim still holds the event."""
-        now = self._now()
         state = State.HANDLED if error is None else State.DEAD if dead else State.FAILED
-        due_at = now + retry_in if state is State.FAILED else None
-        with self._connect() as db:
+        with self._transaction() as db:
+            now = self._now()
+            due_at = now + retry_in if state is State.FAILED else None
             cursor = db.execute(
                 """
                 UPDATE events SET state = ?, ticket = NULL, lease_until = NULL, updated_at = ?, error = ?,
@@ -480,7 +493,24 @@ class SQLiteInbox:
                 """,
                 (str(state), now, error, due_at, reason, claim.event_id, claim.ticket),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            db.execute(
+                """
+                UPDATE attempts SET error = ?
+                WHERE rowid = (SELECT max(rowid) FROM attempts WHERE event_id = ?)
+                """,
+                (error, claim.event_id),
+            )
+            return True
+
+    def attempts(self, event_id: str) -> list[Attempt]:
+        """Return every attempt at handling the event."""
+        with self._connect() as db:
+            rows: list[tuple[int, float, str | None]] = db.execute(
+                "SELECT attempt, started_at, error FROM attempts WHERE event_id = ? ORDER BY rowid", (event_id,)
+            ).fetchall()
+        return [Attempt(attempt, utc(started_at), error) for attempt, started_at, error in rows]
 
     def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
         """Return the stored deliveries in order of arrival; a body is read only for a delivery returned."""
