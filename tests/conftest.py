@@ -38,7 +38,7 @@ def inbox_factory(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Cal
     def make(lease: float = 10.0, *, folder: pathlib.Path | None = None) -> Any:
         inbox = INBOXES[request.param]((folder or tmp_path), lease)
         clock = [1_700_000_000.0]
-        inbox._now = lambda: clock[0]
+        inbox._now = inbox._lease_now = lambda: clock[0]
         inbox.clock = clock
         made.append(inbox)
         return inbox

@@ -259,7 +259,7 @@ def test_an_attempt_finishing_after_its_lease_ended_is_logged(handler: Recorder,
     """When a lease ended and another claim took the event over, the late finish is logged, not recorded."""
     inbox = MemoryInbox(lease=5)
     clock = [1000.0]
-    inbox._now = lambda: clock[0]
+    inbox._now = inbox._lease_now = lambda: clock[0]
     receiver = Receiver(tokens=TOKEN, handler=handler, inbox=inbox)
     number = inbox.record(body())
     first = inbox.claim(number, EVENT_ID)
@@ -328,7 +328,7 @@ def test_replay_runs_received_rejected_failed_and_stale_deliveries(handler: Reco
     """Replay judges every received, rejected and failed delivery again, and takes over expired leases."""
     inbox = MemoryInbox(lease=5)
     clock = [1000.0]
-    inbox._now = lambda: clock[0]
+    inbox._now = inbox._lease_now = lambda: clock[0]
     strict = Receiver(tokens=TOKEN, handler=handler, inbox=inbox, strict=True)
     lenient = Receiver(tokens=TOKEN, handler=handler, inbox=inbox)
     assert strict.receive(TOKEN, body(id="evt_repairable", createdAt="1510656066")).status == 422

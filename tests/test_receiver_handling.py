@@ -45,7 +45,7 @@ def inbox() -> MemoryInbox:
     """An empty inbox on a clock the test moves."""
     made = MemoryInbox(lease=10)
     clock = [NOW.timestamp()]
-    made._now = lambda: clock[0]
+    made._now = made._lease_now = lambda: clock[0]
     made.clock = clock  # type: ignore[attr-defined]
     return made
 

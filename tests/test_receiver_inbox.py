@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from inbox_v1 import make_v1
 from plenty_events.receiver import Inbox, MemoryInbox, SQLiteInbox, State
 from plenty_events.receiver import _sqlite as sqlite_module
-from plenty_events.receiver._inbox import utc
+from plenty_events.receiver._inbox import LEASE_CLOCK, boot_clock, utc
 
 
 @pytest.fixture
@@ -496,9 +497,9 @@ def test_a_collected_connection_closes_itself_only_in_its_own_process(
 def test_a_version_1_file_is_migrated_keeping_every_body(tmp_path: Path) -> None:
     """Version 1 becomes 2 in place: bodies and states kept, a failed event due at once, the lease kept."""
     path = tmp_path / "v1.sqlite3"
-    make_v1(path, 1_700_000_000.0)
+    now = time.time()
+    make_v1(path, now)
     inbox = SQLiteInbox(path)
-    inbox._now = lambda: 1_700_000_100.0
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (2,)
     found = [(d.number, d.state, d.event_id, d.attempts, d.error, d.body) for d in inbox.deliveries()]
@@ -509,12 +510,15 @@ def test_a_version_1_file_is_migrated_keeping_every_body(tmp_path: Path) -> None
         (4, State.RECEIVED, None, 0, None, b'{"id": "evt_received"}'),
         (5, State.HANDLING, "evt_handling", 1, None, b'{"id": "evt_handling"}'),
     ]
-    # Migrated at the clock of the open (the real one); due at once.
-    assert inbox.deliveries()[1].due_at is not None
-    inbox._now = lambda: 1e10
-    assert sorted(inbox.due(10)) == ["evt_failed", "evt_handling"]
-    inbox._now = lambda: 1_700_000_010.0
+    failed, handling = inbox.deliveries()[1], inbox.deliveries()[4]
+    assert failed.due_at is not None
+    assert failed.due_at.timestamp() <= time.time()  # due at once
+    assert handling.lease_until is not None
+    assert now + 25 < handling.lease_until.timestamp() < now + 35  # the 30 s left, now on the boot clock
+    assert inbox.due(10) == ["evt_failed"]
     assert inbox.take("evt_handling") is None  # its lease still holds
+    inbox._lease_now = lambda: LEASE_CLOCK() + 31
+    assert inbox.take("evt_handling") is not None
     assert inbox.claim(6, "evt_handled").outcome == "handled"
     assert inbox.attempts("evt_failed") == []  # version 1 kept no history
     inbox.close()
@@ -599,3 +603,33 @@ def test_every_attempt_is_recorded_with_its_time_and_error(inbox: Any) -> None:
         (2, 13.0, None),
     ]
     assert inbox.attempts("evt_unknown") == []
+
+
+def test_a_lease_from_another_boot_has_ended(tmp_path: Path) -> None:
+    """A lease taken before the machine rebooted (another boot id) has ended, whatever its clock reading."""
+    inbox = SQLiteInbox(tmp_path / "in.sqlite3")
+    claim = inbox.claim(inbox.record(b"{}"), "evt_1")
+    assert inbox.claim(inbox.record(b"{}"), "evt_1").outcome == "busy"
+    inbox._boot = "another-boot"
+    assert inbox.due(10) == ["evt_1"]
+    assert inbox.deliveries()[0].lease_until is not None
+    assert inbox.claim(inbox.record(b"{}"), "evt_1").outcome == "claimed"
+    assert not inbox.finish(claim, None)
+    inbox.close()
+
+
+def test_leases_run_on_the_boot_clock_not_the_wall_clock(tmp_path: Path) -> None:
+    """A step of the wall clock moves no lease: a claim stays busy however far the wall clock jumps."""
+    for inbox in (MemoryInbox(), SQLiteInbox(tmp_path / "in.sqlite3")):
+        inbox.claim(inbox.record(b"{}"), "evt_1")
+        inbox._now = lambda: time.time() + 10 * 365 * 86400
+        assert inbox.claim(inbox.record(b"{}"), "evt_1").outcome == "busy"
+        assert inbox.due(10) == []
+
+
+def test_the_boot_clock_falls_back_to_the_wall_clock_without_a_boot_id(tmp_path: Path) -> None:
+    """Where no boot id can be read, leases use the wall clock, with an empty boot id."""
+    assert boot_clock(str(tmp_path / "missing")) == ("", time.time)
+    boot, clock = boot_clock()
+    assert boot
+    assert clock() == pytest.approx(time.clock_gettime(time.CLOCK_BOOTTIME), abs=1)

@@ -62,7 +62,7 @@ class Handling(RuleBasedStateMachine):
 
     def open(self) -> None:
         self.inbox = INBOXES[self.inbox_name](self.folder, LEASE)
-        self.inbox._now = lambda: self.clock[0]
+        self.inbox._now = self.inbox._lease_now = lambda: self.clock[0]
         settings = {"handler": self.handle, "inbox": self.inbox, "backoff": BACKOFF, "on_dead": self.on_dead}
         self.inline = Receiver(tokens=TOKEN, **settings)
         self.background = Receiver(tokens=TOKEN, background=True, **settings)

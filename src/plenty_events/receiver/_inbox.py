@@ -15,17 +15,19 @@ it over.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import secrets
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
 #: How long a claim holds an event, in seconds, unless the inbox is told
 #: otherwise. Longer than any handler should run, and than the usual worker
@@ -256,6 +258,28 @@ def utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
+def boot_clock(boot_id_file: str = "/proc/sys/kernel/random/boot_id") -> tuple[str, Callable[[], float]]:
+    """The clock leases are measured on, and the id of the boot it counts from.
+
+    Linux's `CLOCK_BOOTTIME` is one clock for every process of the machine,
+    and a step of the wall clock (a manual change, an NTP step) does not
+    move it; it restarts at each boot, which the boot id tells apart. Where
+    either is missing, the wall clock, with an empty boot id.
+    """
+    clock_id = getattr(time, "CLOCK_BOOTTIME", None)
+    try:
+        boot = Path(boot_id_file).read_text(encoding="ascii").strip()
+    except OSError:
+        boot = ""
+    if clock_id is None or not boot:
+        return "", time.time
+    return boot, functools.partial(time.clock_gettime, clock_id)
+
+
+#: This machine's boot id and lease clock, read once.
+BOOT, LEASE_CLOCK = boot_clock()
+
+
 def check_lease(lease: float) -> float:
     """Refuse a lease that is not a positive, finite number of seconds.
 
@@ -326,6 +350,8 @@ class MemoryInbox:
         self._attempts: dict[str, list[list[Any]]] = {}
         self._next = 1
         self._now = time.time
+        # Leases on a clock that a step of the wall clock does not move.
+        self._lease_now = time.monotonic
 
     def record(self, body: bytes, token_name: str | None = None) -> int:
         """Store the raw body; return the delivery's number."""
@@ -370,11 +396,12 @@ class MemoryInbox:
 
     def _claim(self, event_id: str, delivery: int, attempts: int, now: float) -> Claim:
         ticket = new_ticket()
+        held_until = self._lease_now() + self._lease
         event = self._events.get(event_id)
         if event is None:
             event = self._events[event_id] = _Event(State.HANDLING, delivery, attempts)
         event.state, event.delivery, event.attempts = State.HANDLING, delivery, attempts
-        event.ticket, event.lease_until, event.tried_at, event.due_at = ticket, now + self._lease, now, None
+        event.ticket, event.lease_until, event.tried_at, event.due_at = ticket, held_until, now, None
         self._attempts.setdefault(event_id, []).append([attempts, now, None])
         return Claim(event_id, delivery, "claimed", ticket, attempts=attempts)
 
@@ -389,14 +416,14 @@ class MemoryInbox:
             event = self._events.get(event_id)
             if event is not None and event.state is State.HANDLED:
                 return Claim(event_id, delivery, "handled")
-            if event is not None and event.state is State.HANDLING and event.lease_until > now:
-                return Claim(event_id, delivery, "busy", retry_after=event.lease_until - now)
+            if event is not None and event.state is State.HANDLING and event.lease_until > self._lease_now():
+                return Claim(event_id, delivery, "busy", retry_after=event.lease_until - self._lease_now())
             attempts = 1 if event is None or event.state is State.DEAD else event.attempts + 1
             return self._claim(event_id, delivery, attempts, now)
 
     def _due(self, event: _Event, now: float) -> bool:
         if event.state is State.HANDLING:
-            return event.lease_until <= now
+            return event.lease_until <= self._lease_now()
         return event.state in WAITING_FOR_WORKER and (event.due_at is None or event.due_at <= now)
 
     def due(self, limit: int) -> list[str]:
@@ -468,7 +495,7 @@ class MemoryInbox:
                         when(event.due_at),
                         when(event.tried_at),
                         event.reason,
-                        utc(event.lease_until) if event.state is State.HANDLING else None,
+                        self._lease_end(event),
                     )
                 else:
                     state = State.RECEIVED
@@ -487,6 +514,11 @@ class MemoryInbox:
                 if states is None or delivery.state in states:
                     found.append(delivery)
             return found
+
+    def _lease_end(self, event: _Event) -> datetime | None:
+        if event.state is not State.HANDLING:
+            return None
+        return utc(self._now() + event.lease_until - self._lease_now())
 
     def purge(self, before: datetime) -> int:
         """Delete the deliveries stored before `before`; keep the event states."""

@@ -12,7 +12,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._inbox import DEFAULT_LEASE, Attempt, Claim, Delivery, Queued, State, check_lease, new_ticket, utc, when
+from ._inbox import (
+    BOOT,
+    DEFAULT_LEASE,
+    LEASE_CLOCK,
+    Attempt,
+    Claim,
+    Delivery,
+    Queued,
+    State,
+    check_lease,
+    new_ticket,
+    utc,
+    when,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Generator
@@ -31,7 +44,8 @@ CREATE TABLE {table} (
     delivery    INTEGER NOT NULL,  -- the delivery whose body was handled last
     attempts    INTEGER NOT NULL,  -- since the event was last revived
     ticket      TEXT,              -- the claim that holds the event, while handling
-    lease_until REAL,              -- when another claim may take it over, while handling
+    lease_until REAL,              -- when another claim may take it over, on the boot clock of lease_boot
+    lease_boot  TEXT,              -- the boot id of the machine's lease clock, while handling
     updated_at  REAL    NOT NULL,
     error       TEXT,              -- the exception type of the last failure
     due_at      REAL,              -- when the worker may take it, while pending or failed
@@ -68,15 +82,19 @@ CREATE INDEX events_by_due ON events (state, due_at);
 """
 
 #: From version 1: new columns, and the events table rebuilt for its wider
-#: CHECK (SQLite cannot alter one). Events failed before are due at once (`?` is now).
+#: CHECK (SQLite cannot alter one). Events failed before are due at once;
+#: leases move from the wall clock to the boot clock.
 MIGRATION_FROM_1 = f"""
 ALTER TABLE deliveries ADD COLUMN token_name TEXT;
 ALTER TABLE deliveries ADD COLUMN dismissed REAL;
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
 {EVENTS.format(table="events_2")};
-INSERT INTO events_2 (event_id, state, delivery, attempts, ticket, lease_until, updated_at, error, due_at, tried_at)
-    SELECT event_id, state, delivery, attempts, ticket, lease_until, updated_at, error,
-        CASE state WHEN 'failed' THEN ? END, updated_at
+INSERT INTO events_2 (
+    event_id, state, delivery, attempts, ticket, lease_until, lease_boot, updated_at, error, due_at, tried_at
+)
+    SELECT event_id, state, delivery, attempts, ticket,
+        lease_until - :now + :lease_now, CASE WHEN lease_until IS NOT NULL THEN :boot END,
+        updated_at, error, CASE state WHEN 'failed' THEN :now END, updated_at
     FROM events;
 DROP TABLE events;
 ALTER TABLE events_2 RENAME TO events;
@@ -229,8 +247,9 @@ class SQLiteInbox:
     deliveries of one event are handled once.
 
     Keep the file on a local disk: SQLite's locking is not reliable on
-    network file systems. Leases use the wall clock, which every process on
-    the machine shares. [close][plenty_events.receiver.SQLiteInbox.close] closes the
+    network file systems. Leases use the machine's boot clock, which every
+    process on the machine shares and a step of the wall clock does not move.
+    [close][plenty_events.receiver.SQLiteInbox.close] closes the
     connections (so does leaving a `with` block, or the inbox being
     garbage-collected).
 
@@ -271,6 +290,8 @@ class SQLiteInbox:
         self._lease = check_lease(lease)
         self._timeout = timeout
         self._now = time.time
+        # Leases on the machine's boot clock, which a step of the wall clock does not move.
+        self._boot, self._lease_now = BOOT, LEASE_CLOCK
         _private(self._path)
         self._pool = self._new_pool()
         with self._connect() as db:
@@ -285,7 +306,8 @@ class SQLiteInbox:
                     db.execute(statement)
             elif version == 1:
                 for statement in _statements(MIGRATION_FROM_1):
-                    db.execute(statement, (self._now(),) if "?" in statement else ())
+                    clocks = {"now": self._now(), "lease_now": self._lease_now(), "boot": self._boot}
+                    db.execute(statement, clocks if statement.lstrip().startswith("INSERT") else {})
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _new_pool(self) -> _Pool:
@@ -404,14 +426,17 @@ class SQLiteInbox:
         ticket = new_ticket()
         db.execute(
             """
-            INSERT INTO events (event_id, state, delivery, attempts, ticket, lease_until, updated_at, tried_at)
-            VALUES (?, 'handling', ?, ?, ?, ?, ?, ?)
+            INSERT INTO events (
+                event_id, state, delivery, attempts, ticket, lease_until, lease_boot, updated_at, tried_at
+            )
+            VALUES (?, 'handling', ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id) DO UPDATE SET
                 state = 'handling', delivery = excluded.delivery, attempts = excluded.attempts,
-                ticket = excluded.ticket, lease_until = excluded.lease_until, updated_at = excluded.updated_at,
+                ticket = excluded.ticket, lease_until = excluded.lease_until, lease_boot = excluded.lease_boot,
+                updated_at = excluded.updated_at,
                 tried_at = excluded.tried_at, due_at = NULL
             """,
-            (event_id, delivery, attempts, ticket, now + self._lease, now, now),
+            (event_id, delivery, attempts, ticket, self._lease_now() + self._lease, self._boot, now, now),
         )
         db.execute("INSERT INTO attempts (event_id, attempt, started_at) VALUES (?, ?, ?)", (event_id, attempts, now))
         return Claim(event_id, delivery, "claimed", ticket, attempts=attempts)
@@ -421,16 +446,17 @@ class SQLiteInbox:
         with self._transaction() as db:
             now = self._now()
             self._tie(db, delivery, event_id)
-            row: tuple[str, float | None, int] | None = db.execute(
-                "SELECT state, lease_until, attempts FROM events WHERE event_id = ?", (event_id,)
+            row: tuple[str, float | None, str | None, int] | None = db.execute(
+                "SELECT state, lease_until, lease_boot, attempts FROM events WHERE event_id = ?", (event_id,)
             ).fetchone()
             attempts = 1
             if row is not None:
-                state, lease_until, attempts = row
+                state, lease_until, lease_boot, attempts = row
+                held = self._held_for(lease_until, lease_boot)
                 if state == State.HANDLED:
                     return Claim(event_id, delivery, "handled")
-                if state == State.HANDLING and lease_until is not None and lease_until > now:
-                    return Claim(event_id, delivery, "busy", retry_after=lease_until - now)
+                if state == State.HANDLING and held > 0:
+                    return Claim(event_id, delivery, "busy", retry_after=held)
                 attempts = 1 if state == State.DEAD else attempts + 1
             return self._claim(db, event_id, delivery, attempts, now)
 
@@ -438,15 +464,21 @@ class SQLiteInbox:
     #: a process of an older version) is due.
     _DUE = """
         (state IN ('pending', 'failed') AND (due_at IS NULL OR due_at <= :now))
-        OR (state = 'handling' AND (lease_until IS NULL OR lease_until <= :now))
+        OR (state = 'handling' AND (lease_until IS NULL OR lease_boot IS NOT :boot OR lease_until <= :lease_now))
     """
+
+    def _held_for(self, lease_until: float | None, lease_boot: str | None) -> float:
+        """The seconds a lease still holds; 0 or less when it ended, or was taken before this boot."""
+        if lease_until is None or lease_boot != self._boot:
+            return 0.0
+        return lease_until - self._lease_now()
 
     def due(self, limit: int) -> list[str]:
         """Return the ids of the events due now; see [Inbox.due][plenty_events.receiver.Inbox.due]."""
         with self._connect() as db:
             rows: list[tuple[str]] = db.execute(
                 f"SELECT event_id FROM events WHERE {self._DUE} ORDER BY coalesce(due_at, 0), event_id LIMIT :limit",  # noqa: S608 -- a constant
-                {"now": self._now(), "limit": limit},
+                {"now": self._now(), "lease_now": self._lease_now(), "boot": self._boot, "limit": limit},
             ).fetchall()
         return [event_id for (event_id,) in rows]
 
@@ -456,7 +488,7 @@ class SQLiteInbox:
             now = self._now()
             row: tuple[int, int] | None = db.execute(
                 f"SELECT delivery, attempts FROM events WHERE event_id = :id AND ({self._DUE})",  # noqa: S608 -- a constant
-                {"id": event_id, "now": now},
+                {"id": event_id, "now": now, "lease_now": self._lease_now(), "boot": self._boot},
             ).fetchone()
             if row is None:
                 return None
@@ -487,8 +519,8 @@ class SQLiteInbox:
             due_at = now + retry_in if state is State.FAILED else None
             cursor = db.execute(
                 """
-                UPDATE events SET state = ?, ticket = NULL, lease_until = NULL, updated_at = ?, error = ?,
-                    due_at = ?, reason = ?
+                UPDATE events SET state = ?, ticket = NULL, lease_until = NULL, lease_boot = NULL, updated_at = ?,
+                    error = ?, due_at = ?, reason = ?
                 WHERE event_id = ? AND ticket = ?
                 """,
                 (str(state), now, error, due_at, reason, claim.event_id, claim.ticket),
@@ -519,18 +551,18 @@ class SQLiteInbox:
             rows = db.execute(
                 """
                 SELECT d.number, d.received_at, d.event_id, d.rejected, d.token_name, d.dismissed,
-                    e.state, e.attempts, e.error, e.due_at, e.tried_at, e.reason, e.lease_until
+                    e.state, e.attempts, e.error, e.due_at, e.tried_at, e.reason, e.lease_until, e.lease_boot
                 FROM deliveries AS d LEFT JOIN events AS e ON e.event_id = d.event_id
                 ORDER BY d.number
                 """
             )
             for number, received_at, event_id, rejected, token_name, dismissed, *event in rows:
-                event_state, attempts, error, due_at, tried_at, reason, lease_until = event
+                event_state, attempts, error, due_at, tried_at, reason, lease_until, lease_boot = event
                 if event_state is not None:
                     state = State(event_state)
                 else:
                     attempts, error = 0, rejected
-                    due_at = tried_at = reason = lease_until = None
+                    due_at = tried_at = reason = lease_until = lease_boot = None
                     state = State.RECEIVED
                     if rejected is not None:
                         state = State.REJECTED if dismissed is None else State.DISMISSED
@@ -552,7 +584,7 @@ class SQLiteInbox:
                         when(due_at),
                         when(tried_at),
                         reason,
-                        when(lease_until),
+                        None if lease_until is None else utc(self._now() + self._held_for(lease_until, lease_boot)),
                     )
                 )
         return found
