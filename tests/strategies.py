@@ -105,3 +105,14 @@ def flooded(draw: st.DrawFn) -> tuple[str | dict[str, Any], bool]:
         payload["type"] = "SERVICE.OTHER"
         payload["resource"] = value
     return payload, strict
+
+
+#: A few event ids, so that deliveries repeat: the property tests of handling draw from them.
+handled_event_ids = st.sampled_from([f"evt_{name}" for name in "abcd"])
+
+#: What a handler does on one call, in the property tests of handling: succeed,
+#: raise an Exception, ask for a retry, give up, or die with a BaseException.
+handler_behaviours = st.sampled_from(["raise", "retry", "permanent", "die"])
+
+#: How far the clock moves between steps: not at all, within a backoff, past every lease and delay.
+clock_steps = st.sampled_from([0.0, 0.5, 5.0, 1_000.0])
