@@ -27,6 +27,14 @@ OPERATIONS = (
     "find_notes",
     "add_note",
 )
+#: The parts of a delivery that vary: few values, so that e-mails and event ids meet again.
+DELIVERY = {
+    "number": st.integers(0, 6),
+    "email": st.sampled_from(EMAILS),
+    "country": st.sampled_from(["DE", "AT", "XI", "CW"]),
+    "company": st.sampled_from(["", "ACME"]),
+    "street": st.sampled_from(["Main Street", "New Road"]),
+}
 FAULTS = ("crash", "timeout", "timeout after the write", "401", "429", "500", "503")
 
 
@@ -64,14 +72,6 @@ class Purchases(RuleBasedStateMachine):
         else:
             self.open.discard(event.id)
             self.dead.pop(event.id, None)
-
-    DELIVERY = {
-        "number": st.integers(0, 6),
-        "email": st.sampled_from(EMAILS),
-        "country": st.sampled_from(["DE", "AT", "XI", "CW"]),
-        "company": st.sampled_from(["", "ACME"]),
-        "street": st.sampled_from(["Main Street", "New Road"]),
-    }
 
     @initialize(**DELIVERY)
     def first(self, number, email, country, company, street):
@@ -118,7 +118,7 @@ class Purchases(RuleBasedStateMachine):
 
     @rule()
     def expire_tokens(self):
-        """plentymarkets forgets the worker's token."""
+        """The system forgets the worker's token."""
         self.fake.expire_tokens()
 
     @invariant()
