@@ -66,8 +66,8 @@ class Client:
     headers and waits for the period to pass before the last call of a
     limit, or asks for a retry (`RetryLater`) when the wait would be longer
     than `max_pause`. Answers 429 and 5xx, time-outs and connection errors
-    raise [RetryLater][plenty_events.receiver.RetryLater]; other 4xx
-    [Permanent][plenty_events.receiver.Permanent]. Each reason names the
+    raise `plenty_events.receiver.RetryLater`; other 4xx
+    `plenty_events.receiver.Permanent`. Each reason names the
     step and the status, never a personal value or the token.
 
     Args:

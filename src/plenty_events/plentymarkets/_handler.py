@@ -73,8 +73,8 @@ class TicketHandler:
     returning buyer's contact is reused and the new address added (plentymarkets
     assigns a duplicate address to the contact instead of adding it twice).
 
-    Failures come as [RetryLater][plenty_events.receiver.RetryLater] (429,
-    5xx, time-outs, call limits) or [Permanent][plenty_events.receiver.Permanent]
+    Failures come as `plenty_events.receiver.RetryLater` (429,
+    5xx, time-outs, call limits) or `plenty_events.receiver.Permanent`
     (other 4xx, an event without e-mail, an event that is not a purchase).
 
     Args:
