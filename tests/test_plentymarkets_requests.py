@@ -65,6 +65,9 @@ def test_the_schemas_are_valid_draft_2020_12():
         "create_ticket",
         "find_notes",
         "add_note",
+        "ticket_types",
+        "ticket_statuses",
+        "current_user",
     }
 
 
@@ -243,7 +246,7 @@ def test_the_request_repr_shows_no_personal_value():
 
 @pytest.mark.parametrize(
     "module",
-    ["", "._config", "._requests", "._schemas", "._journal", "._client", "._handler", "._fake"],
+    ["", "._check", "._config", "._requests", "._schemas", "._journal", "._client", "._handler", "._fake"],
 )
 def test_docstring_examples_run(module):
     """Every >>> example in the plentymarkets modules' docstrings gives the output it shows."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._check import check
 from ._config import DEFAULT_TEMPLATE, PLACEHOLDERS, AppClient, PlentyConfig, UserLogin
 from ._handler import TicketHandler
 from ._journal import MemoryJournal, Step, StepJournal
@@ -39,12 +40,15 @@ from ._requests import (
     create_company,
     create_contact,
     create_ticket,
+    current_user,
     find_contact,
     find_notes,
     find_ticket,
     note_text,
     plan,
+    ticket_statuses,
     ticket_title,
+    ticket_types,
 )
 from ._schemas import request_document, request_schemas
 
@@ -81,12 +85,14 @@ __all__ = [
     "TicketHandler",
     "UserLogin",
     "add_note",
+    "check",
     "contact_email",
     "country_id",
     "create_address",
     "create_company",
     "create_contact",
     "create_ticket",
+    "current_user",
     "find_contact",
     "find_notes",
     "find_ticket",
@@ -94,5 +100,7 @@ __all__ = [
     "plan",
     "request_document",
     "request_schemas",
+    "ticket_statuses",
     "ticket_title",
+    "ticket_types",
 ]

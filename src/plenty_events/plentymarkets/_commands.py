@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 from plenty_events import DecodeError, ServicePurchaseEvent, decode
 from plenty_events._privacy import masked
@@ -53,13 +53,22 @@ def add_parser(commands: Any) -> None:
         ),
     )
     dry.add_argument("file", metavar="FILE", help="a payload file")
+    actions.add_parser(
+        "check",
+        help="log in with the PLENTY_* settings and check the ticket type and status",
+        description=(
+            "Log in to the system the PLENTY_* variables name, and check that the ticket type and status exist. "
+            "Prints each problem, never a secret. Exit 0 when all is well, 1 when not, 2 for a bad variable."
+        ),
+    )
 
 
 def _mask(key: str, value: Any) -> Any:
     if isinstance(value, dict):
-        return {name: _mask(name, member) for name, member in value.items()}
+        return {name: _mask(name, member) for name, member in cast("dict[str, Any]", value).items()}
     if isinstance(value, list):
-        return [_mask(key, member) for member in value]
+        members: list[Any] = value
+        return [_mask(key, member) for member in members]
     if not isinstance(value, str) or key in _SHOWN:
         return value
     if key == "text":
@@ -68,6 +77,34 @@ def _mask(key: str, value: Any) -> Any:
 
 
 def run(args: argparse.Namespace, stdout: TextIO) -> int:
+    """Run `plentymarkets check` or `plentymarkets dry-run`; return the exit status.
+
+    Raises:
+        CommandError: See the actions.
+
+    """
+    if args.action == "check":
+        return _check(stdout)
+    return _dry_run(args, stdout)
+
+
+def _check(stdout: TextIO) -> int:
+    try:
+        config = PlentyConfig.from_env()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    problems = config.check()
+    stdout.writelines(f"problem: {problem}\n" for problem in problems)
+    if problems:
+        return 1
+    stdout.write(
+        f"ok: logged in to {config.url}; ticket type {config.ticket_type_id} and status {config.ticket_status_id} "
+        "exist (owner users are not checked: no documented route lists them)\n"
+    )
+    return 0
+
+
+def _dry_run(args: argparse.Namespace, stdout: TextIO) -> int:
     """Run `plentymarkets dry-run`; return the exit status.
 
     Raises:

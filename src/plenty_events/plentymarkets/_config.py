@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
+
+if TYPE_CHECKING:
+    from ._client import Client
 
 DEFAULT_TEMPLATE: Final = (
     "<p>Service purchase $event_id of $created_at</p>"
@@ -165,6 +168,15 @@ class PlentyConfig:
     title_prefix: str = "Service: "
     timeout: float = 10.0
 
+    def check(self, *, client: Client | None = None) -> list[str]:
+        """Log in and check that the ticket type and status exist; return what is wrong (empty: all good).
+
+        See [check][plenty_events.plentymarkets.check]; needs httpx.
+        """
+        from ._check import check  # noqa: PLC0415 -- the config itself needs no HTTP client
+
+        return check(self, client=client)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PlentyConfig:
         """Read the configuration from environment variables (`PLENTY_*`).
@@ -211,6 +223,7 @@ class PlentyConfig:
                     raise
                 raise ValueError(f"{name} is not an integer") from None
 
+        url = text("PLENTY_URL")
         credentials: UserLogin | AppClient
         if env.get("PLENTY_CLIENT_ID"):
             credentials = AppClient(text("PLENTY_CLIENT_ID"), text("PLENTY_CLIENT_SECRET"), text("PLENTY_TOKEN_URL"))
@@ -236,7 +249,7 @@ class PlentyConfig:
                 except ValueError:
                     raise ValueError(f"{name} is not a {kind.__name__}") from None
         config = cls(
-            url=text("PLENTY_URL"),
+            url=url,
             credentials=credentials,
             plenty_id=number("PLENTY_ID"),
             ticket_type_id=number("PLENTY_TICKET_TYPE_ID"),

@@ -30,6 +30,9 @@ _ROUTES: Final = (
     ("POST", re.compile(r"/rest/accounts/contacts/([0-9]+)/accounts"), "create_company"),
     ("GET", re.compile(r"/rest/tickets"), "find_ticket"),
     ("POST", re.compile(r"/rest/tickets"), "create_ticket"),
+    ("GET", re.compile(r"/rest/tickets/types/names"), "ticket_types"),
+    ("GET", re.compile(r"/rest/tickets/status/names"), "ticket_statuses"),
+    ("GET", re.compile(r"/rest/users/me"), "current_user"),
     ("GET", re.compile(r"/rest/tickets/([0-9]+)/messages"), "find_notes"),
     ("POST", re.compile(r"/rest/tickets/([0-9]+)"), "add_note"),
 )
@@ -141,6 +144,10 @@ class FakePlenty(httpx.BaseTransport):
         """Tickets by id, each with its `title`."""
         self.notes: dict[int, Note] = {}
         """Ticket messages by id."""
+        self.ticket_types: dict[int, str] = {1: "Service"}
+        """The ticket types by id, each with its name."""
+        self.ticket_statuses: dict[int, str] = {1: "New"}
+        """The ticket statuses by id, each with its name."""
         self.calls: list[str] = []
         """Every operation received, in order, those answered with a fault too."""
         self._period_calls = 0
@@ -311,7 +318,9 @@ class FakePlenty(httpx.BaseTransport):
             return httpx.Response(401, headers=headers, json={"error": "unauthenticated"})
         query = dict(request.url.params)
         answer: Any
-        if operation == "find_contact":
+        if operation in {"ticket_types", "ticket_statuses", "current_user"}:
+            answer = self._names(operation)
+        elif operation == "find_contact":
             answer = _page(
                 [{"id": key} for key, contact in self.contacts.items() if contact["email"] == query["email"]]
             )
@@ -345,6 +354,14 @@ class FakePlenty(httpx.BaseTransport):
                 self.notes[note.id] = note
                 answer = {"id": note.id, "ticketId": ticket_id, "type": note.type, "text": note.text}
         return httpx.Response(200, headers=headers, json=answer)
+
+    def _names(self, operation: str) -> Any:
+        if operation == "current_user":
+            return {"id": 7, "userId": 7}
+        key, names = (
+            ("typeId", self.ticket_types) if operation == "ticket_types" else ("statusId", self.ticket_statuses)
+        )
+        return [{key: number, "lang": "en", "name": name} for number, name in names.items()]
 
     def _create(self, table: dict[int, dict[str, Any]], values: dict[str, Any]) -> dict[str, Any]:
         key = next(self._ids)

@@ -45,7 +45,7 @@ def _lock_for(email: str) -> threading.Lock:
     return _LOCKS[hash(email.casefold()) % len(_LOCKS)]
 
 
-def _entries(step: str, answer: Any) -> list[dict[str, Any]]:
+def list_entries(step: str, answer: Any) -> list[dict[str, Any]]:
     """The entries of a list answer: plentymarkets' page object, or a bare list."""
     entries: object = cast("dict[str, object]", answer).get("entries") if isinstance(answer, dict) else answer
     if not isinstance(entries, list):
@@ -155,7 +155,7 @@ class TicketHandler:
         return contact_id
 
     def _find_contact(self, event: ServicePurchaseEvent) -> int | None:
-        entries = _entries("find_contact", self.client.send(find_contact(event)))
+        entries = list_entries("find_contact", self.client.send(find_contact(event)))
         ids = [_id("find_contact", entry) for entry in entries]
         return min(ids, default=None)
 
@@ -164,7 +164,7 @@ class TicketHandler:
         if done is not None:
             return int(done), False
         title = ticket_title(event, self.config)
-        entries = _entries("find_ticket", self.client.send(find_ticket(event, self.config, contact_id)))
+        entries = list_entries("find_ticket", self.client.send(find_ticket(event, self.config, contact_id)))
         found = [_id("find_ticket", entry) for entry in entries if entry.get("title") == title]
         created = not found
         ticket_id = (
@@ -181,7 +181,7 @@ class TicketHandler:
         text = note_text(event, self.config)
         if look:
             # A ticket this run did not create may have its note from before a crash.
-            entries = _entries("find_notes", self.client.send(find_notes(ticket_id)))
+            entries = list_entries("find_notes", self.client.send(find_notes(ticket_id)))
             found = [_id("find_notes", entry) for entry in entries if entry.get("text") == text]
             if found:
                 self.journal.record(event.id, Step.NOTE, str(min(found)))

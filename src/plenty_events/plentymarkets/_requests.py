@@ -270,6 +270,21 @@ def add_note(event: ServicePurchaseEvent, config: PlentyConfig, ticket_id: int) 
     return Request("add_note", "POST", f"/rest/tickets/{ticket_id}", body=body)
 
 
+def ticket_types() -> Request:
+    """`GET /rest/tickets/types/names`: the ticket types, to check the config's."""
+    return Request("ticket_types", "GET", "/rest/tickets/types/names")
+
+
+def ticket_statuses() -> Request:
+    """`GET /rest/tickets/status/names`: the ticket statuses, to check the config's."""
+    return Request("ticket_statuses", "GET", "/rest/tickets/status/names")
+
+
+def current_user() -> Request:
+    """`GET /rest/users/me`: the user logged in, to check the login."""
+    return Request("current_user", "GET", "/rest/users/me")
+
+
 def plan(
     event: ServicePurchaseEvent, config: PlentyConfig, *, contact_id: int = 0, ticket_id: int = 0
 ) -> tuple[Request, ...]:
