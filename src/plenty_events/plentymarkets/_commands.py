@@ -67,8 +67,7 @@ def _mask(key: str, value: Any) -> Any:
     if isinstance(value, dict):
         return {name: _mask(name, member) for name, member in cast("dict[str, Any]", value).items()}
     if isinstance(value, list):
-        members: list[Any] = value
-        return [_mask(key, member) for member in members]
+        return [_mask(key, member) for member in cast("list[object]", value)]
     if not isinstance(value, str) or key in _SHOWN:
         return value
     if key == "text":
