@@ -18,6 +18,7 @@ from plenty_events.plentymarkets import (
     Step,
     StepJournal,
     TicketHandler,
+    _fake,
     create_address,
     find_contact,
     note_text,
@@ -348,6 +349,7 @@ def test_the_fake_answers_429_past_its_limit():
 def test_the_fake_needs_jsonschema_and_says_so(monkeypatch):
     """Without jsonschema the fake raises ImportError naming it."""
     monkeypatch.setitem(sys.modules, "jsonschema", None)
+    monkeypatch.setattr(_fake, "_validators", _fake._validators.__wrapped__)
     with pytest.raises(ImportError, match="pip install jsonschema"):
         FakePlenty()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import itertools
 import json
@@ -155,12 +156,7 @@ class FakePlenty(httpx.BaseTransport):
         self._faults: dict[str, list[_Fault]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        schemas = request_schemas()
-        try:
-            validator = importlib.import_module("jsonschema").Draft202012Validator
-        except ImportError as exc:
-            raise ImportError("FakePlenty validates requests with jsonschema: pip install jsonschema") from exc
-        self._validators = {name: validator(schema) for name, schema in schemas.items()}
+        self._validators = _validators()
 
     def __repr__(self) -> str:
         """Show the counts."""
@@ -401,6 +397,16 @@ class FakePlenty(httpx.BaseTransport):
                 "refreshToken": f"refresh-{token}",
             }
         return httpx.Response(200, headers=headers, json=answer)
+
+
+@functools.cache
+def _validators() -> dict[str, Any]:
+    """One validator per operation, shared by every fake: validators do not change."""
+    try:
+        validator = importlib.import_module("jsonschema").Draft202012Validator
+    except ImportError as exc:
+        raise ImportError("FakePlenty validates requests with jsonschema: pip install jsonschema") from exc
+    return {name: validator(schema) for name, schema in request_schemas().items()}
 
 
 def _page(entries: list[dict[str, Any]]) -> dict[str, Any]:
