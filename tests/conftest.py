@@ -48,3 +48,22 @@ def inbox_factory(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Cal
     for inbox in made:
         if hasattr(inbox, "close"):
             inbox.close()
+
+
+def pytest_addoption(parser):
+    """`--plentymarkets-live`: also run the tests against a real plentymarkets system (marker `live`)."""
+    parser.addoption(
+        "--plentymarkets-live",
+        action="store_true",
+        help="run the tests marked `live` against the plentymarkets system named by the PLENTY_* variables",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the `live` tests unless asked for: CI has no system to call, and shows no skip for them."""
+    if config.getoption("--plentymarkets-live"):
+        return
+    live = [item for item in items if item.get_closest_marker("live")]
+    if live:
+        config.hook.pytest_deselected(items=live)
+        items[:] = [item for item in items if not item.get_closest_marker("live")]

@@ -29,7 +29,7 @@ import time
 import traceback
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Final, NoReturn, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
 import attrs
 
@@ -843,4 +843,24 @@ def _send_deliveries(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError(str(exc)) from None
 
 
-_ADDED_COMMANDS: Final = (("inbox", add_inbox_parser, _inbox), ("send", _send.add_parser, _send_deliveries))
+def _plentymarkets(args: argparse.Namespace, streams: Streams) -> int:
+    # The subpackage is the command line's, not the core's: imported when the parser is built.
+    from .plentymarkets._commands import CommandError, run  # noqa: PLC0415
+
+    try:
+        return run(args, streams.stdout)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _add_plentymarkets_parser(commands: Any) -> None:
+    from .plentymarkets._commands import add_parser  # noqa: PLC0415 -- as in _plentymarkets
+
+    add_parser(commands)
+
+
+_ADDED_COMMANDS: Final = (
+    ("inbox", add_inbox_parser, _inbox),
+    ("send", _send.add_parser, _send_deliveries),
+    ("plentymarkets", _add_plentymarkets_parser, _plentymarkets),
+)
