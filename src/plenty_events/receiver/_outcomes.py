@@ -104,7 +104,7 @@ class Backoff:
     up to `jitter` of it (so that events failed together do not all come
     back at once). After `max_attempts` attempts the event is *dead*.
 
-    Args:
+    Attributes:
         first: The delay after the first failure, in seconds; 0 for tests.
         factor: How much each delay grows, at least 1.
         max_delay: The longest delay, in seconds.
