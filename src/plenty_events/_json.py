@@ -335,12 +335,15 @@ class ReadOnlyArray(tuple[Any, ...]):
     __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
-        return tuple.__eq__(self, tuple(other) if isinstance(other, list) else other) is True
+        if isinstance(other, list):
+            other = tuple(cast("list[object]", other))
+        return tuple[Any, ...].__eq__(self, other) is True
 
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = tuple.__hash__
+    def __hash__(self) -> int:
+        return tuple[Any, ...].__hash__(self)
 
 
 #: What _visit returns for a container whose walk it opened.
