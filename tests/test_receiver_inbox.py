@@ -502,6 +502,7 @@ def test_a_version_1_file_is_migrated_keeping_every_body(tmp_path: Path) -> None
     inbox = SQLiteInbox(path)
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    db.close()  # the with block commits; it does not close
     found = [(d.number, d.state, d.event_id, d.attempts, d.error, d.body) for d in inbox.deliveries()]
     assert found == [
         (1, State.HANDLED, "evt_handled", 1, None, b'{"id": "evt_handled"}'),
@@ -532,6 +533,7 @@ def test_a_version_1_failed_event_written_after_the_migration_is_due(tmp_path: P
     inbox.enqueue(inbox.record(b"{}"), "evt_1")
     with sqlite3.connect(path) as db:
         db.execute("UPDATE events SET state = 'failed', due_at = NULL")
+    db.close()  # the with block commits; it does not close
     assert inbox.due(10) == ["evt_1"]
     inbox.close()
 
