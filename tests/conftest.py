@@ -50,6 +50,13 @@ def inbox_factory(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Cal
             inbox.close()
 
 
+def pytest_configure(config):
+    """Register the `live` marker here, so that a run without this checkout's pyproject.toml knows it too."""
+    config.addinivalue_line(
+        "markers", "live: calls a real plentymarkets system; deselected unless --plentymarkets-live is given"
+    )
+
+
 def pytest_addoption(parser):
     """`--plentymarkets-live`: also run the tests against a real plentymarkets system (marker `live`)."""
     parser.addoption(
