@@ -2,9 +2,9 @@
 
 Collected: the Markdown files ``README.md`` and ``docs/*.md``. In them,
 
-- a ```` ```python ```` block is run as a script, or as a doctest when it
-  holds ``>>>`` prompts; the blocks of one page share one namespace, in
-  page order;
+- a ```` ```python ```` block is run as a script, and a ```` ```pycon ````
+  block (a Python console session, ``>>>`` prompts and output) as a
+  doctest; the blocks of one page share one namespace, in page order;
 - ``<!-- invisible-code-block: python ... -->`` is run without being shown;
 - ``<!-- skip: next ... -->`` skips the next example, for instance
   ``<!-- skip: next if(not has("flask"), reason="needs Flask") -->``.
@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from sybil import Sybil
-from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
+from sybil.evaluators.python import PythonEvaluator
+from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser, SkipParser
 
 ROOT = Path(__file__).parent
 
@@ -44,9 +45,20 @@ def _teardown(namespace: dict[str, Any]) -> None:
     os.chdir(namespace["_previous_cwd"])
 
 
+class _ConsoleParser(PythonCodeBlockParser):
+    """Python console sessions, fenced as ``pycon`` so that they are highlighted and copied as such."""
+
+    def __init__(self, doctest_optionflags: int) -> None:
+        super().__init__(doctest_optionflags=doctest_optionflags)
+        self.codeblock_parser = CodeBlockParser("pycon", PythonEvaluator(()))
+
+
+_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
 pytest_collect_file = Sybil(
     parsers=[
-        PythonCodeBlockParser(doctest_optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE),
+        PythonCodeBlockParser(doctest_optionflags=_FLAGS),
+        _ConsoleParser(doctest_optionflags=_FLAGS),
         SkipParser(),
     ],
     patterns=["README.md", "docs/*.md"],

@@ -13,13 +13,14 @@ from email.parser import Parser
 from pathlib import Path
 from typing import NoReturn
 
+import trove_classifiers
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parents[1]
 # The extras users install. Development tools are dependency groups, which
 # are not published; an extra that appears here by mistake would be.
-USER_EXTRAS = {"testing"}
+USER_EXTRAS = {"testing", "fastapi", "flask", "django", "plentymarkets"}
 
 
 def fail(message: str) -> NoReturn:
@@ -109,7 +110,15 @@ elif tag != f"v{version}":
 
 for name, data in [("wheel", wheel_metadata), ("sdist", sdist_metadata)]:
     extras = set(data.get_all("Provides-Extra") or [])
-    if not extras <= USER_EXTRAS or "testing" not in extras:
+    if extras != USER_EXTRAS:
         fail(f"the {name} publishes the extras {sorted(extras)}; users install only {sorted(USER_EXTRAS)}")
+
+# PyPI refuses an upload with a classifier it does not know.
+unknown = [c for c in wheel_metadata.get_all("Classifier") or [] if c not in trove_classifiers.classifiers]
+if unknown:
+    fail(f"classifiers PyPI does not know: {unknown}")
+for prefix in ("Framework :: ", "Topic :: "):
+    if not any(c.startswith(prefix) for c in wheel_metadata.get_all("Classifier") or []):
+        fail(f"no {prefix.strip(': ')} classifier: users search PyPI by them")
 
 print(f"the wheel and the sdist of {version} hold what they should" + (f", the release tagged {tag}" if tag else ""))

@@ -6,7 +6,16 @@ from typing import Any
 from hypothesis import strategies as st
 
 from helpers import with_value
-from plenty_events.testing import invalid_payloads, payloads, repairable_payloads, sample_payload, to_json
+from plenty_events import countries, decode
+from plenty_events.testing import (
+    events,
+    invalid_payloads,
+    payloads,
+    repairable_payloads,
+    sample_payload,
+    to_json,
+    with_changes,
+)
 
 
 def repairable() -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
@@ -105,3 +114,40 @@ def flooded(draw: st.DrawFn) -> tuple[str | dict[str, Any], bool]:
         payload["type"] = "SERVICE.OTHER"
         payload["resource"] = value
     return payload, strict
+
+
+#: A few event ids, so that deliveries repeat: the property tests of handling draw from them.
+handled_event_ids = st.sampled_from([f"evt_{name}" for name in "abcd"])
+
+#: What a handler does on one call, in the property tests of handling: succeed,
+#: raise an Exception, ask for a retry, give up, or die with a BaseException.
+handler_behaviours = st.sampled_from(["raise", "retry", "permanent", "die"])
+
+#: How far the clock moves between steps: not at all, within a backoff, past every lease and delay.
+clock_steps = st.sampled_from([0.0, 0.5, 5.0, 1_000.0])
+
+
+# plentymarkets ---------------------------------------------------------------------
+
+
+def _with_country(event: Any, code: str) -> Any:
+    return with_changes(event, {"resource.address.country": code})
+
+
+def _without_company(event: Any) -> Any:
+    return with_changes(event, {"resource.address.company_name": ""})
+
+
+def purchase_events() -> st.SearchStrategy[Any]:
+    """Events whose plentymarkets requests must match the request schemas.
+
+    Valid and lenient-repaired events, every country code decoding accepts,
+    events without a company, and events with many items.
+    """
+    return st.one_of(
+        events(max_items=3),
+        repairable_payloads(max_items=3).map(lambda drifted: decode(drifted.payload)),
+        st.builds(_with_country, events(max_items=1), st.sampled_from(sorted(countries.valid_codes()))),
+        events(max_items=2).map(_without_company),
+        events(max_items=40),
+    )

@@ -161,7 +161,42 @@ def test_invalid_output_shows_no_personal_values():
 def test_usage_errors_exit_2(argv, capsys):
     """Unknown commands and options, missing or conflicting arguments exit 2 with a message on stderr."""
     assert run(*argv)[0] == 2
-    assert capsys.readouterr().err.startswith("plenty-events: error:")
+    assert capsys.readouterr().err.splitlines()[-1].startswith("plenty-events: error:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["validate"], "usage: plenty-events validate [-h] [--strict]"),
+        ([], "usage: plenty-events [-h] [--version] COMMAND ..."),
+        (["schema", "x"], "usage: plenty-events [-h] [--version] COMMAND ..."),
+    ],
+)
+def test_a_usage_error_starts_with_the_usage_line(argv, usage, capsys):
+    """As argparse does, a usage error prints the usage of the command first, then the error."""
+    assert run(*argv)[0] == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(usage)
+    assert err[-1].startswith("plenty-events: error: ")
+    assert run(*argv, "--format", "json")[0] == 2
+    assert json.loads(capsys.readouterr().err)["error"]["usage"].startswith(usage)
+
+
+def test_a_usage_error_of_a_command_has_no_usage_line(capsys):
+    """An error found after parsing, such as --max-bytes 0, is the error line alone."""
+    assert run("validate", "--max-bytes", "0", EXAMPLE)[0] == 2
+    assert capsys.readouterr().err == "plenty-events: error: --max-bytes must be at least 1\n"
+
+
+def test_help_lists_every_command():
+    """plenty-events --help names each command, in the list and in the description."""
+    status, out = run("--help")
+    assert status == 0
+    listed = out.split("positional arguments:")[1]
+    described = out.split("positional arguments:")[0]
+    for command in ("validate", "schema", "inbox", "send"):
+        assert f"    {command} " in listed
+        assert f"({command})" in described
 
 
 def test_schema_prints_the_json_schema():
@@ -394,6 +429,71 @@ def test_the_summary_counts_payloads_and_codes_by_path():
     ]
 
 
+def _typed(kind: str) -> bytes:
+    return to_json({**sample_payload(), "type": kind})
+
+
+def test_a_multi_line_document_on_stdin_gets_a_hint(capsys):
+    """Stdin holding one JSON document over several lines is JSON Lines to validate: a hint names --json."""
+    with open(EXAMPLE, "rb") as file:  # noqa: PTH123 -- the shipped example
+        document = file.read()
+    status, out = run("validate", "-", stdin=document)
+    assert status == 1
+    assert "8 invalid" in out
+    hint = capsys.readouterr().err
+    assert hint.startswith("plenty-events: hint: no line of - is JSON: it looks like one JSON document")
+    assert "--json reads each input as one payload" in hint
+    assert run("validate", "--json", "-", stdin=document)[0] == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [b"{\n", b"{\n}\n" + SAMPLE, b'{"id": 1}\n{\n'],
+    ids=["one line", "a valid line", "a line that is JSON"],
+)
+def test_no_hint_when_a_line_is_json_or_only_one_line_is_not(stdin, capsys):
+    """The hint needs two lines or more, none of them JSON."""
+    run("validate", "-", stdin=stdin)
+    assert "hint" not in capsys.readouterr().err
+
+
+def test_the_summary_counts_the_payloads_of_each_type():
+    """The drift report counts valid payloads per event type, new types shown whole, others as their hint."""
+    archive = b"\n".join([SAMPLE, _typed("SERVICE.PLUGIN.REFUND"), _typed("SERVICE.PLUGIN.REFUND"), _typed("Zelda Q.")])
+    status, out = run("validate", "--quiet", "-", stdin=archive)
+    assert status == 0
+    assert out.splitlines() == [
+        "summary: 1 file, 4 payloads: 4 valid (0 repaired), 0 invalid",
+        "types (valid payloads of each event type):",
+        "  SERVICE.PLUGIN.REFUND: 2 (50.0%)",
+        "  SERVICE.PLUGIN.PURCHASE: 1 (25.0%)",
+        "  Zelda Q.: 1 (25.0%)",
+    ]
+    status, out = run("validate", "--format", "json", "--quiet", "-", stdin=archive)
+    assert json.loads(out)["summary"]["types"] == {
+        "SERVICE.PLUGIN.PURCHASE": 1,
+        "SERVICE.PLUGIN.REFUND": 2,
+        "Zelda Q.": 1,
+    }
+
+
+def test_the_types_counted_are_bounded(monkeypatch):
+    """Past MAX_SUMMARY_PATHS distinct types, a new type is counted as one of the other types."""
+    monkeypatch.setattr(_cli, "MAX_SUMMARY_PATHS", 2)
+    archive = b"\n".join(_typed(f"SERVICE.T{number}") for number in (1, 2, 3, 1))
+    status, out = run("validate", "--quiet", "-", stdin=archive)
+    assert status == 0
+    assert out.splitlines()[1:] == [
+        "types (valid payloads of each event type):",
+        "  SERVICE.T1: 2 (50.0%)",
+        "  SERVICE.T2: 1 (25.0%)",
+        "  other types: 1",
+    ]
+    status, out = run("validate", "--format", "json", "--quiet", "-", stdin=archive)
+    assert json.loads(out)["summary"]["otherTypes"] == 1
+
+
 def test_the_json_summary_has_the_same_counts():
     """--format json ends with a summary object: the drift report as data."""
     status, out = run("validate", "--format", "json", "--quiet", "-", stdin=ARCHIVE)
@@ -406,6 +506,8 @@ def test_the_json_summary_has_the_same_counts():
             "valid": 4,
             "repaired": 3,
             "invalid": 2,
+            "types": {"SERVICE.PLUGIN.PURCHASE": 4},
+            "otherTypes": 0,
             "errors": {
                 "int_type": {"payloads": 1, "paths": {"$.resource.contact.id": 1}, "otherPaths": 0},
                 "json_invalid": {"payloads": 1, "paths": {"$": 1}, "otherPaths": 0},
@@ -574,7 +676,7 @@ def test_usage_errors_follow_the_chosen_format(argv, capsys):
 def test_format_options_after_a_double_dash_are_file_names(capsys):
     """A '--format json' after '--' is not an option: the usage error is in text."""
     assert run("--nope", "--", "--format", "json")[0] == 2
-    assert capsys.readouterr().err.startswith("plenty-events: error:")
+    assert capsys.readouterr().err.splitlines()[-1].startswith("plenty-events: error:")
 
 
 def test_a_usage_error_message_is_escaped(capsys):
@@ -656,19 +758,41 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_shows_on_a_terminal_and_is_erased(monkeypatch, tmp_path):
-    """On a terminal, stderr shows file, share, megabytes, payloads and rate, erased before output and at the end."""
+    """On a terminal, stderr shows file, its number, its share, megabytes, payloads and rate, erased before output."""
     monkeypatch.setattr(_cli._Progress, "interval", 0.0)
-    path = tmp_path / "a.jsonl"
-    path.write_bytes((SAMPLE + b"\n") * 3)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes((SAMPLE + b"\n") * 3)
+    second.write_bytes((SAMPLE + b"\n") * 3)
     err = _Terminal()
-    status, out = run("validate", str(path), "-", stdin=SAMPLE, stderr=err)
+    status, out = run("validate", str(first), str(second), "-", stdin=SAMPLE, stderr=err)
     assert status == 0
     shown = err.getvalue()
-    assert f"\r\x1b[K…{str(path)[-39:]}  33% 0 MB, 1 payload, " in shown
-    assert f"\r\x1b[K…{str(path)[-39:]} 100% 0 MB, 3 payloads, " in shown
-    assert "\r\x1b[K- 100% 0 MB, 4 payloads" in shown
+    assert f"\r\x1b[K…{str(first)[-39:]} [1/3]  33% 0 MB, 1 payload, " in shown
+    assert f"\r\x1b[K…{str(first)[-39:]} [1/3] 100% 0 MB, 3 payloads, " in shown
+    # The share is of the file being read: the second file starts again.
+    assert f"\r\x1b[K…{str(second)[-39:]} [2/3]  33% 0 MB, 4 payloads, " in shown
+    assert "\r\x1b[K- [3/3] 0 MB, 7 payloads" in shown
     assert shown.endswith("\r\x1b[K")
     assert "\x1b" not in out
+
+
+def test_progress_of_a_gzipped_file_after_a_plain_one_starts_low(monkeypatch, tmp_path):
+    """A .gz file's share is of its own compressed bytes: after a plain file it starts low, not at 99 %."""
+    monkeypatch.setattr(_cli._Progress, "interval", 0.0)
+    plain, packed = tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"
+    plain.write_bytes((SAMPLE + b"\n") * 100)
+    # Random ids keep it from compressing to less than gzip's read buffer
+    # (128 KiB since Python 3.12), which one read would take whole.
+    lines = [
+        SAMPLE.replace(b"evt_553ea8a294e2d3a75d5086a06fb53f5a", os.urandom(64).hex().encode()) for _ in range(8000)
+    ]
+    packed.write_bytes(gzip.compress(b"\n".join(lines)))
+    err = _Terminal()
+    assert run("validate", "--quiet", str(plain), str(packed), stderr=err)[0] == 0
+    assert packed.stat().st_size > 4 * 128 * 1024
+    shares = [line.split("[2/2]")[1].split("%")[0] for line in err.getvalue().split("\r\x1b[K") if "[2/2]" in line]
+    assert int(shares[0]) < 50
+    assert int(shares[-1]) == 100
 
 
 def test_progress_follows_the_flag_or_the_terminal(tmp_path, monkeypatch):
@@ -691,7 +815,7 @@ def test_progress_redraws_at_most_every_interval(monkeypatch):
     clock = iter([0.0, 0.1, 0.15, 0.25])
     monkeypatch.setattr(_cli.time, "monotonic", lambda: next(clock))
     err = io.StringIO()
-    progress = _cli._Progress(err, 0)
+    progress = _cli._Progress(err, 1)
     for payloads in (1, 2, 3):
         progress.tick(payloads)
     assert err.getvalue().count(" MB, ") == 2
@@ -705,7 +829,7 @@ def test_progress_survives_a_file_that_cannot_tell_its_position():
         def tell(self):
             raise OSError(29, "Illegal seek")
 
-    progress = _cli._Progress(io.StringIO(), 10)
+    progress = _cli._Progress(io.StringIO(), 1)
     progress.start(_cli._Source("fifo", "fifo", lines=True, size=0), Pipe())
     assert progress._position() == 0
 

@@ -1,6 +1,7 @@
 """Lenient mode: repairs without guessing, each reported. One test per row of the lenient rule table."""
 
 import json
+import pickle
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -503,3 +504,21 @@ class TestUnknownEventTypes:
         assert first == second
         assert hash(first) == hash(second)
         assert json.loads(plenty_events.encode(first)) == json.loads(self.BODY)
+
+
+def test_kept_values_are_read_only_all_the_way_down():
+    """A kept value cannot be changed in place; it hashes, pickles, and the event's encoding stays as decoded."""
+    event = decode({**sample_payload(), "x": {"a": [1, {"b": [2]}]}})
+    encoded = plenty_events.encode(event)
+    kept = event.extra["x"]
+    with pytest.raises(TypeError):
+        kept["a"] = 0  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        kept["a"].append(3)
+    with pytest.raises(TypeError):
+        kept["a"][1]["b"] += (3,)
+    assert kept == {"a": [1, {"b": [2]}]}
+    assert hash(kept) == hash(pickle.loads(pickle.dumps(kept)))
+    assert plenty_events.encode(event) == encoded
+    assert plenty_events.to_dict(event)["x"] == {"a": [1, {"b": [2]}]}
+    assert type(plenty_events.to_dict(event)["x"]["a"]) is list

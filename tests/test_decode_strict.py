@@ -429,10 +429,10 @@ def test_non_string_keys_in_a_mapping_are_rejected():
 
 
 def test_duplicate_keys_are_found_on_the_slow_path_too():
-    """With a surrogate escape elsewhere the whole tree is walked; duplicates are still reported once."""
+    """With a surrogate escape elsewhere the whole tree is walked; duplicates are still reported once, in text order."""
     body = to_json(sample_payload()).replace(b'"town":"Kassel"', b'"town":"Kassel","town":"Kassel"')
     body = body.replace(b'"Doe"', b'"D\\ud800oe"', 1)
     assert errors(body, strict=True) == [
-        ("$.resource.address.town", "duplicate_key"),
         ("$.resource.contact.lastName", "string_unicode"),
+        ("$.resource.address.town", "duplicate_key"),
     ]

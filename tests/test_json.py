@@ -145,3 +145,19 @@ def test_fractions_are_read_as_exact_decimals() -> None:
         "q": Decimal("1.50"),
         "r": Decimal("1E+3"),
     }
+
+
+def test_a_kept_object_iterates_its_keys_and_shows_only_their_number():
+    """A read-only object iterates its keys in order; its repr counts them and shows no value."""
+    kept = _json.ReadOnlyObject({"name": "Erika", "town": "Kassel"})
+    assert list(kept) == ["name", "town"]
+    assert repr(kept) == "<read-only JSON object: 2 keys>"
+    assert "Erika" not in repr(kept)
+
+
+def test_a_kept_array_differs_from_another_list():
+    """A read-only array is unequal to a list or tuple with other members, and equal to its own."""
+    kept = _json.ReadOnlyArray((1, 2))
+    assert kept != [1, 3]
+    assert kept != (2, 1)
+    assert not kept != [1, 2]  # noqa: SIM202 -- the != operator itself is under test

@@ -6,6 +6,7 @@ import gc
 import gzip
 import io
 import pickle
+import typing
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import plenty_events
-from plenty_events import DecodeError, Line, decode_lines
+from plenty_events import DecodedLine, DecodeError, Line, RejectedLine, decode_lines
 from plenty_events._lines import MAX_LINE_BYTES
 from plenty_events.testing import payloads, sample_payload, to_json
 
@@ -83,15 +84,34 @@ def test_valid_lines_decode_to_their_events(items: list[dict[str, Any]], ending:
 
 
 def test_a_line_unpacks_and_pickles():
-    """A Line is a named tuple: it unpacks to (number, event, error) and pickles."""
-    number, event, error = next(decode_lines(SAMPLE))
+    """A Line is a DecodedLine or a RejectedLine, named tuples that unpack to (number, event, error) and pickle."""
+    decoded = next(decode_lines(SAMPLE))
+    assert isinstance(decoded, DecodedLine)
+    number, event, error = decoded
     assert (number, error) == (1, None)
     assert isinstance(event, plenty_events.ServicePurchaseEvent)
     line = next(decode_lines(BAD))
-    assert isinstance(line, Line)
+    assert isinstance(line, RejectedLine)
+    assert line.event is None
     copy = pickle.loads(pickle.dumps(line))
     assert copy.number == 1
     assert copy.error.errors == line.error.errors
+    assert pickle.loads(pickle.dumps(decoded)) == decoded
+
+
+def test_line_names_the_two_kinds():
+    """Line is the union of the two named tuples, subscriptable with the event type."""
+    assert typing.get_args(Line[plenty_events.ServicePurchaseEvent]) == (
+        DecodedLine[plenty_events.ServicePurchaseEvent],
+        RejectedLine,
+    )
+
+
+@pytest.mark.parametrize("text", ["", '{"id": 1}\n'])
+def test_a_str_is_refused_with_what_to_pass(text):
+    """decode_lines refuses a str, which would iterate as one-character lines, and says what to pass."""
+    with pytest.raises(TypeError, match=r"not a str: pass text\.encode\(\), or text\.splitlines\(\)"):
+        decode_lines(text)
 
 
 def test_nothing_is_read_before_the_first_line_is_asked_for():

@@ -273,6 +273,18 @@ def test_mask_email_shows_the_domain_only_when_it_is_a_hostname(email, shown):
     assert mask_email(email) == shown
 
 
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_an_unknown_type_of_plentymarkets_shape_shows_in_full(output):
+    """A new type such as SERVICE.PLUGIN.REFUND shows whole in reprs, strict messages and command line output."""
+    payload = sample_payload()
+    payload["type"] = "SERVICE.PLUGIN.REFUND"
+    assert "type='SERVICE.PLUGIN.REFUND'" in repr(plenty_events.decode(payload))
+    with pytest.raises(plenty_events.DecodeError) as info:
+        plenty_events.decode(payload, strict=True)
+    assert info.value.errors[0].message == "unknown event type 'SERVICE.PLUGIN.REFUND'"
+    assert "SERVICE.PLUGIN.REFUND" in cli("validate", "--format", output, body=to_json(payload))
+
+
 def test_an_unknown_event_shows_its_type_cut_to_eight_characters():
     """Lenient: the repr of an UnknownEvent quotes at most eight characters of its type."""
     payload = sample_payload()
@@ -428,10 +440,25 @@ def test_a_redacted_event_passes_the_mode_that_decoded_it(payload):
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [("SERVICE.PLUGIN.REFUND", "'SERVICE…'"), ("SERVICE.", "'SERVICE.'"), (PERSONAL, "'Zelda Q…'"), ("", "''")],
+    [
+        ("SERVICE.PLUGIN.REFUND", "'SERVICE.PLUGIN.REFUND'"),
+        ("ORDER_2.CREATED", "'ORDER_2.CREATED'"),
+        ("A." + "B" * 62, "'A." + "B" * 62 + "'"),
+        ("A." + "B" * 63, "'A.BBBBB…'"),
+        ("SERVICE.", "'SERVICE.'"),
+        ("SERVICE.PLUGIN.", "'SERVICE…'"),
+        ("SERVICE", "'SERVICE'"),
+        ("SERVICE.PLUGIN.REFUND\n", "'SERVICE…'"),
+        ("Service.Plugin", "'Service…'"),
+        ("JOHN DOE.X", "'JOHN DO…'"),
+        ("1SERVICE.A", "'1SERVIC…'"),
+        ("SERVICE..REFUND", "'SERVICE…'"),
+        (PERSONAL, "'Zelda Q…'"),
+        ("", "''"),
+    ],
 )
-def test_mask_head_quotes_at_most_eight_characters(value, shown):
-    """An unknown event type shows as its first seven characters and an ellipsis, or whole up to eight."""
+def test_mask_head_shows_a_plentymarkets_type_and_cuts_anything_else(value, shown):
+    """A type of plentymarkets' shape shows whole (capitals, digits, '_', dots, at most 64); else eight characters."""
     assert mask_head(value) == shown
 
 

@@ -259,14 +259,14 @@ def test_an_attempt_finishing_after_its_lease_ended_is_logged(handler: Recorder,
     """When a lease ended and another claim took the event over, the late finish is logged, not recorded."""
     inbox = MemoryInbox(lease=5)
     clock = [1000.0]
-    inbox._now = lambda: clock[0]
+    inbox._now = inbox._lease_now = lambda: clock[0]
     receiver = Receiver(tokens=TOKEN, handler=handler, inbox=inbox)
     number = inbox.record(body())
     first = inbox.claim(number, EVENT_ID)
     clock[0] += 6
     with caplog.at_level(logging.WARNING, logger="plenty_events.receiver"):
         assert receiver.receive(TOKEN, body()).status == 202  # took the expired claim over
-        assert receiver._core.finish(first, None)
+        assert receiver._core.finish(first, None) is False  # not recorded: the lease was lost
     assert "after its lease ended" in caplog.records[-1].getMessage()
     assert {delivery.attempts for delivery in inbox.deliveries()} == {2}
 
@@ -283,9 +283,9 @@ class BrokenInbox(MemoryInbox):
         if name == self.broken:
             raise OSError("disk full at /var/lib/john-doe")
 
-    def record(self, body: bytes) -> int:
+    def record(self, body: bytes, token_name: str | None = None) -> int:
         self._fail("record")
-        return super().record(body)
+        return super().record(body, token_name)
 
     def reject(self, delivery: int, codes: str) -> None:
         self._fail("reject")
@@ -295,9 +295,9 @@ class BrokenInbox(MemoryInbox):
         self._fail("claim")
         return super().claim(delivery, event_id)
 
-    def finish(self, claim: Claim, error: str | None) -> bool:
+    def finish(self, claim: Claim, error: str | None, **details: Any) -> bool:
         self._fail("finish")
-        return super().finish(claim, error)
+        return super().finish(claim, error, **details)
 
 
 @pytest.mark.parametrize(
@@ -328,7 +328,7 @@ def test_replay_runs_received_rejected_failed_and_stale_deliveries(handler: Reco
     """Replay judges every received, rejected and failed delivery again, and takes over expired leases."""
     inbox = MemoryInbox(lease=5)
     clock = [1000.0]
-    inbox._now = lambda: clock[0]
+    inbox._now = inbox._lease_now = lambda: clock[0]
     strict = Receiver(tokens=TOKEN, handler=handler, inbox=inbox, strict=True)
     lenient = Receiver(tokens=TOKEN, handler=handler, inbox=inbox)
     assert strict.receive(TOKEN, body(id="evt_repairable", createdAt="1510656066")).status == 422

@@ -1,30 +1,31 @@
-"""The Inbox implementations: the same semantics in memory and in SQLite, and SQLite's durability."""
+"""The Inbox conformance suite, run on every implementation in conftest's INBOXES; then SQLite's own durability."""
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
+from inbox_v1 import make_v1
 from plenty_events.receiver import Inbox, MemoryInbox, SQLiteInbox, State
 from plenty_events.receiver import _sqlite as sqlite_module
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from plenty_events.receiver._inbox import LEASE_CLOCK, boot_clock, utc
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """Each inbox, empty, with a 10 s lease and a clock the test moves."""
-    made: Any = MemoryInbox(lease=10) if request.param == "memory" else SQLiteInbox(tmp_path / "in.db", lease=10)
-    clock = [1_700_000_000.0]
-    made._now = lambda: clock[0]
-    made.clock = clock
-    return made
+@pytest.fixture
+def inbox(inbox_factory: Any) -> Any:
+    """Each inbox (see INBOXES in conftest), empty, with a 10 s lease and a clock the test moves."""
+    return inbox_factory(10)
 
 
 def test_both_inboxes_implement_the_protocol(inbox: Any) -> None:
@@ -123,7 +124,127 @@ def test_purge_deletes_old_bodies_and_keeps_event_states(inbox: Any) -> None:
     assert inbox.purge(cutoff) == 0
 
 
-@pytest.mark.parametrize("lease", [0, -1, float("nan")])
+def test_a_token_name_is_stored_with_its_delivery(inbox: Any) -> None:
+    """record() keeps the token name; a delivery without one has None."""
+    inbox.record(b"{}", "offer-a")
+    inbox.record(b"{}")
+    assert [d.token_name for d in inbox.deliveries()] == ["offer-a", None]
+
+
+def test_dismiss_moves_a_rejected_delivery_only(inbox: Any) -> None:
+    """Only a rejected delivery is dismissed, once; its body stays; a later claim (a replay) ties it to its event."""
+    rejected, received = inbox.record(b"junk"), inbox.record(b"{}")
+    inbox.reject(rejected, "json_invalid")
+    assert not inbox.dismiss(received)
+    assert not inbox.dismiss(received + 100)
+    assert inbox.dismiss(rejected)
+    assert not inbox.dismiss(rejected)  # once
+    assert [(d.state, d.body) for d in inbox.deliveries([State.DISMISSED])] == [(State.DISMISSED, b"junk")]
+    claimed = inbox.record(b"{}")
+    inbox.claim(claimed, "evt_1")
+    assert not inbox.dismiss(claimed)
+    inbox.claim(rejected, "evt_2")
+    assert inbox.deliveries([State.DISMISSED]) == []
+
+
+def test_enqueue_leaves_a_new_event_pending_and_due_now(inbox: Any) -> None:
+    """A new event is queued, pending, due now, 0 attempts; again it is waiting; handled answers handled."""
+    number = inbox.record(b"{}", "offer-a")
+    assert inbox.enqueue(number, "evt_1") == "queued"
+    assert inbox.enqueue(inbox.record(b"{}"), "evt_1") == "waiting"
+    first = inbox.deliveries()[0]
+    assert (first.state, first.attempts, first.due_at) == (
+        State.PENDING,
+        0,
+        datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC),
+    )
+    assert inbox.due(10) == ["evt_1"]
+    claim = inbox.take("evt_1")
+    assert (claim.outcome, claim.attempts, claim.body, claim.token_name, claim.delivery) == (
+        "claimed",
+        1,
+        b"{}",
+        "offer-a",
+        number,
+    )
+    assert inbox.take("evt_1") is None  # held now
+    assert inbox.due(10) == []
+    assert inbox.enqueue(inbox.record(b"{}"), "evt_1") == "waiting"
+    assert inbox.finish(claim, None)
+    assert inbox.enqueue(inbox.record(b"{}"), "evt_1") == "handled"
+    assert inbox.take("evt_1") is None
+    assert inbox.take("evt_unknown") is None
+
+
+def test_a_failed_event_is_due_after_its_delay(inbox: Any) -> None:
+    """Finish with retry_in: failed, due then, with its error and reason; taken again with one more attempt."""
+    inbox.enqueue(inbox.record(b"{}"), "evt_1")
+    claim = inbox.take("evt_1")
+    assert inbox.finish(claim, "TimeoutError", retry_in=30, reason="429")
+    failed = inbox.deliveries()[0]
+    assert (failed.state, failed.error, failed.reason, failed.attempts) == (State.FAILED, "TimeoutError", "429", 1)
+    assert failed.due_at == datetime(2023, 11, 14, 22, 13, 50, tzinfo=UTC)
+    assert failed.tried_at == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    inbox.clock[0] += 29
+    assert (inbox.due(10), inbox.take("evt_1")) == ([], None)
+    inbox.clock[0] += 1
+    assert inbox.due(10) == ["evt_1"]
+    assert inbox.take("evt_1").attempts == 2
+
+
+def test_a_dead_event_is_revived_by_a_redelivery_with_a_fresh_count(inbox: Any) -> None:
+    """finish(dead=True): dead, never due; enqueue or claim revives it with attempts from 0."""
+    inbox.enqueue(inbox.record(b"{}"), "evt_1")
+    claim = inbox.take("evt_1")
+    assert inbox.finish(claim, "Permanent", dead=True, reason="refused")
+    dead = inbox.deliveries()[0]
+    assert (dead.state, dead.error, dead.reason, dead.due_at) == (State.DEAD, "Permanent", "refused", None)
+    assert inbox.due(10) == []
+    assert inbox.enqueue(inbox.record(b"{}"), "evt_1") == "queued"
+    assert {d.state for d in inbox.deliveries()} == {State.PENDING}
+    assert inbox.take("evt_1").attempts == 1
+    assert inbox.finish(inbox.deliveries and claim, None) is False  # the old ticket is spent
+    inbox.clock[0] += 11  # the take's lease ended
+    claim = inbox.take("evt_1")
+    assert inbox.finish(claim, "Permanent", dead=True)
+    assert inbox.claim(inbox.record(b"{}"), "evt_1").attempts == 1
+
+
+def test_a_stale_handling_event_is_due_for_the_worker(inbox: Any) -> None:
+    """An event whose lease ended is due, and taken over; the old claim cannot finish."""
+    first = inbox.claim(inbox.record(b"{}"), "evt_1")
+    assert inbox.due(10) == []
+    inbox.clock[0] += 10
+    assert inbox.due(10) == ["evt_1"]
+    second = inbox.take("evt_1")
+    assert second.attempts == 2
+    assert not inbox.finish(first, None)
+    assert inbox.finish(second, None)
+
+
+def test_due_lists_the_longest_due_first_up_to_its_limit(inbox: Any) -> None:
+    """due() orders by due time and stops at its limit."""
+    for name in ("evt_b", "evt_a", "evt_c"):
+        inbox.enqueue(inbox.record(b"{}"), name)
+        inbox.clock[0] += 1
+    assert inbox.due(2) == ["evt_b", "evt_a"]
+
+
+def test_take_finds_another_delivery_when_its_own_was_purged(inbox: Any) -> None:
+    """The worker handles the latest delivery left of an event; with none left, the claim has no body."""
+    inbox.enqueue(inbox.record(b"old"), "evt_1")
+    inbox.clock[0] += 5
+    inbox.enqueue(inbox.record(b"new", "offer-b"), "evt_1")
+    inbox.purge(utc(inbox.clock[0] - 1))
+    claim = inbox.take("evt_1")
+    assert (claim.body, claim.token_name) == (b"new", "offer-b")
+    inbox.finish(claim, "RuntimeError")
+    inbox.purge(utc(inbox.clock[0] + 1))
+    claim = inbox.take("evt_1")
+    assert (claim.outcome, claim.body, claim.attempts) == ("claimed", None, 2)
+
+
+@pytest.mark.parametrize("lease", [0, -1, float("nan"), float("inf")])
 def test_a_lease_must_be_positive(tmp_path: Path, lease: float) -> None:
     """A lease that is not a positive number of seconds is a ValueError, in both inboxes."""
     with pytest.raises(ValueError, match="lease"):
@@ -148,7 +269,7 @@ def test_sqlite_keeps_everything_across_reopening_in_wal_mode(tmp_path: Path) ->
     assert [(d.state, d.event_id) for d in second.deliveries()] == [(State.HANDLED, "evt_1")]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
     db.close()
 
 
@@ -157,9 +278,9 @@ def test_sqlite_refuses_a_file_from_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "in.db"
     SQLiteInbox(path)
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 2")
+    db.execute("PRAGMA user_version = 3")
     db.close()
-    with pytest.raises(ValueError, match="schema version 2"):
+    with pytest.raises(ValueError, match="schema version 3"):
         SQLiteInbox(path)
 
 
@@ -371,3 +492,146 @@ def test_a_collected_connection_closes_itself_only_in_its_own_process(
     assert inherited.execute("SELECT 1").fetchone() == (1,)
     monkeypatch.undo()
     inherited.close()
+
+
+def test_a_version_1_file_is_migrated_keeping_every_body(tmp_path: Path) -> None:
+    """Version 1 becomes 2 in place: bodies and states kept, a failed event due at once, the lease kept."""
+    path = tmp_path / "v1.sqlite3"
+    now = time.time()
+    make_v1(path, now)
+    inbox = SQLiteInbox(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    db.close()  # the with block commits; it does not close
+    found = [(d.number, d.state, d.event_id, d.attempts, d.error, d.body) for d in inbox.deliveries()]
+    assert found == [
+        (1, State.HANDLED, "evt_handled", 1, None, b'{"id": "evt_handled"}'),
+        (2, State.FAILED, "evt_failed", 2, "RuntimeError", b'{"id": "evt_failed"}'),
+        (3, State.REJECTED, None, 0, "json_invalid", b"not json"),
+        (4, State.RECEIVED, None, 0, None, b'{"id": "evt_received"}'),
+        (5, State.HANDLING, "evt_handling", 1, None, b'{"id": "evt_handling"}'),
+    ]
+    failed, handling = inbox.deliveries()[1], inbox.deliveries()[4]
+    assert failed.due_at is not None
+    assert failed.due_at.timestamp() <= time.time()  # due at once
+    assert handling.lease_until is not None
+    assert now + 25 < handling.lease_until.timestamp() < now + 35  # the 30 s left, now on the boot clock
+    assert inbox.due(10) == ["evt_failed"]
+    assert inbox.take("evt_handling") is None  # its lease still holds
+    inbox._lease_now = lambda: LEASE_CLOCK() + 31
+    assert inbox.take("evt_handling") is not None
+    assert inbox.claim(6, "evt_handled").outcome == "handled"
+    assert inbox.attempts("evt_failed") == []  # version 1 kept no history
+    inbox.close()
+    SQLiteInbox(path).close()  # opening a migrated file again changes nothing
+
+
+def test_a_version_1_failed_event_written_after_the_migration_is_due(tmp_path: Path) -> None:
+    """An event failed without a due time (by an older process still running) counts as due."""
+    path = tmp_path / "in.sqlite3"
+    inbox = SQLiteInbox(path)
+    inbox.enqueue(inbox.record(b"{}"), "evt_1")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE events SET state = 'failed', due_at = NULL")
+    db.close()  # the with block commits; it does not close
+    assert inbox.due(10) == ["evt_1"]
+    inbox.close()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000, 0o277])
+def test_a_new_sqlite_file_and_its_wal_are_private_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    """The file, its -wal and its -shm are created 0600."""
+    path = tmp_path / "in.sqlite3"
+    before = os.umask(umask)
+    try:
+        inbox = SQLiteInbox(path)
+        inbox.record(b"{}")
+        modes = {name: stat.S_IMODE(Path(f"{path}{name}").stat().st_mode) for name in ("", "-wal", "-shm")}
+        inbox.close()
+    finally:
+        os.umask(before)
+    assert modes == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
+
+
+def test_an_existing_file_others_can_read_is_used_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A readable file works, and the log names its path once per opening, no more."""
+    path = tmp_path / "in.sqlite3"
+    SQLiteInbox(path).close()
+    path.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="plenty_events.receiver"):
+        inbox = SQLiteInbox(path)
+        inbox.record(b"{}")
+        inbox.deliveries()
+        inbox.close()
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1
+    assert str(path) in warnings[0]
+    assert "other users" in warnings[0]
+    caplog.clear()
+    path.chmod(0o600)
+    SQLiteInbox(path).close()
+    assert caplog.records == []
+
+
+def test_deliveries_without_bodies_read_none(inbox: Any) -> None:
+    """bodies=False lists the same deliveries, each with an empty body."""
+    inbox.record(b"one", "offer-a")
+    inbox.claim(inbox.record(b"two"), "evt_1")
+    full, bare = inbox.deliveries(), inbox.deliveries(bodies=False)
+    assert [attrs.evolve(d, body=b"") for d in full] == bare
+    assert [d.body for d in full] == [b"one", b"two"]
+    assert inbox.deliveries([State.HANDLING], bodies=False)[0].lease_until == utc(inbox.clock[0] + 10)
+
+
+def test_every_attempt_is_recorded_with_its_time_and_error(inbox: Any) -> None:
+    """attempts() lists each claim's number, start time and error type, a revival counting from 1 again."""
+    inbox.enqueue(inbox.record(b"{}"), "evt_1")
+    assert inbox.attempts("evt_1") == []
+    inbox.finish(inbox.take("evt_1"), "TimeoutError")
+    inbox.clock[0] += 1
+    inbox.finish(inbox.take("evt_1"), "Permanent", dead=True)
+    inbox.clock[0] += 1
+    claim = inbox.claim(inbox.record(b"{}"), "evt_1")  # revived
+    inbox.clock[0] += 11
+    inbox.finish(inbox.take("evt_1"), None)  # the first claim's lease ended: taken over
+    assert not inbox.finish(claim, "Late")  # a lost claim records nothing
+    start = inbox.clock[0] - 13
+    assert [(a.attempt, a.started_at.timestamp() - start, a.error) for a in inbox.attempts("evt_1")] == [
+        (1, 0.0, "TimeoutError"),
+        (2, 1.0, "Permanent"),
+        (1, 2.0, None),
+        (2, 13.0, None),
+    ]
+    assert inbox.attempts("evt_unknown") == []
+
+
+def test_a_lease_from_another_boot_has_ended(tmp_path: Path) -> None:
+    """A lease taken before the machine rebooted (another boot id) has ended, whatever its clock reading."""
+    inbox = SQLiteInbox(tmp_path / "in.sqlite3")
+    claim = inbox.claim(inbox.record(b"{}"), "evt_1")
+    assert inbox.claim(inbox.record(b"{}"), "evt_1").outcome == "busy"
+    inbox._boot = "another-boot"
+    assert inbox.due(10) == ["evt_1"]
+    assert inbox.deliveries()[0].lease_until is not None
+    assert inbox.claim(inbox.record(b"{}"), "evt_1").outcome == "claimed"
+    assert not inbox.finish(claim, None)
+    inbox.close()
+
+
+def test_leases_run_on_the_boot_clock_not_the_wall_clock(tmp_path: Path) -> None:
+    """A step of the wall clock moves no lease: a claim stays busy however far the wall clock jumps."""
+    for inbox in (MemoryInbox(), SQLiteInbox(tmp_path / "in.sqlite3")):
+        inbox.claim(inbox.record(b"{}"), "evt_1")
+        inbox._now = lambda: time.time() + 10 * 365 * 86400
+        assert inbox.claim(inbox.record(b"{}"), "evt_1").outcome == "busy"
+        assert inbox.due(10) == []
+
+
+def test_the_boot_clock_falls_back_to_the_wall_clock_without_a_boot_id(tmp_path: Path) -> None:
+    """Where no boot id can be read, leases use the wall clock, with an empty boot id."""
+    assert boot_clock(str(tmp_path / "missing")) == ("", time.time)
+    boot, clock = boot_clock()
+    assert boot
+    assert clock() == pytest.approx(time.clock_gettime(time.CLOCK_BOOTTIME), abs=1)

@@ -337,3 +337,97 @@ def test_a_worker_killed_while_handling_loses_nothing_replay_handles_it(tmp_path
     assert (tmp_path / "handled.log").read_text().splitlines() == ["evt_killed"]
     assert [d.state for d in SQLiteInbox(db).deliveries()] == [State.HANDLED]
     figures.info("SIGKILL mid-handling, then replay after the lease: %s", late.stdout.splitlines()[0])
+
+
+_FLAKY_HANDLER = """
+import os
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def handle(event):
+    # A third of the events fail their first attempt: the first process to
+    # try one creates its marker, atomically, and fails.
+    if int(event.id.rsplit("_", 1)[1]) % 3 == 0:
+        try:
+            os.close(os.open(HERE / "failed" / event.id, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            pass
+        else:
+            raise ConnectionError("the partner's API is down")
+    with (HERE / "handled.log").open("a") as log:
+        log.write(event.id + "\\n")
+"""
+
+LOAD_DELIVERIES = 2_000
+LOAD_CLIENTS = 16
+
+
+def send_all(port: int, count: int, clients: int) -> tuple[list[int], list[float], float]:
+    """POST `count` distinct events from `clients` threads, each sending its share in turn."""
+
+    def client(first: int) -> list[tuple[int, float]]:
+        return [post(port, body(f"evt_{n}")) for n in range(first, count, clients)]
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = [result for share in pool.map(client, range(clients)) for result in share]
+    wall = time.perf_counter() - start
+    return [status for status, _ in results], sorted(seconds for _, seconds in results), wall
+
+
+def describe(mode: str, times: list[float], wall: float) -> str:
+    p50, p99 = times[len(times) // 2], times[len(times) * 99 // 100]
+    return f"{mode}: {len(times) / wall:.0f} answers/s, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+
+
+def test_2000_deliveries_in_background_mode_with_two_worker_processes(example: ModuleType, tmp_path: Path) -> None:
+    """16 clients, 2,000 events, two `inbox work` processes, a third failing once: all 2xx, handled once, none dead.
+
+    The same deliveries are then sent to an inline receiver, for the figures.
+    """
+    (tmp_path / "failed").mkdir()
+    (tmp_path / "load_handler.py").write_text(_FLAKY_HANDLER)
+    path = tmp_path / "inbox.sqlite3"
+    inbox = SQLiteInbox(path)
+    receiver = Receiver(tokens=TOKEN, handler=print, inbox=inbox, background=True)
+    server = example.make_server("127.0.0.1", 0, receiver)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    argv = [sys.executable, "-m", "plenty_events", "inbox", str(path), "work", "--handler", "load_handler:handle"]
+    workers = [subprocess.Popen([*argv, "--poll", "0.05"], cwd=tmp_path, stdout=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        statuses, times, wall = send_all(server.server_port, LOAD_DELIVERIES, LOAD_CLIENTS)
+        deadline = time.monotonic() + 60
+        while len(inbox.deliveries({State.HANDLED})) < LOAD_DELIVERIES and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        codes = [worker.wait(TIMEOUT) for worker in workers]
+        server.shutdown()
+        server.server_close()
+        thread.join(TIMEOUT)
+    assert statuses == [202] * LOAD_DELIVERIES
+    assert codes == [0, 0]
+    handled = (tmp_path / "handled.log").read_text().split()
+    assert sorted(handled) == sorted(f"evt_{n}" for n in range(LOAD_DELIVERIES))  # each exactly once
+    assert len(list((tmp_path / "failed").iterdir())) == len(range(0, LOAD_DELIVERIES, 3))
+    assert [d.state for d in inbox.deliveries()] == [State.HANDLED] * LOAD_DELIVERIES  # none dead
+    background = describe("background", times, wall)
+
+    inline_inbox = SQLiteInbox(tmp_path / "inline.sqlite3")
+    counted = Handled()
+    server = example.make_server("127.0.0.1", 0, Receiver(tokens=TOKEN, handler=counted, inbox=inline_inbox))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        statuses, times, wall = send_all(server.server_port, LOAD_DELIVERIES, LOAD_CLIENTS)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(TIMEOUT)
+    assert statuses == [202] * LOAD_DELIVERIES
+    assert len(counted.ids) == LOAD_DELIVERIES
+    figures.info("%s; %s", background, describe("inline", times, wall))

@@ -14,6 +14,7 @@ import pytest
 import plenty_events
 from plenty_events import _send
 from plenty_events._cli import main
+from plenty_events.receiver import _answers
 from plenty_events.testing import sample_payload, to_json
 
 TOKEN = "s3cret-token"  # noqa: S105 -- a test token
@@ -402,15 +403,40 @@ def _answer(body, *, reason="OK", content_type="application/json", truncated=Fal
 
 
 def test_an_answers_strings_are_masked_but_codes_and_paths():
-    """In the summary an answer's ids, statuses, codes and paths show; other strings keep a masked hint."""
+    """In the summary an answer's ids, statuses, codes, paths and error messages show; other strings keep a hint."""
     body = {
         "errors": [{"path": "$.resource.contact.email", "code": "string_type", "message": "expected a string"}],
         "echo": {"firstName": "John", "amount": 49.5, "ok": True, "nothing": None},
         "id": "evt_1",
     }
     assert _send.summary(_answer(json.dumps(body).encode())) == (
-        '200 OK, 196 bytes: {"errors":[{"path":"$.resource.contact.email","code":"string_type","message":"e***"}],'
+        '200 OK, 196 bytes: {"errors":[{"path":"$.resource.contact.email","code":"string_type",'
+        '"message":"expected a string"}],'
         '"echo":{"firstName":"J***","amount":49.5,"ok":true,"nothing":null},"id":"evt_1"}'
+    )
+
+
+def test_the_receivers_own_error_sentences_show_in_full():
+    """The error sentences of plenty_events.receiver's answers show in full; another error text keeps its hint."""
+    own = [
+        _answers.not_found(),
+        _answers.method_not_allowed(),
+        _answers.length_required(),
+        _answers.too_large(1_048_576),
+        _answers.bad_length(),
+        _answers.incomplete(),
+        _answers.busy("evt_1", 3),
+        _answers.failed("evt_1"),
+        _answers.unavailable(),
+    ]
+    for response in own:
+        body = json.loads(response.body)
+        assert _send.summary(_answer(response.body)).endswith(json.dumps(body, separators=(",", ":")))
+    assert _send.summary(_answer(b'{"error":"John Doe is not found"}')).endswith(': {"error":"J***"}')
+    # Only a detail of exactly path, code and message is the library's.
+    echo = {"path": "$", "code": "x", "message": "John", "name": "John"}
+    assert _send.summary(_answer(json.dumps([echo]).encode())).endswith(
+        '[{"path":"$","code":"x","message":"J***","name":"J***"}]'
     )
 
 

@@ -20,7 +20,7 @@ from ._api import Decoder, decode
 from ._encode import encode, to_dict
 from ._errors import Code, DecodeError, ErrorDetail, Repair
 from ._kinds import EventType, Gender, Kind
-from ._lines import Line, decode_lines
+from ._lines import DecodedLine, Line, RejectedLine, decode_lines
 from ._model import (
     Address,
     Contact,
@@ -58,6 +58,7 @@ __all__ = [
     "Code",
     "Contact",
     "DecodeError",
+    "DecodedLine",
     "Decoder",
     "ErrorDetail",
     "EventType",
@@ -67,6 +68,7 @@ __all__ = [
     "Mask",
     "Order",
     "OrderItem",
+    "RejectedLine",
     "Repair",
     "Resource",
     "ServicePurchaseEvent",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Generic, Literal, Never, TypeVar, cast, overload
 
 import attrs
 
@@ -148,6 +148,15 @@ class Decoder(Generic[_Model]):
 
     models: Mapping[str, type[_Model]] = attrs.field(factory=dict[str, "type[_Model]"], converter=_copy_models)
     _engine: Engine = attrs.field(init=False, repr=False, eq=False)
+
+    if TYPE_CHECKING:
+        # pyright does not infer _Model through the converter of the field
+        # that attrs writes into __init__; this signature says it plainly.
+        @overload
+        def __init__(self: Decoder[Never]) -> None: ...
+        @overload
+        def __init__(self, models: Mapping[str, type[_Model]]) -> None: ...
+        def __init__(self, models: Mapping[str, type[_Model]] | None = None) -> None: ...
 
     def __attrs_post_init__(self) -> None:
         if set(self.models) & set(BUILTIN_MODELS):

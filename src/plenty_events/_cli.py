@@ -29,13 +29,14 @@ import time
 import traceback
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Final, NoReturn, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
 import attrs
 
 from . import _send
 from ._errors import DecodeError
-from ._lines import MAX_LINE_BYTES, Line, decode_lines, too_long
+from ._kinds import EventType
+from ._lines import MAX_LINE_BYTES, DecodedLine, Line, RejectedLine, decode_lines, too_long
 from ._model import ServicePurchaseEvent
 from ._privacy import masked, type_hint
 from ._schema import json_schema
@@ -83,10 +84,16 @@ _TOTAL: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, traps
 class UsageError(Exception):
     """A command line that cannot be run: exit 2, with the message in the chosen format."""
 
+    def __init__(self, message: str, usage: str = "") -> None:
+        """Hold the message, and the usage of the (sub)command it is about, when argparse gives it."""
+        super().__init__(message)
+        self.usage = usage
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        # The usage line first, as argparse prints it: what the command takes.
+        raise UsageError(message, self.format_usage())
 
 
 @attrs.frozen
@@ -142,7 +149,11 @@ def add_command(
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="plenty-events",
-        description="Validate plentyMarketplace webhook payloads, or print their JSON Schema.",
+        description=(
+            "Validate plentyMarketplace webhook payloads (validate), print their JSON Schema (schema), "
+            "list, replay or purge a receiver's inbox (inbox), and fire test deliveries at your own "
+            "receiver (send). 'plenty-events COMMAND --help' tells more."
+        ),
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"plenty-events {_version()}")
@@ -193,7 +204,7 @@ def main(
         status: int = args.run(args, streams)
         streams.stdout.flush()
     except UsageError as exc:
-        _usage_error(str(exc), _requested_format(arguments), streams.stderr)
+        _usage_error(exc, _requested_format(arguments), streams.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         _silence(streams.stdout)
@@ -226,10 +237,13 @@ def _requested_format(argv: Sequence[str]) -> str:
     return found
 
 
-def _usage_error(message: str, output: str, stderr: TextIO) -> None:
+def _usage_error(exc: UsageError, output: str, stderr: TextIO) -> None:
+    message, usage = str(exc), exc.usage.strip()
     if output == "json":
-        stderr.write(json.dumps({"error": {"code": "usage", "message": message}}) + "\n")
+        error = {"code": "usage", "message": message} | ({"usage": usage} if usage else {})
+        stderr.write(json.dumps({"error": error}) + "\n")
     else:
+        stderr.write(f"{_clean(usage)}\n" if usage else "")
         stderr.write(f"plenty-events: error: {_clean(message)}\n")
 
 
@@ -379,11 +393,11 @@ def _document(file: _Readable, args: argparse.Namespace) -> Line[Event]:
 
     data = file.read(args.max_bytes + 1)
     if len(data) > args.max_bytes:
-        return Line(1, None, too_long(args.max_bytes))
+        return RejectedLine(1, None, too_long(args.max_bytes))
     try:
-        return Line(1, decode(data, strict=args.strict), None)
+        return DecodedLine(1, decode(data, strict=args.strict), None)
     except DecodeError as exc:
-        return Line(1, None, exc)
+        return RejectedLine(1, None, exc)
 
 
 # -- progress -----------------------------------------------------------------
@@ -394,9 +408,11 @@ class _Progress:
 
     interval: Final = 0.1
 
-    def __init__(self, stderr: TextIO | None, total: int) -> None:
+    def __init__(self, stderr: TextIO | None, files: int) -> None:
         self._stderr = stderr
-        self._total = total
+        self._files = files
+        self._index = 0  # the number of the file being read, from 1
+        self._size = 0  # its size on disk; 0 for standard input
         self._done = 0  # bytes of the files finished
         self._raw: _Positioned | None = None
         self._name = ""
@@ -412,6 +428,8 @@ class _Progress:
     def start(self, source: _Source, raw: _Positioned) -> None:
         self._raw = None if source.path == "-" else raw
         self._name = source.name
+        self._size = source.size
+        self._index += 1
 
     def finish(self, source: _Source) -> None:
         self._done += source.size
@@ -430,11 +448,17 @@ class _Progress:
         if now < self._next or self._stderr is None:
             return
         self._next = now + self.interval
-        done = self._done + self._position()
+        position = self._position()
+        done = self._done + position
         rate = payloads / max(now - self._started, 1e-9)
-        share = f" {min(done / self._total, 1):4.0%}" if self._total else ""
+        # The share of the file being read, of its size on disk: a gzipped
+        # file's raw position moves through the compressed bytes, so its
+        # share is right too, and a file after others starts at 0 %.
+        share = f" {min(position / self._size, 1):4.0%}" if self._size else ""
+        which = f" [{self._index:,}/{self._files:,}]" if self._files > 1 else ""
         name = self._name if len(self._name) <= 40 else f"…{self._name[-39:]}"  # the end tells the file
-        self._stderr.write(f"\r\x1b[K{name}{share} {done / 1e6:,.0f} MB, {_count(payloads, 'payload')}, {rate:,.0f}/s")
+        line = f"{name}{which}{share} {done / 1e6:,.0f} MB, {_count(payloads, 'payload')}, {rate:,.0f}/s"
+        self._stderr.write(f"\r\x1b[K{line}")
         self._stderr.flush()
         self.shown = True
 
@@ -451,7 +475,7 @@ def _progress(args: argparse.Namespace, streams: Streams, sources: Sequence[_Sou
     if show is None:
         isatty = getattr(streams.stderr, "isatty", None)
         show = bool(isatty and isatty())
-    return _Progress(streams.stderr if show else None, sum(source.size for source in sources))
+    return _Progress(streams.stderr if show else None, len(sources))
 
 
 # -- summary ------------------------------------------------------------------
@@ -504,8 +528,29 @@ def _share(count: int, total: int) -> str:
     return f"{count / total:.1%}"  # a code was counted, so a payload was
 
 
+class _Types:
+    """Valid payloads of each event type; past MAX_SUMMARY_PATHS distinct types, counted as other types."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.other = 0
+
+    def add(self, kind: str) -> None:
+        if kind in self.counts or len(self.counts) < MAX_SUMMARY_PATHS:
+            self.counts[kind] += 1
+        else:
+            self.other += 1
+
+    def lines(self, payloads: int) -> Iterator[str]:
+        for kind, count in sorted(self.counts.items(), key=lambda item: (-item[1], item[0])):
+            yield f"  {_clean(kind)}: {count:,} ({_share(count, payloads)})"
+        if self.other:
+            yield f"  other types: {self.other:,}"
+
+
 class _Summary:
     def __init__(self) -> None:
+        self.types = _Types()
         self.files = 0
         self.unreadable = 0
         self.valid = 0
@@ -526,6 +571,8 @@ class _Summary:
             "valid": self.valid,
             "repaired": self.repaired,
             "invalid": self.invalid,
+            "types": dict(sorted(self.types.counts.items())),
+            "otherTypes": self.types.other,
             "errors": self.errors.to_dict(),
             "repairs": self.repairs.to_dict(),
         }
@@ -536,6 +583,10 @@ class _Summary:
             files += f" ({self.unreadable:,} unreadable)"
         counts = f"{self.valid:,} valid ({self.repaired:,} repaired), {self.invalid:,} invalid"
         lines = [f"summary: {files}, {_count(self.payloads, 'payload')}: {counts}"]
+        # Only a type without a model is news: a run of purchases only is
+        # not told that it holds purchases.
+        if self.types.other or set(self.types.counts) - set(EventType):
+            lines += ["types (valid payloads of each event type):", *self.types.lines(self.payloads)]
         if self.errors.codes:
             lines += ["errors (payloads with each code):", *self.errors.lines(self.payloads)]
         if self.repairs.codes:
@@ -558,6 +609,11 @@ def _purchase(event: ServicePurchaseEvent) -> tuple[int, str, decimal.Decimal, b
     contact = event.resource.contact
     total, exact = _total_gross(event)
     return contact.id, f"{masked(contact.first_name)} {masked(contact.last_name)}".strip(), total, exact
+
+
+def _kind(event: Event) -> str:
+    """The event's type as output shows it: an unknown one is sender text, shown as the repr shows it."""
+    return str(event.type) if isinstance(event, ServicePurchaseEvent) else type_hint(event.type)
 
 
 def _describe(finding: ErrorDetail | Repair) -> str:
@@ -590,8 +646,7 @@ class _Output:
             self._write(f"{name}: cannot read: {reason}")
 
     def event(self, name: str, number: int, event: Event) -> None:
-        # An unknown type is sender text, shown cut like the repr shows it.
-        kind = str(event.type) if isinstance(event, ServicePurchaseEvent) else type_hint(event.type)
+        kind = _kind(event)
         purchase = _purchase(event) if isinstance(event, ServicePurchaseEvent) else None
         if self._json:
             result: dict[str, object] = {"file": name, "line": number, "valid": True, "id": event.id, "type": kind}
@@ -631,12 +686,18 @@ class _Output:
 # -- validate -----------------------------------------------------------------
 
 
+#: A JSON Lines input of at least this many lines, none of them JSON, looks
+#: like one JSON document spread over lines: the run ends with a hint.
+_HINT_LINES: Final = 2
+
+
 class _Run:
     """One run of ``validate``: what it reads, what it writes, what it counted."""
 
     def __init__(self, args: argparse.Namespace, streams: Streams) -> None:
         self.args = args
         self.stdin = streams.stdin
+        self.stderr = streams.stderr
         self.failures: list[tuple[str, str]] = []
         self.sources = _sources(args, self.failures)
         self.progress = _progress(args, streams, self.sources)
@@ -660,20 +721,27 @@ class _Run:
     def _check(self, source: _Source) -> None:
         summary, output, progress, name = self.summary, self.output, self.progress, source.name
         ticking = progress.active
+        not_json = others = 0  # lines that are not JSON, and any other payloads
         for line in _payloads(source, self.args, self.stdin, progress):
             if isinstance(line, _ReadFailure):
                 summary.unreadable += 1
                 output.unreadable(name, line.reason)
                 continue
-            number, event, error = line
-            if error is not None:
+            if line.error is not None:
+                number, error = line.number, line.error
+                if {detail.code for detail in error.errors} == {"json_invalid"}:
+                    not_json += 1
+                else:
+                    others += 1
                 summary.invalid += 1
                 summary.errors.add(error.errors)
                 if output.invalid:
                     output.error(name, number, error)
             else:
-                event = cast("Event", event)  # a Line holds one of the two
+                number, event = line.number, line.event
+                others += 1
                 summary.valid += 1
+                summary.types.add(_kind(event))
                 if event.repairs:
                     summary.repaired += 1
                     summary.repairs.add(event.repairs)
@@ -681,6 +749,12 @@ class _Run:
                     output.event(name, number, event)
             if ticking:
                 progress.tick(summary.payloads)
+        if source.lines and not others and not_json >= _HINT_LINES:
+            progress.clear()
+            self.stderr.write(
+                f"plenty-events: hint: no line of {name} is JSON: it looks like one JSON document over several "
+                "lines, and it was read as JSON Lines, one payload per line; --json reads each input as one payload\n"
+            )
 
 
 def _validate(args: argparse.Namespace, streams: Streams) -> int:
@@ -769,4 +843,24 @@ def _send_deliveries(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError(str(exc)) from None
 
 
-_ADDED_COMMANDS: Final = (("inbox", add_inbox_parser, _inbox), ("send", _send.add_parser, _send_deliveries))
+def _plentymarkets(args: argparse.Namespace, streams: Streams) -> int:
+    # The subpackage is the command line's, not the core's: imported when the parser is built.
+    from .plentymarkets._commands import CommandError, run  # noqa: PLC0415
+
+    try:
+        return run(args, streams.stdout)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _add_plentymarkets_parser(commands: Any) -> None:
+    from .plentymarkets._commands import add_parser  # noqa: PLC0415 -- as in _plentymarkets
+
+    add_parser(commands)
+
+
+_ADDED_COMMANDS: Final = (
+    ("inbox", add_inbox_parser, _inbox),
+    ("send", _send.add_parser, _send_deliveries),
+    ("plentymarkets", _add_plentymarkets_parser, _plentymarkets),
+)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import attrs
 import msgspec
 
-from ._json import dumps
+from ._json import ReadOnlyObject, dumps, thaw
 from ._kinds import ScalarKind
 from ._model import UnknownEvent, extra_field, wire_fields
 from .timestamps import to_unix
@@ -54,7 +54,7 @@ def _attrs_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any], 
         for key, value in instance.extra.items():
             if key in wire:
                 raise ValueError(f"extra holds {key!r}, a key of the model's own")
-            wire[key] = value
+            wire[key] = thaw(value)  # plain JSON values, as the rest of the mapping
         return wire
 
     return with_extra
@@ -70,6 +70,7 @@ def converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     conv.register_unstructure_hook(datetime, to_unix)
     conv.register_unstructure_hook(Decimal, lambda value: value)
+    conv.register_unstructure_hook(ReadOnlyObject, thaw)
     # A StrEnum is a str, which cattrs passes through; the wire wants plain str.
     conv.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
     conv.register_unstructure_hook_factory(attrs.has, functools.partial(_attrs_hook, conv))

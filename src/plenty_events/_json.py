@@ -15,7 +15,6 @@ what is wrong with a text that is not JSON.
 from __future__ import annotations
 
 import decimal
-import functools
 import itertools
 import json
 import math
@@ -29,7 +28,7 @@ import msgspec
 from ._report import ROOT, Report, index_path, key_path, type_name
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
     from ._types import JSONValue
 
@@ -282,88 +281,234 @@ def duplicate_keys(obj: dict[str, object]) -> list[str]:
     return obj.duplicates if isinstance(obj, _Duplicated) else []
 
 
+class ReadOnlyObject(Mapping[str, Any]):
+    """A JSON object that cannot be changed: what lenient decoding keeps of a value it does not know.
+
+    It reads like the ``dict`` it was parsed from, equals it, pickles, and
+    hashes by its contents (its values are read-only too: arrays are
+    :class:`ReadOnlyArray`), so an event that keeps one stays what it was decoded as.
+
+    Example:
+        >>> kept = ReadOnlyObject({"a": ReadOnlyArray((1,))})
+        >>> kept["a"], kept == {"a": [1]}
+        ((1,), True)
+
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __eq__(self, other: object) -> bool:
+        return self._items == (other._items if isinstance(other, ReadOnlyObject) else other)
+
+    def __repr__(self) -> str:
+        # The values are the sender's: only the number of keys shows.
+        return f"<read-only JSON object: {len(self._items)} keys>"
+
+    def __reduce__(self) -> tuple[type[ReadOnlyObject], tuple[dict[str, Any]]]:
+        return (ReadOnlyObject, (self._items,))
+
+
+class ReadOnlyArray(tuple[Any, ...]):
+    """A JSON array that cannot be changed: a tuple that also equals the ``list`` it was parsed from.
+
+    Example:
+        >>> ReadOnlyArray((1, 2)) == [1, 2]
+        True
+
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            other = tuple(cast("list[object]", other))
+        return tuple[Any, ...].__eq__(self, other) is True
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple[Any, ...].__hash__(self)
+
+
+#: What _visit returns for a container whose walk it opened.
+_OPENED: Final = object()
+
+
+class _Check:
+    """One walk of :func:`check`: a frame per open container, at most MAX_DEPTH + 1.
+
+    Memory beyond the copy is bounded by the depth: a member's path is
+    written only when something is reported at it, and no object is made
+    per member but its copy.
+    """
+
+    __slots__ = ("floats", "frames", "keys", "path", "report")
+
+    def __init__(self, path: str, report: Report, *, floats: bool) -> None:
+        self.path = path
+        self.report = report
+        self.floats = floats
+        # Each frame: the members still to read (key or index, value), the
+        # copy so far, and whether the container is an object.
+        self.frames: list[tuple[Iterator[tuple[Any, object]], Any, bool]] = []
+        # The key or index of each open container but the first, in its parent.
+        self.keys: list[object] = []
+
+    def where(self, key: object = None, *, member: bool = True) -> str:
+        """Return the path of member ``key`` of the innermost open container; of the container if not ``member``."""
+        where = self.path
+        # The container the step is in tells a key from an index.
+        for (_, _, is_object), step in zip(self.frames, (*self.keys, key) if member else self.keys, strict=False):
+            where = key_path(where, step) if is_object else index_path(where, cast("int", step))
+        return where
+
+    def run(self, value: object) -> object:
+        copy = self.visit(value, None)
+        while self.frames:
+            members, out, is_object = self.frames[-1]
+            for key, member in members:
+                if is_object:
+                    key = self.key(key, out)  # noqa: PLW2901 -- the key as the wire carries it
+                    if key is None:
+                        continue
+                copy = self.visit(member, key)
+                if copy is _OPENED:
+                    self.keys.append(key)
+                    break
+                if is_object:
+                    out[key] = copy
+                else:
+                    out.append(copy)
+            else:
+                self.frames.pop()
+                copy = self.close(out, is_object=is_object)
+                if not self.frames:
+                    break
+                key = self.keys.pop()
+                parent = self.frames[-1]
+                if parent[2]:
+                    parent[1][key] = copy
+                else:
+                    parent[1].append(copy)
+        return copy
+
+    def key(self, key: object, out: dict[str, object]) -> str | None:
+        """Check a key of an object; return it as a plain str, or None if its member is left out."""
+        if not isinstance(key, str):
+            self.report.error(self.where(key), "json_type", f"object keys must be strings, got {type_name(key)}")
+            return None
+        key = _plain_str(key)
+        if key in out:  # two str subclass keys that hold the same text
+            self.report.error(self.where(key), "duplicate_key", "the key occurs more than once in this object")
+        if _SURROGATE.search(key):
+            self.report.error(
+                self.where(key), "string_unicode", "the key holds a lone surrogate, which UTF-8 cannot encode"
+            )
+        return key
+
+    def close(self, out: Any, *, is_object: bool) -> object:
+        if self.floats:
+            return out
+        return ReadOnlyObject(out) if is_object else ReadOnlyArray(out)
+
+    def visit(self, item: object, key: object) -> object:
+        """Return the plain copy of a scalar, or open a container's walk and return _OPENED."""
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                self.report.error(
+                    self.where(key), "string_unicode", "the string holds a lone surrogate, which UTF-8 cannot encode"
+                )
+            return _plain_str(item)
+        if item is None or isinstance(item, bool):
+            return item
+        if isinstance(item, int):
+            return item if type(item) is int else int.__int__(item)
+        if isinstance(item, (float, Decimal)):
+            if not _finite(item):
+                self.report.error(self.where(key), "json_invalid", "NaN and Infinity are not JSON numbers")
+            elif isinstance(item, float) and not self.floats:
+                self.report.repair(self.where(key), "number_from_float", "read a float by its shortest repr")
+                item = Decimal(float.__repr__(item))
+            return _plain_number(item)
+        is_object = isinstance(item, Mapping)
+        if not is_object and not isinstance(item, (list, tuple) if not self.floats else list):
+            self.report.error(self.where(key), "json_type", f"{type_name(item)} is not a JSON value")
+            return None
+        if len(self.frames) >= MAX_DEPTH:
+            self.report.error(self.where(key), "json_depth", f"the value nests deeper than {MAX_DEPTH} levels")
+            return None
+        if is_object:
+            mapping = cast("Mapping[object, object]", item)
+            for duplicate in duplicate_keys(cast("dict[str, object]", item)) if isinstance(item, dict) else ():
+                self.report.error(
+                    key_path(self.where(key), duplicate),
+                    "duplicate_key",
+                    "the key occurs more than once in this object",
+                )
+            self.frames.append((iter(mapping.items()), {}, True))
+        else:
+            self.frames.append((enumerate(cast("list[object]", item)), [], False))
+        return _OPENED
+
+
 def check(value: object, path: str, report: Report, *, floats: bool = True) -> JSONValue | object:
     """Check that ``value`` is a JSON value and return a plain copy of it.
 
     Used where values did not come from the parser (a mapping passed to
     ``decode``) and where a value is kept as it is (the resource of an
-    unknown event type). Reports non-JSON types, non-string keys, non-finite
-    numbers, lone surrogates, duplicate keys and nesting past
-    :data:`MAX_DEPTH`, each at its path, and returns INVALID if any was found.
+    unknown event type, the unknown keys lenient decoding keeps). Reports
+    non-JSON types, non-string keys, non-finite numbers, lone surrogates,
+    duplicate keys and nesting past :data:`MAX_DEPTH`, each at its path,
+    and returns INVALID if any was found.
 
     A subclass of a JSON type (a ``str`` subclass, a ``StrEnum`` or
     ``IntEnum`` member, a ``list`` subclass) is copied as the plain value it
     holds, read without calling its methods, so that the rules, which test
     exact types, see what the wire would carry.
 
-    With ``floats=False``, a float is replaced by the ``Decimal`` of its
-    shortest repr (``0.1`` stays ``0.1``) and the repair reported, so that a
-    value kept raw encodes and decodes to itself.
+    With ``floats=False``, for a value kept raw, a float is replaced by the
+    ``Decimal`` of its shortest repr (``0.1`` stays ``0.1``) and the repair
+    reported, so that the value encodes and decodes to itself; and the copy
+    is read-only all the way down: objects become :class:`ReadOnlyObject`,
+    arrays :class:`ReadOnlyArray` (a tuple is read as an array, since a kept value is checked
+    again when it is decoded once more).
 
-    The walk keeps its own stack, so no input, however deep, reaches Python's
-    recursion limit.
+    The walk keeps its own stack, one frame per open container, so no input,
+    however deep, reaches Python's recursion limit; beyond the copy it holds
+    no object per member, so memory stays a constant factor of the value's.
     """
     errors_before = report.error_count()
-    root: list[object] = [None]
-    # Each entry: the value, its path, its depth, and where to put its copy.
-    stack: list[tuple[object, str, int, Callable[[object], None]]] = [
-        (value, path, 0, lambda copy: root.__setitem__(0, copy))
-    ]
-    while stack:
-        item, where, depth, put = stack.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                report.error(where, "string_unicode", "the string holds a lone surrogate, which UTF-8 cannot encode")
-            put(_plain_str(item))
-        elif item is None or isinstance(item, bool):
-            put(item)
-        elif isinstance(item, int):
-            put(item if type(item) is int else int.__int__(item))
-        elif isinstance(item, (float, Decimal)):
-            if not _finite(item):
-                report.error(where, "json_invalid", "NaN and Infinity are not JSON numbers")
-            elif isinstance(item, float) and not floats:
-                report.repair(where, "number_from_float", "read a float by its shortest repr")
-                item = Decimal(float.__repr__(item))
-            put(_plain_number(item))
-        elif depth >= MAX_DEPTH and isinstance(item, (Mapping, list)):
-            report.error(where, "json_depth", f"the value nests deeper than {MAX_DEPTH} levels")
-        elif isinstance(item, Mapping):
-            mapping = cast("Mapping[object, object]", item)
-            for duplicate in duplicate_keys(cast("dict[str, object]", item)) if isinstance(item, dict) else ():
-                report.error(
-                    key_path(where, duplicate), "duplicate_key", "the key occurs more than once in this object"
-                )
-            obj: dict[str, object] = {}
-            put(obj)
-            for key, member in mapping.items():
-                if not isinstance(key, str):
-                    report.error(
-                        key_path(where, key), "json_type", f"object keys must be strings, got {type_name(key)}"
-                    )
-                    continue
-                key = _plain_str(key)  # noqa: PLW2901 -- the key as the wire carries it
-                if key in obj:  # two str subclass keys that hold the same text
-                    report.error(key_path(where, key), "duplicate_key", "the key occurs more than once in this object")
-                if _SURROGATE.search(key):
-                    report.error(
-                        key_path(where, key),
-                        "string_unicode",
-                        "the key holds a lone surrogate, which UTF-8 cannot encode",
-                    )
-                obj[key] = None
-                stack.append((member, key_path(where, key), depth + 1, functools.partial(obj.__setitem__, key)))
-        elif isinstance(item, list):
-            items = cast("list[object]", item)
-            array: list[object] = [None] * len(items)
-            put(array)
-            stack.extend(
-                (member, index_path(where, i), depth + 1, functools.partial(array.__setitem__, i))
-                for i, member in enumerate(items)
-            )
-        else:
-            report.error(where, "json_type", f"{type_name(item)} is not a JSON value")
-    return INVALID if report.error_count() > errors_before else root[0]
+    copy = _Check(path, report, floats=floats).run(value)
+    return INVALID if report.error_count() > errors_before else copy
+
+
+def thaw(value: object) -> object:
+    """Return a value kept read-only as plain JSON values: objects as ``dict``, arrays as ``list``.
+
+    Nesting is at most :data:`MAX_DEPTH` levels, which the check that made
+    the value enforced, so the recursion stays shallow.
+    """
+    if isinstance(value, ReadOnlyObject):
+        return {key: thaw(member) for key, member in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(member) for member in cast("tuple[object, ...]", value)]
+    return value
 
 
 def _plain_number(number: float | Decimal) -> float | Decimal:

@@ -37,9 +37,8 @@ import msgspec
 from msgspec import Meta
 
 from . import countries, timestamps
-from ._errors import shorten
 from ._json import DECIMAL_TEXT, INVALID, NUMBERS, duplicate_keys, read_decimal
-from ._privacy import mask_code
+from ._privacy import mask_code, mask_head
 from ._report import ROOT, Report, index_path, key_path, member_path, type_name
 from .timestamps import EPOCH, MAX_SECONDS, from_unix
 
@@ -210,11 +209,6 @@ def repair(parent: str, key: str | int, report: Report, code: str, message: str)
     report.repair(member_path(parent, key), code, message)
 
 
-def shown(value: str, limit: int = 8) -> str:
-    """Quote a short value for a message; a long one is cut."""
-    return repr(shorten(value, limit))
-
-
 # Event id ----------------------------------------------------------------------
 
 
@@ -277,7 +271,7 @@ def _event_type(value: object, parent: str, key: str | int, report: Report) -> o
         return fail(parent, key, report, "string_type", f"expected a string, got {type_name(value)}")
     if value in _EVENT_TYPES:
         return _EVENT_TYPES[value]
-    return fail(parent, key, report, "event_type", f"unknown event type {shown(value)}")
+    return fail(parent, key, report, "event_type", f"unknown event type {mask_head(value)}")
 
 
 EVENT_TYPE: Final = ScalarKind(

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 from typing import (
     TYPE_CHECKING,
+    Any,
     Final,
     Generic,
     Literal,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from ._model import ServicePurchaseEvent, UnknownEvent
 
-#: The longest line :func:`decode_lines` decodes by default, in bytes: 1 MiB,
+#: The longest line ``decode_lines`` decodes by default, in bytes: 1 MiB,
 #: the body limit the security page recommends to receivers. A documented
 #: payload is under 1 KiB, and one with hundreds of items under 100 KiB.
 MAX_LINE_BYTES: Final = 1 << 20
@@ -42,46 +43,98 @@ _LF: Final = ord("\n")
 _CR: Final = ord("\r")
 
 _Event_co = TypeVar("_Event_co", covariant=True)
-_Event = TypeVar("_Event")
+_T = TypeVar("_T")
 
 if TYPE_CHECKING:
 
-    def _new(cls: type[Line[_Event]], values: tuple[int, _Event | None, DecodeError | None], /) -> Line[_Event]: ...
+    @overload
+    def _new(cls: type[DecodedLine[Any]], values: tuple[int, _T, None], /) -> DecodedLine[_T]: ...
+    @overload
+    def _new(cls: type[RejectedLine], values: tuple[int, None, DecodeError], /) -> RejectedLine: ...
+    def _new(cls: type[tuple[Any, ...]], values: tuple[Any, ...], /) -> tuple[Any, ...]: ...
 else:
-    # tuple.__new__ builds a Line without the Python-level __new__ of a named
-    # tuple, a third of what the rest of a line's handling costs.
+    # tuple.__new__ builds a named tuple without its Python-level __new__,
+    # a third of what the rest of a line's handling costs.
     _new = tuple.__new__
 
 
-class Line(NamedTuple, Generic[_Event_co]):
-    """The outcome of one line of JSON Lines: its number, and the event or the error.
+class DecodedLine(NamedTuple, Generic[_Event_co]):
+    """A line that decoded: its number, its event, and ``error``, always ``None``.
 
-    Exactly one of ``event`` and ``error`` is ``None``. A ``Line`` is a named
-    tuple, so it unpacks: ``for number, event, error in decode_lines(f)``.
+    One of the two kinds of [Line][plenty_events.Line]. Testing
+    ``line.error is None`` tells the two apart, for the type checkers too.
 
     Attributes:
         number: The line's number in its input, counting from 1; blank lines
             are counted, though never yielded.
-        event: The decoded event, or ``None`` when the line was rejected.
-        error: The :class:`DecodeError` that rejected the line, or ``None``.
+        event: The decoded event.
+        error: Always ``None``.
 
+    Examples:
+        >>> import plenty_events
+            >>> from plenty_events.testing import sample_payload, to_json
+            >>> line = next(plenty_events.decode_lines(to_json(sample_payload())))
+            >>> line.error is None, line.event.id
+            (True, 'evt_553ea8a294e2d3a75d5086a06fb53f5a')
     """
 
     number: int
-    event: _Event_co | None
-    error: DecodeError | None
+    event: _Event_co
+    error: None
+
+
+class RejectedLine(NamedTuple):
+    """A line that was rejected: its number, ``event``, always ``None``, and its error.
+
+    One of the two kinds of [Line][plenty_events.Line].
+
+    Attributes:
+        number: The line's number in its input, counting from 1.
+        event: Always ``None``.
+        error: The [DecodeError][plenty_events.DecodeError] that rejected the line.
+
+    Examples:
+        >>> import plenty_events
+        >>> line = next(plenty_events.decode_lines(b'{"id": 1}'))
+        >>> line.event is None, len(line.error.errors)
+        (True, 3)
+    """
+
+    number: int
+    event: None
+    error: DecodeError
+
+
+Line: TypeAlias = DecodedLine[_Event_co] | RejectedLine
+"""The outcome of one line of JSON Lines: a decoded line or a rejected one.
+
+A [DecodedLine][plenty_events.DecodedLine] or a
+[RejectedLine][plenty_events.RejectedLine]: both are named tuples of ``(number, event, error)``, of which exactly one of
+``event`` and ``error`` is ``None``. ``if line.error is None:`` narrows a
+``Line`` to a ``DecodedLine`` under mypy and pyright, and a ``Line`` unpacks:
+``for number, event, error in decode_lines(data)``.
+
+Examples:
+    >>> import plenty_events
+    >>> for line in plenty_events.decode_lines(b'{"id": 1}'):
+    ...     if line.error is None:
+    ...         print(line.number, line.event.id)
+    ...     else:
+    ...         print(line.number, line.error.errors[0].code)
+    1 missing
+"""
 
 
 @runtime_checkable
 class LineFile(Protocol):
-    """What :func:`decode_lines` needs of a file: ``readline`` with a size bound."""
+    """What [decode_lines][plenty_events.decode_lines] needs of a file: ``readline`` with a size bound."""
 
     def readline(self, size: int = -1, /) -> bytes | str:
         """Read one line, or at most ``size`` bytes (characters) of it."""
         ...
 
 
-#: The inputs :func:`decode_lines` takes.
+#: The inputs [decode_lines][plenty_events.decode_lines] takes.
 LinesInput: TypeAlias = bytes | bytearray | memoryview | LineFile | Iterable[bytes] | Iterable[str]
 
 
@@ -96,9 +149,9 @@ def decode_lines(
 def decode_lines(
     data: LinesInput, *, strict: bool = False, max_bytes: int = MAX_LINE_BYTES
 ) -> Iterator[Line[ServicePurchaseEvent | UnknownEvent]]:
-    r"""Decode JSON Lines lazily: one :class:`Line` per non-blank line, in order.
+    r"""Decode JSON Lines lazily: one [Line][plenty_events.Line] per non-blank line, in order.
 
-    Each line goes through :func:`decode`, so it gets exactly the event or
+    Each line goes through [decode][plenty_events.decode], so it gets exactly the event or
     the errors that ``decode`` gives that line alone. A rejected line does
     not stop the others: its ``DecodeError`` is yielded, not raised. Only
     one line is held at a time, so a file of any size decodes in constant
@@ -111,7 +164,7 @@ def decode_lines(
             ``readline(size)``; or an iterable of lines (``bytes`` or
             ``str``, each one line, with or without its line ending), such
             as a partition of a distributed engine.
-        strict: As for :func:`decode`.
+        strict: As for [decode][plenty_events.decode].
         max_bytes: The longest line decoded, in UTF-8 bytes without its
             line ending (1 MiB by default). A longer line is rejected with
             the error code ``payload_too_long``, and a file is read past it in
@@ -120,22 +173,35 @@ def decode_lines(
             bound only rejects.
 
     Yields:
-        A :class:`Line` per line that is not blank (empty, or only JSON
-        whitespace: space, tab, CR, LF): ``Line(number, event, None)`` or
-        ``Line(number, None, error)``. Line endings are ``\n`` or ``\r\n``.
+        Each non-blank line as ``DecodedLine(number, event, None)`` or
+            ``RejectedLine(number, None, error)``. A blank line (empty, or
+            only JSON whitespace, that is space, tab, CR and LF) is counted,
+            never yielded; line endings are ``\n`` or ``\r\n``.
 
     Raises:
+        TypeError: ``data`` is a ``str``, which would be read as an iterable
+            of one-character lines; pass ``data.encode()``, or
+            ``data.splitlines()``, or a file.
         ValueError: ``max_bytes`` is less than 1.
 
-    >>> import plenty_events
-    >>> from plenty_events.testing import sample_payload, to_json
-    >>> data = to_json(sample_payload()) + b"\n\n" + b'{"id": 1}\n'
-    >>> for number, event, error in plenty_events.decode_lines(data):
-    ...     print(number, event.id if error is None else f"invalid, {len(error.errors)} errors")
-    1 evt_553ea8a294e2d3a75d5086a06fb53f5a
-    3 invalid, 3 errors
-
+    Examples:
+        >>> import plenty_events
+        >>> from plenty_events.testing import sample_payload, to_json
+        >>> data = to_json(sample_payload()) + b"\n\n" + b'{"id": 1}\n'
+        >>> for line in plenty_events.decode_lines(data):
+        ...     if line.error is None:
+        ...         print(line.number, line.event.id)
+        ...     else:
+        ...         print(line.number, "invalid:", len(line.error.errors), "errors")
+        1 evt_553ea8a294e2d3a75d5086a06fb53f5a
+        3 invalid: 3 errors
     """
+    if isinstance(data, str):
+        # Iterating a str gives characters, each decoded as a line of its own.
+        raise TypeError(
+            "decode_lines() takes bytes, a file or an iterable of lines, not a str: "
+            "pass text.encode(), or text.splitlines()"
+        )
     if max_bytes < 1:
         raise ValueError("max_bytes must be at least 1")
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -163,7 +229,7 @@ def _from_file(file: LineFile, *, strict: bool, max_bytes: int) -> Iterator[Line
             # newlines must not be read into memory whole.
             while (rest := readline(_SKIP_CHUNK)) and not _ends(rest):
                 pass
-            yield _new(Line, (number, None, too_long(max_bytes)))
+            yield _new(RejectedLine, (number, None, too_long(max_bytes)))
         elif (result := _decode(number, line, strict, max_bytes)) is not None:
             yield result
 
@@ -182,8 +248,8 @@ def _ends(line: bytes | str) -> bool:
 
 def _decode(
     number: int, line: bytes | str, strict: bool, max_bytes: int
-) -> Line[ServicePurchaseEvent | UnknownEvent] | None:
-    """The Line of one line with or without its ending; ``None`` for a blank line."""
+) -> DecodedLine[ServicePurchaseEvent | UnknownEvent] | RejectedLine | None:
+    """The outcome of one line with or without its ending; ``None`` for a blank line."""
     content: bytes | str
     if isinstance(line, str):
         if line[:1] in _WHITESPACE and not line.strip(_WHITESPACE):
@@ -203,8 +269,8 @@ def _decode(
             content = content[:-1]
         size = len(content)
     if size > max_bytes:
-        return _new(Line, (number, None, too_long(max_bytes)))
+        return _new(RejectedLine, (number, None, too_long(max_bytes)))
     try:
-        return _new(Line, (number, decode(content, strict=strict), None))
+        return _new(DecodedLine, (number, decode(content, strict=strict), None))
     except DecodeError as exc:
-        return _new(Line, (number, None, exc))
+        return _new(RejectedLine, (number, None, exc))

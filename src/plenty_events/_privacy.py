@@ -29,8 +29,17 @@ MAX_DOMAIN_LENGTH: Final = 64
 _LABEL: Final = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOSTNAME: Final = re.compile(rf"{_LABEL}(?:\.{_LABEL})+\Z")
 
-#: How many characters of an unknown event type may show.
+#: How many characters of an unknown event type may show, when it does not
+#: have the shape of a plentymarkets type.
 TYPE_HINT_LENGTH: Final = 8
+
+#: The shape of a plentymarkets event type, which shows in full: dot-separated
+#: segments of capitals, digits and underscores, the first starting with a
+#: capital, at least two segments (``SERVICE.PLUGIN.REFUND``), at most
+#: MAX_TYPE_LENGTH characters. Nothing in lower case, no space, no ``@``:
+#: a name or an email address sent as a type keeps its hint.
+MAX_TYPE_LENGTH: Final = 64
+_EVENT_TYPE: Final = re.compile(r"[A-Z][A-Z0-9_]*(?:\.[A-Z0-9_]+)+\Z")
 
 #: A value this short shows in full where a code is expected (``'de'``,
 #: ``'DEU'``, ``'--'``): it says what was wrong, and cannot name a person.
@@ -74,11 +83,15 @@ def mask_tail(value: str) -> str:
 
 
 def type_hint(value: str) -> str:
-    """Cut an event type without a model to eight characters: ``"SERVICE…"``.
+    """An event type as output may show it: whole when it has a plentymarkets type's shape, else cut.
 
-    Eight characters tell a ``SERVICE.`` type from a stray value, and
+    ``SERVICE.PLUGIN.REFUND`` shows as it is, so that a drift report says
+    which new types arrive. Any other text is cut to eight characters
+    (``"Zelda Q…"``): they tell a ``SERVICE.`` type from a stray value, and
     cannot carry a whole name.
     """
+    if len(value) <= MAX_TYPE_LENGTH and _EVENT_TYPE.match(value):
+        return value
     return shorten(value, TYPE_HINT_LENGTH)
 
 

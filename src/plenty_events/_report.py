@@ -145,7 +145,7 @@ class Report:
             more = ErrorDetail(
                 ROOT,
                 "too_many_errors",
-                f"{self._omitted_errors} more errors are not listed",
+                _more(self._omitted_errors, "error"),
             )
             return (*self._errors, more)
         return tuple(self._errors)
@@ -156,10 +156,15 @@ class Report:
             more = Repair(
                 ROOT,
                 "too_many_repairs",
-                f"{self._omitted_repairs} more repairs are not listed",
+                _more(self._omitted_repairs, "repair"),
             )
             return (*self._repairs, more)
         return tuple(self._repairs)
+
+
+def _more(count: int, noun: str) -> str:
+    """The message of the finding that counts those not listed: ``1 more error is not listed``."""
+    return f"1 more {noun} is not listed" if count == 1 else f"{count} more {noun}s are not listed"
 
 
 def type_name(value: object) -> str:

@@ -11,13 +11,16 @@ connection goes to a checked address (no second lookup, no proxy, no
 redirect followed), so a delivery cannot land on a public server by a slip
 of the URL. Output shows no more than a masked hint of a value from a
 payload or an answer: an answer's ids, statuses, error codes and paths
-show, its other strings are masked.
+show, and so do plenty_events.receiver's own words: its error sentences and
+the messages of a DecodeError's details; an answer's other strings are
+masked.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from . import _testkit
@@ -47,8 +50,8 @@ GENERATORS: Final = ("valid", "repairable", "invalid", "duplicates")
 _DESCRIPTION = """\
 Post webhook deliveries to URL, one after the other, as plentymarkets would
 (POST, Content-Type: application/json), and print each answer: status and a
-summary of the body, in which strings other than ids, statuses, error codes
-and paths are masked.
+summary of the body, in which strings other than ids, statuses, error codes,
+paths and the receiver's own error sentences and messages are masked.
 
 What is sent: the documented sample payload (the default); each payload of
 --file (one JSON document, or JSON Lines); or --count payloads made from the
@@ -376,6 +379,17 @@ def post(where: Target, body: bytes, timeout: float) -> Answer:
 #: The keys of an answer whose strings show in full: they name, they do not
 #: tell about a person (an event id is not personal data, see the privacy page).
 _SHOWN: Final = frozenset({"id", "type", "status", "state", "code", "path"})
+
+#: The ``error`` sentences of plenty_events.receiver's own answers, shown in
+#: full: they are the library's words, not a value from a payload. Any other
+#: ``error`` text keeps its masked hint, for a receiver may echo anything.
+_OWN_ERRORS: Final = re.compile(
+    "not found|use POST|a Content-Length is required|the body exceeds [0-9]{1,20} bytes"
+    "|the Content-Length is not a number of bytes|the body does not have the length its Content-Length gives"
+    "|the event is being handled; deliver it again later|the event was not handled; deliver it again later"
+    "|the delivery could not be stored; deliver it again later"
+)
+_DETAIL_KEYS: Final = frozenset({"path", "code", "message"})
 _MOST_MEMBERS: Final = 20
 _DEEPEST: Final = 6
 
@@ -385,12 +399,23 @@ def _masked(value: Any, key: object, depth: int) -> object:
     if depth > _DEEPEST:
         return "…"
     if isinstance(value, dict):
-        members = list(cast("dict[str, object]", value).items())[:_MOST_MEMBERS]
-        return {shorten(name, 40): _masked(member, name, depth + 1) for name, member in members}
+        mapping = cast("dict[str, object]", value)
+        members = list(mapping.items())[:_MOST_MEMBERS]
+        # An error detail of a DecodeError: its message is the library's,
+        # and never repeats a value of the payload.
+        message = mapping.get("message") if mapping.keys() == _DETAIL_KEYS else None
+        return {
+            shorten(name, 40): shorten(message, 160)
+            if isinstance(message, str) and name == "message"
+            else _masked(member, name, depth + 1)
+            for name, member in members
+        }
     if isinstance(value, list):
         return [_masked(member, key, depth + 1) for member in cast("list[object]", value)[:_MOST_MEMBERS]]
     if isinstance(value, str):
-        return shorten(value, 80) if key in _SHOWN else masked(value)
+        if key in _SHOWN or (key == "error" and _OWN_ERRORS.fullmatch(value)):
+            return shorten(value, 80)
+        return masked(value)
     return value
 
 

@@ -13,7 +13,10 @@ For a downstream project to test its own webhook receiver:
   ([repairable_payloads][plenty_events.testing.repairable_payloads]) and of event
   types without a model ([unknown_events][plenty_events.testing.unknown_events]);
 - [WSGIClient][plenty_events.testing.WSGIClient], which calls a WSGI application
-  in-process as a server would.
+  in-process as a server would;
+- `FakePlenty` and `FakeCrash`: the stateful fake plentymarkets system of
+  [plenty_events.plentymarkets][plenty_events.plentymarkets.FakePlenty], for
+  testing handlers that call it (needs httpx and jsonschema, imported on first use).
 
 The strategies need Hypothesis, an optional dependency:
 `python -m pip install 'plenty-events[testing]'`. The rest does not.
@@ -80,6 +83,16 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+
+def __getattr__(name: str) -> Any:
+    # The fake plentymarkets system needs httpx: imported only when asked for,
+    # and left out of __all__ so that a star import does not need it.
+    if name in {"FakeCrash", "FakePlenty"}:
+        from . import plentymarkets  # noqa: PLC0415
+
+        return getattr(plentymarkets, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Samples -------------------------------------------------------------------------

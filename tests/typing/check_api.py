@@ -1,14 +1,17 @@
 """Types users rely on; checked by mypy --strict and pyright strict, never run."""
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, assert_type
+from typing import Any, Literal, assert_type
 from wsgiref.types import WSGIApplication
 
+import attrs
 from hypothesis.strategies import SearchStrategy
 
 import plenty_events
+import plenty_events.receiver
 from plenty_events import EventType, Gender, ServicePurchaseEvent, UnknownEvent, testing
 
 
@@ -65,3 +68,69 @@ def check_lines(body: bytes) -> None:
         assert_type(error, plenty_events.DecodeError | None)
     with Path("events.jsonl").open("rb") as file:
         assert_type(next(plenty_events.decode_lines(file)), plenty_events.Line[ServicePurchaseEvent | UnknownEvent])
+    for outcome in plenty_events.decode_lines(body):
+        # A test of error narrows the line, in both checkers.
+        if outcome.error is None:
+            assert_type(outcome, plenty_events.DecodedLine[ServicePurchaseEvent | UnknownEvent])
+            assert_type(outcome.event.id, str)
+        else:
+            assert_type(outcome, plenty_events.RejectedLine)
+            assert_type(outcome.error.errors, tuple[plenty_events.ErrorDetail, ...])
+            assert_type(outcome.event, None)
+
+
+def check_receiver(inbox: plenty_events.receiver.SQLiteInbox) -> None:
+    """Receiver's overloads: a strict receiver takes a handler typed for purchases; sync, async and routed handlers."""
+    from plenty_events.receiver import Backoff, Counts, Outcome, Receiver, Router, Worker  # noqa: PLC0415
+
+    def purchase(event: ServicePurchaseEvent) -> None:
+        assert_type(event.id, str)
+
+    async def any_event(event: ServicePurchaseEvent | UnknownEvent) -> None:
+        assert_type(event.id, str)
+
+    token = "a-token-of-16-characters"  # noqa: S105 -- a type check, never run
+    Receiver(tokens=token, handler=purchase, strict=True)
+    Receiver(tokens={"offer": token}, handler=any_event, inbox=inbox, background=True)
+    Receiver(tokens=[token], handler=any_event, strict=False)
+    Receiver(tokens=token, handler=purchase, strict=False)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue,reportArgumentType]
+    router = Router()
+
+    @router.on(ServicePurchaseEvent)
+    def routed(event: ServicePurchaseEvent) -> int:
+        return len(event.id)
+
+    assert_type(routed, Callable[[ServicePurchaseEvent], int])
+    Receiver(tokens=token, handler=router)
+    decoder = plenty_events.Decoder({"SERVICE.PLUGIN.REFUND": RefundEvent})
+
+    def refund_or_other(event: RefundEvent | ServicePurchaseEvent | UnknownEvent) -> None: ...
+
+    Receiver(tokens=token, handler=refund_or_other, decoder=decoder)
+
+    def alert(outcome: Outcome) -> None:
+        assert_type(outcome.kind, Literal["received", "rejected", "handled", "failed", "dead"])
+
+    worker = Worker(inbox, purchase, backoff=Backoff(first=0), on_dead=alert)
+    assert_type(worker.run_pending(), Counts)
+
+
+@attrs.frozen
+class Refund:
+    order_id: int
+
+
+@attrs.frozen
+class RefundEvent:
+    id: str
+    type: str
+    created_at: datetime
+    resource: Refund
+
+
+def check_decoder(body: bytes) -> None:
+    """Decoder infers its model from the mapping, in both checkers."""
+    decoder = plenty_events.Decoder({"SERVICE.PLUGIN.REFUND": RefundEvent})
+    assert_type(decoder, plenty_events.Decoder[RefundEvent])
+    assert_type(decoder.decode(body, strict=True), RefundEvent | ServicePurchaseEvent)
+    assert_type(decoder.decode(body), RefundEvent | ServicePurchaseEvent | UnknownEvent)

@@ -19,20 +19,29 @@ Examples:
 """
 
 from ._answers import Response
-from ._inbox import Claim, Delivery, Inbox, MemoryInbox, State
-from ._outcomes import Permanent, RetryLater
-from ._receiver import Receiver
+from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, State
+from ._outcomes import Backoff, Outcome, Permanent, RetryLater
+from ._receiver import Receiver, current_token_name
+from ._router import Router
 from ._sqlite import SQLiteInbox
+from ._worker import Counts, Worker
 
 __all__ = [
+    "Attempt",
+    "Backoff",
     "Claim",
+    "Counts",
     "Delivery",
     "Inbox",
     "MemoryInbox",
+    "Outcome",
     "Permanent",
     "Receiver",
     "Response",
     "RetryLater",
+    "Router",
     "SQLiteInbox",
     "State",
+    "Worker",
+    "current_token_name",
 ]

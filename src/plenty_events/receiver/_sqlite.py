@@ -2,44 +2,110 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
 import time
 import weakref
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._inbox import DEFAULT_LEASE, Claim, Delivery, State, check_lease, new_ticket, utc
+from ._inbox import (
+    BOOT,
+    DEFAULT_LEASE,
+    LEASE_CLOCK,
+    Attempt,
+    Claim,
+    Delivery,
+    Queued,
+    State,
+    check_lease,
+    new_ticket,
+    utc,
+    when,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Generator
     from datetime import datetime
     from types import TracebackType
     from typing import Self
-#: The version of the schema below, kept in SQLite's ``user_version``.
-SCHEMA_VERSION = 1
 
-SCHEMA = """
+log = logging.getLogger("plenty_events.receiver")
+#: The version of the schema below, kept in SQLite's ``user_version``.
+SCHEMA_VERSION = 2
+
+EVENTS = """
+CREATE TABLE {table} (
+    event_id    TEXT    PRIMARY KEY,
+    state       TEXT    NOT NULL CHECK (state IN ('pending', 'handling', 'handled', 'failed', 'dead')),
+    delivery    INTEGER NOT NULL,  -- the delivery whose body was handled last
+    attempts    INTEGER NOT NULL,  -- since the event was last revived
+    ticket      TEXT,              -- the claim that holds the event, while handling
+    lease_until REAL,              -- when another claim may take it over, on the boot clock of lease_boot
+    lease_boot  TEXT,              -- the boot id of the machine's lease clock, while handling
+    updated_at  REAL    NOT NULL,
+    error       TEXT,              -- the exception type of the last failure
+    due_at      REAL,              -- when the worker may take it, while pending or failed
+    tried_at    REAL,              -- when the last attempt began
+    reason      TEXT               -- why it failed or died, as the handler or the worker said
+)
+"""
+
+ATTEMPTS = """
+CREATE TABLE attempts (
+    event_id    TEXT    NOT NULL,
+    attempt     INTEGER NOT NULL,  -- since the event was last revived
+    started_at  REAL    NOT NULL,
+    error       TEXT               -- the exception type, once it failed
+);
+CREATE INDEX attempts_by_event ON attempts (event_id)
+"""
+
+SCHEMA = f"""
 CREATE TABLE deliveries (
     number      INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at REAL    NOT NULL,  -- Unix seconds
     body        BLOB    NOT NULL,  -- the exact raw body: personal data
     event_id    TEXT,              -- set once the body decoded
-    rejected    TEXT               -- the error codes, when it did not decode
+    rejected    TEXT,              -- the error codes, when it did not decode
+    token_name  TEXT,              -- the name of the token it came to
+    dismissed   REAL               -- when a person dismissed it, for a rejected one
 );
 CREATE INDEX deliveries_by_time ON deliveries (received_at);
-CREATE TABLE events (
-    event_id    TEXT    PRIMARY KEY,
-    state       TEXT    NOT NULL CHECK (state IN ('handling', 'handled', 'failed')),
-    delivery    INTEGER NOT NULL,  -- the delivery whose body was handled last
-    attempts    INTEGER NOT NULL,
-    ticket      TEXT,              -- the claim that holds the event, while handling
-    lease_until REAL,              -- when another claim may take it over, while handling
-    updated_at  REAL    NOT NULL,
-    error       TEXT               -- the exception type of the last failure
-);
+CREATE INDEX deliveries_by_event ON deliveries (event_id);
+{EVENTS.format(table="events")};
+CREATE INDEX events_by_due ON events (state, due_at);
+{ATTEMPTS};
 """
+
+#: From version 1: new columns, and the events table rebuilt for its wider
+#: CHECK (SQLite cannot alter one). Events failed before are due at once;
+#: leases move from the wall clock to the boot clock.
+MIGRATION_FROM_1 = f"""
+ALTER TABLE deliveries ADD COLUMN token_name TEXT;
+ALTER TABLE deliveries ADD COLUMN dismissed REAL;
+CREATE INDEX deliveries_by_event ON deliveries (event_id);
+{EVENTS.format(table="events_2")};
+INSERT INTO events_2 (
+    event_id, state, delivery, attempts, ticket, lease_until, lease_boot, updated_at, error, due_at, tried_at
+)
+    SELECT event_id, state, delivery, attempts, ticket,
+        lease_until - :now + :lease_now, CASE WHEN lease_until IS NOT NULL THEN :boot END,
+        updated_at, error, CASE state WHEN 'failed' THEN :now END, updated_at
+    FROM events;
+DROP TABLE events;
+ALTER TABLE events_2 RENAME TO events;
+CREATE INDEX events_by_due ON events (state, due_at);
+{ATTEMPTS};
+"""  # noqa: S608 -- built from constants only
+
+
+def _statements(script: str) -> list[str]:
+    # One statement at a time: executescript would commit the open transaction.
+    return [statement for statement in script.split(";") if statement.strip()]
 
 
 #: How many idle connections an inbox keeps for reuse; more are closed when returned.
@@ -64,6 +130,23 @@ class _Connection(sqlite3.Connection):
     def __del__(self) -> None:
         if os.getpid() == self.opened_by:
             self.close()
+
+
+def _private(path: str) -> None:
+    """Create the file readable by its owner only, whatever the umask; warn once about a file others can read.
+
+    SQLite gives the `-wal` and `-shm` files the mode of the database file.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        if Path(path).stat().st_mode & 0o077:
+            log.warning("the inbox %s can be read by other users; it holds personal data: chmod 600 it", path)
+        return
+    try:
+        os.fchmod(fd, 0o600)  # a umask of 0o277 and the like would leave less
+    finally:
+        os.close(fd)
 
 
 class _Pool:
@@ -164,8 +247,9 @@ class SQLiteInbox:
     deliveries of one event are handled once.
 
     Keep the file on a local disk: SQLite's locking is not reliable on
-    network file systems. Leases use the wall clock, which every process on
-    the machine shares. [close][plenty_events.receiver.SQLiteInbox.close] closes the
+    network file systems. Leases use the machine's boot clock, which every
+    process on the machine shares and a step of the wall clock does not move.
+    [close][plenty_events.receiver.SQLiteInbox.close] closes the
     connections (so does leaving a `with` block, or the inbox being
     garbage-collected).
 
@@ -179,7 +263,7 @@ class SQLiteInbox:
 
     Raises:
         ValueError: For `":memory:"`, an empty path, a lease that is not
-            positive, or a file made by a newer version of this library.
+            positive and finite, or a file made by a newer version of this library.
         sqlite3.Error: An `sqlite3.Error`, when the file cannot be opened as a database.
 
     Examples:
@@ -206,6 +290,9 @@ class SQLiteInbox:
         self._lease = check_lease(lease)
         self._timeout = timeout
         self._now = time.time
+        # Leases on the machine's boot clock, which a step of the wall clock does not move.
+        self._boot, self._lease_now = BOOT, LEASE_CLOCK
+        _private(self._path)
         self._pool = self._new_pool()
         with self._connect() as db:
             # Persistent in the file; set outside any transaction.
@@ -215,11 +302,13 @@ class SQLiteInbox:
             if version > SCHEMA_VERSION:
                 raise ValueError(f"the inbox has schema version {version}; this library knows {SCHEMA_VERSION}")
             if version == 0:
-                # One statement at a time: executescript would commit the open transaction.
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                for statement in _statements(SCHEMA):
+                    db.execute(statement)
+            elif version == 1:
+                for statement in _statements(MIGRATION_FROM_1):
+                    clocks = {"now": self._now(), "lease_now": self._lease_now(), "boot": self._boot}
+                    db.execute(statement, clocks if statement.lstrip().startswith("INSERT") else {})
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _new_pool(self) -> _Pool:
         pool = _Pool(self._path, self._timeout)
@@ -275,12 +364,12 @@ class SQLiteInbox:
                 raise
             db.execute("COMMIT")
 
-    def record(self, body: bytes) -> int:
+    def record(self, body: bytes, token_name: str | None = None) -> int:
         """Store the raw body, committed and synced; return the delivery's number."""
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO deliveries (received_at, body) VALUES (?, ?)",
-                (self._now(), bytes(body)),
+                "INSERT INTO deliveries (received_at, body, token_name) VALUES (?, ?, ?)",
+                (self._now(), bytes(body), token_name),
             )
             number = cursor.lastrowid
         if number is None:
@@ -292,74 +381,236 @@ class SQLiteInbox:
         with self._connect() as db:
             db.execute("UPDATE deliveries SET rejected = ? WHERE number = ?", (codes, delivery))
 
+    def dismiss(self, delivery: int) -> bool:
+        """Dismiss a rejected delivery."""
+        with self._connect() as db:
+            cursor = db.execute(
+                """
+                UPDATE deliveries SET dismissed = ?
+                WHERE number = ? AND rejected IS NOT NULL AND event_id IS NULL AND dismissed IS NULL
+                """,
+                (self._now(), delivery),
+            )
+            return cursor.rowcount == 1
+
+    @staticmethod
+    def _tie(db: sqlite3.Connection, delivery: int, event_id: str) -> None:
+        db.execute(
+            "UPDATE deliveries SET event_id = ?, rejected = NULL, dismissed = NULL WHERE number = ?",
+            (event_id, delivery),
+        )
+
+    def enqueue(self, delivery: int, event_id: str) -> Queued:
+        """Leave the event for the worker; see [Inbox.enqueue][plenty_events.receiver.Inbox.enqueue]."""
+        with self._transaction() as db:
+            now = self._now()
+            self._tie(db, delivery, event_id)
+            row: tuple[str] | None = db.execute("SELECT state FROM events WHERE event_id = ?", (event_id,)).fetchone()
+            if row is not None and row[0] == State.HANDLED:
+                return "handled"
+            if row is not None and row[0] != State.DEAD:
+                return "waiting"
+            db.execute(
+                """
+                INSERT INTO events (event_id, state, delivery, attempts, updated_at, due_at)
+                VALUES (?, 'pending', ?, 0, ?, ?)
+                ON CONFLICT (event_id) DO UPDATE SET
+                    state = 'pending', delivery = excluded.delivery, attempts = 0,
+                    updated_at = excluded.updated_at, due_at = excluded.due_at
+                """,
+                (event_id, delivery, now, now),
+            )
+            return "queued"
+
+    def _claim(self, db: sqlite3.Connection, event_id: str, delivery: int, attempts: int, now: float) -> Claim:
+        ticket = new_ticket()
+        db.execute(
+            """
+            INSERT INTO events (
+                event_id, state, delivery, attempts, ticket, lease_until, lease_boot, updated_at, tried_at
+            )
+            VALUES (?, 'handling', ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (event_id) DO UPDATE SET
+                state = 'handling', delivery = excluded.delivery, attempts = excluded.attempts,
+                ticket = excluded.ticket, lease_until = excluded.lease_until, lease_boot = excluded.lease_boot,
+                updated_at = excluded.updated_at,
+                tried_at = excluded.tried_at, due_at = NULL
+            """,
+            (event_id, delivery, attempts, ticket, self._lease_now() + self._lease, self._boot, now, now),
+        )
+        db.execute("INSERT INTO attempts (event_id, attempt, started_at) VALUES (?, ?, ?)", (event_id, attempts, now))
+        return Claim(event_id, delivery, "claimed", ticket, attempts=attempts)
+
     def claim(self, delivery: int, event_id: str) -> Claim:
         """Take the event for handling unless it is handled or held; one transaction."""
         with self._transaction() as db:
             now = self._now()
-            db.execute("UPDATE deliveries SET event_id = ?, rejected = NULL WHERE number = ?", (event_id, delivery))
-            row: tuple[str, float | None] | None = db.execute(
-                "SELECT state, lease_until FROM events WHERE event_id = ?", (event_id,)
+            self._tie(db, delivery, event_id)
+            row: tuple[str, float | None, str | None, int] | None = db.execute(
+                "SELECT state, lease_until, lease_boot, attempts FROM events WHERE event_id = ?", (event_id,)
             ).fetchone()
+            attempts = 1
             if row is not None:
-                state, lease_until = row
+                state, lease_until, lease_boot, attempts = row
+                held = self._held_for(lease_until, lease_boot)
                 if state == State.HANDLED:
                     return Claim(event_id, delivery, "handled")
-                if state == State.HANDLING and lease_until is not None and lease_until > now:
-                    return Claim(event_id, delivery, "busy", retry_after=lease_until - now)
-            ticket = new_ticket()
-            db.execute(
-                """
-                INSERT INTO events (event_id, state, delivery, attempts, ticket, lease_until, updated_at)
-                VALUES (?, 'handling', ?, 1, ?, ?, ?)
-                ON CONFLICT (event_id) DO UPDATE SET
-                    state = 'handling', delivery = excluded.delivery, attempts = attempts + 1,
-                    ticket = excluded.ticket, lease_until = excluded.lease_until, updated_at = excluded.updated_at
-                """,
-                (event_id, delivery, ticket, now + self._lease, now),
-            )
-            return Claim(event_id, delivery, "claimed", ticket)
+                if state == State.HANDLING and held > 0:
+                    return Claim(event_id, delivery, "busy", retry_after=held)
+                attempts = 1 if state == State.DEAD else attempts + 1
+            return self._claim(db, event_id, delivery, attempts, now)
 
-    def finish(self, claim: Claim, error: str | None) -> bool:
-        """Record handled or failed, if the claim still holds the event."""
-        state = State.HANDLED if error is None else State.FAILED
+    #: The events the worker may take at `:now`. A NULL due time (written by
+    #: a process of an older version) is due.
+    _DUE = """
+        (state IN ('pending', 'failed') AND (due_at IS NULL OR due_at <= :now))
+        OR (state = 'handling' AND (lease_until IS NULL OR lease_boot IS NOT :boot OR lease_until <= :lease_now))
+    """
+
+    def _held_for(self, lease_until: float | None, lease_boot: str | None) -> float:
+        """The seconds a lease still holds; 0 or less when it ended, or was taken before this boot."""
+        if lease_until is None or lease_boot != self._boot:
+            return 0.0
+        return lease_until - self._lease_now()
+
+    def due(self, limit: int) -> list[str]:
+        """Return the ids of the events due now; see [Inbox.due][plenty_events.receiver.Inbox.due]."""
         with self._connect() as db:
+            rows: list[tuple[str]] = db.execute(
+                f"SELECT event_id FROM events WHERE {self._DUE} ORDER BY coalesce(due_at, 0), event_id LIMIT :limit",  # noqa: S608 -- a constant
+                {"now": self._now(), "lease_now": self._lease_now(), "boot": self._boot, "limit": limit},
+            ).fetchall()
+        return [event_id for (event_id,) in rows]
+
+    def take(self, event_id: str) -> Claim | None:
+        """Claim a due event for the worker; see [Inbox.take][plenty_events.receiver.Inbox.take]."""
+        with self._transaction() as db:
+            now = self._now()
+            row: tuple[int, int] | None = db.execute(
+                f"SELECT delivery, attempts FROM events WHERE event_id = :id AND ({self._DUE})",  # noqa: S608 -- a constant
+                {"id": event_id, "now": now, "lease_now": self._lease_now(), "boot": self._boot},
+            ).fetchone()
+            if row is None:
+                return None
+            number, attempts = row
+            # Its own delivery, or the latest one left when that was purged.
+            found: tuple[int, bytes, str | None] | None = db.execute(
+                """
+                SELECT number, body, token_name FROM deliveries
+                WHERE number = ? OR event_id = ? ORDER BY number = ? DESC, number DESC LIMIT 1
+                """,
+                (number, event_id, number),
+            ).fetchone()
+            if found is None:
+                return self._claim(db, event_id, number, attempts + 1, now)
+            number, body, token_name = found
+            claim = self._claim(db, event_id, number, attempts + 1, now)
+            return Claim(
+                event_id, number, "claimed", claim.ticket, attempts=attempts + 1, body=body, token_name=token_name
+            )
+
+    def finish(
+        self, claim: Claim, error: str | None, *, retry_in: float = 0.0, dead: bool = False, reason: str | None = None
+    ) -> bool:
+        """Record handled, failed or dead, if the claim still holds the event."""
+        state = State.HANDLED if error is None else State.DEAD if dead else State.FAILED
+        with self._transaction() as db:
+            now = self._now()
+            due_at = now + retry_in if state is State.FAILED else None
             cursor = db.execute(
                 """
-                UPDATE events SET state = ?, ticket = NULL, lease_until = NULL, updated_at = ?, error = ?
+                UPDATE events SET state = ?, ticket = NULL, lease_until = NULL, lease_boot = NULL, updated_at = ?,
+                    error = ?, due_at = ?, reason = ?
                 WHERE event_id = ? AND ticket = ?
                 """,
-                (str(state), self._now(), error, claim.event_id, claim.ticket),
+                (str(state), now, error, due_at, reason, claim.event_id, claim.ticket),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            db.execute(
+                """
+                UPDATE attempts SET error = ?
+                WHERE rowid = (SELECT max(rowid) FROM attempts WHERE event_id = ?)
+                """,
+                (error, claim.event_id),
+            )
+            return True
 
-    def deliveries(self, states: Collection[State] | None = None) -> list[Delivery]:
-        """Return the stored deliveries in order of arrival."""
+    def attempts(self, event_id: str) -> list[Attempt]:
+        """Return every attempt at handling the event."""
         with self._connect() as db:
-            rows: list[tuple[int, float, bytes, str | None, str | None, str | None, int | None, str | None]] = (
-                db.execute(
-                    """
-                    SELECT d.number, d.received_at, d.body, d.event_id, d.rejected, e.state, e.attempts, e.error
-                    FROM deliveries AS d LEFT JOIN events AS e ON e.event_id = d.event_id
-                    ORDER BY d.number
-                    """
-                ).fetchall()
-            )
+            rows: list[tuple[int, float, str | None]] = db.execute(
+                "SELECT attempt, started_at, error FROM attempts WHERE event_id = ? ORDER BY rowid", (event_id,)
+            ).fetchall()
+        return [Attempt(attempt, utc(started_at), error) for attempt, started_at, error in rows]
+
+    def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
+        """Return the stored deliveries in order of arrival; a body is read only for a delivery returned."""
         found: list[Delivery] = []
-        for number, received_at, body, event_id, rejected, event_state, attempts, error in rows:
-            if event_state is not None:
-                state, tries, why = State(event_state), attempts or 0, error
-            elif rejected is not None:
-                state, tries, why = State.REJECTED, 0, rejected
-            else:
-                state, tries, why = State.RECEIVED, 0, None
-            if states is None or state in states:
-                found.append(Delivery(number, utc(received_at), state, event_id, tries, why, body))
+        with self._connect() as db:
+            rows = db.execute(
+                """
+                SELECT d.number, d.received_at, d.event_id, d.rejected, d.token_name, d.dismissed,
+                    e.state, e.attempts, e.error, e.due_at, e.tried_at, e.reason, e.lease_until, e.lease_boot
+                FROM deliveries AS d LEFT JOIN events AS e ON e.event_id = d.event_id
+                ORDER BY d.number
+                """
+            )
+            for number, received_at, event_id, rejected, token_name, dismissed, *event in rows:
+                event_state, attempts, error, due_at, tried_at, reason, lease_until, lease_boot = event
+                if event_state is not None:
+                    state = State(event_state)
+                else:
+                    attempts, error = 0, rejected
+                    due_at = tried_at = reason = lease_until = lease_boot = None
+                    state = State.RECEIVED
+                    if rejected is not None:
+                        state = State.REJECTED if dismissed is None else State.DISMISSED
+                if states is not None and state not in states:
+                    continue
+                body = b""
+                if bodies:
+                    (body,) = db.execute("SELECT body FROM deliveries WHERE number = ?", (number,)).fetchone()
+                found.append(
+                    Delivery(
+                        number,
+                        utc(received_at),
+                        state,
+                        event_id,
+                        attempts,
+                        error,
+                        body,
+                        token_name,
+                        when(due_at),
+                        when(tried_at),
+                        reason,
+                        None if lease_until is None else utc(self._now() + self._held_for(lease_until, lease_boot)),
+                    )
+                )
         return found
 
-    def purge(self, before: datetime) -> int:
-        """Delete the deliveries stored before `before`, and overwrite their bodies on disk."""
+    def purge(self, before: datetime, *, checkpoint: bool = True) -> int:
+        """Delete the deliveries stored before `before`, and overwrite their bodies on disk.
+
+        The deleted pages are overwritten in the file (`secure_delete`); the
+        WAL is then copied into the file and emptied, so no old page keeps a
+        deleted body, unless another connection is reading: call
+        [checkpoint][plenty_events.receiver.SQLiteInbox.checkpoint] yourself, with
+        `checkpoint=False`, to learn whether it completed.
+        """
         with self._connect() as db:
             count = db.execute("DELETE FROM deliveries WHERE received_at < ?", (before.timestamp(),)).rowcount
-            # Copy the WAL into the file and empty it, so no old page keeps a deleted body.
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if checkpoint:
+            self.checkpoint()
         return count
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the file and empty it; `False` when another connection kept it from completing.
+
+        After a purge, `False` means old pages of the WAL, which may hold
+        deleted bodies, are still on disk: run it again when no other process
+        is reading (`plenty-events inbox DB purge` exits 1 then).
+        """
+        with self._connect() as db:
+            row: tuple[int, int, int] = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return row[0] == 0

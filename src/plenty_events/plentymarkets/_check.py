@@ -1,0 +1,63 @@
+"""Checking a config against the system before the first purchase."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from plenty_events.receiver import Permanent, RetryLater
+
+from ._handler import list_entries
+from ._requests import current_user, ticket_statuses, ticket_types
+
+if TYPE_CHECKING:
+    from ._client import Client
+    from ._config import PlentyConfig
+
+
+def check(config: PlentyConfig, *, client: Client | None = None) -> list[str]:
+    """Log in and check that the config's ticket type and status exist; return what is wrong.
+
+    An empty list: all good. Each problem names the setting and its id,
+    never a secret. The owner users are not checked: no documented route
+    lists users (`GET /rest/users/me` checks the login only).
+
+    Args:
+        config: The config to check.
+        client: The client to call with; by default a new
+            [Client][plenty_events.plentymarkets.Client] of `config`, closed after.
+
+    Examples:
+        >>> from plenty_events.plentymarkets import Client, FakePlenty
+        >>> fake = FakePlenty()
+        >>> config = fake.config(ticket_status_id=9)
+        >>> config.check(client=Client(config, transport=fake))
+        ['ticket status 9 does not exist; the system has [1]']
+
+    """
+    own = client is None
+    if client is None:
+        from ._client import Client  # noqa: PLC0415 -- httpx is an extra, needed only here
+
+        client = Client(config)
+    try:
+        try:
+            client.send(current_user())
+        except (Permanent, RetryLater) as exc:
+            return [f"cannot log in: {exc.reason}"]
+        problems: list[str] = []
+        for request, key, wanted, what in (
+            (ticket_types(), "typeId", config.ticket_type_id, "ticket type"),
+            (ticket_statuses(), "statusId", config.ticket_status_id, "ticket status"),
+        ):
+            try:
+                known = {entry.get(key) for entry in list_entries(request.operation, client.send(request))}
+            except (Permanent, RetryLater) as exc:
+                problems.append(f"cannot list the {what}s: {exc.reason}")
+                continue
+            if wanted not in known:
+                ids = sorted(number for number in known if isinstance(number, int))
+                problems.append(f"{what} {wanted} does not exist; the system has {ids}")
+        return problems
+    finally:
+        if own:
+            client.close()
