@@ -367,7 +367,7 @@ def write_archive(path: Path, size: int) -> int:
 #: started with vfork inherits its parent's peak at exec, here this harness's.
 PEAK_RSS = """
 import resource, sys
-from plenty_events._cli import main
+from plenty_events.cli import main
 status = main(sys.argv[1:])
 sys.stdout.flush()
 try:

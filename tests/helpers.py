@@ -8,8 +8,8 @@ from plenty_events import _json
 from plenty_events._decode import BUILTIN_MODELS, decode_value
 from plenty_events._model import ServicePurchaseEvent, wire_fields
 from plenty_events._report import Report
-from plenty_events._testkit import SAMPLE
 from plenty_events._walk import mode
+from plenty_events.testing._sample import SAMPLE
 
 
 def _personal(model: type, payload: dict[str, Any]) -> list[str]:

@@ -9,7 +9,7 @@ from hypothesis import given
 import plenty_events
 from plenty_events import DecodeError, ErrorDetail
 from plenty_events.testing import sample_payload, to_json
-from strategies import flooded
+from tests.strategies import flooded
 
 
 def failure(data, *, strict=True):

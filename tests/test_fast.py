@@ -14,14 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import plenty_events
-from helpers import key_count, long_road
 from plenty_events import DecodeError, ServicePurchaseEvent
 from plenty_events._decode import BUILTIN, BUILTIN_MODELS
 from plenty_events._fast import MAX_BRACKETS, FastRoad, builder
 from plenty_events._kinds import Kind
 from plenty_events._model import wire
 from plenty_events.testing import payloads, sample_payload, to_json
-from strategies import near_payloads
+from tests.helpers import key_count, long_road
+from tests.strategies import near_payloads
 
 SAMPLE = to_json(sample_payload())
 

@@ -19,7 +19,7 @@ from plenty_events._kinds import DECIMAL_LIMIT, GENDERS, INT_MAX, INT_MIN, MAX_I
 from plenty_events._model import wire
 from plenty_events._report import ROOT, Report
 from plenty_events.timestamps import MAX_SECONDS
-from strategies import json_values
+from tests.strategies import json_values
 
 KINDS = [pytest.param(kind, id=kind.name) for kind in Kind.SCALARS]
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 
 import plenty_events
-from helpers import with_value
-from plenty_events._cli import main
 from plenty_events._privacy import mask_code, mask_email, mask_gender, mask_head
+from plenty_events.cli import main
 from plenty_events.testing import payloads, sample_payload, to_json
-from strategies import near_payloads
+from tests.helpers import with_value
+from tests.strategies import near_payloads
 
 EVENT = plenty_events.decode(sample_payload(), strict=True)
 
@@ -491,6 +491,7 @@ def test_every_personal_field_is_declared_with_a_mask_that_redact_applies():
     assert declared[("Contact", "email")] is plenty_events.Mask.EMAIL
     assert ("Address", "postal_code") not in declared
     assert repr(plenty_events.Mask.TAIL) == "<mask tail>"
-    # A hint shows eight characters, and redact() keeps it: it cannot carry a name.
+    # A hint shows a type's shape whole and other text cut to eight characters; redact() keeps it.
     assert plenty_events.Mask.HINT.blank("SERVICE.PLUGIN.REFUND") == "SERVICE.PLUGIN.REFUND"
-    assert plenty_events.Mask.HINT.show("SERVICE.PLUGIN.REFUND") == "'SERVICE…'"
+    assert plenty_events.Mask.HINT.show("SERVICE.PLUGIN.REFUND") == "'SERVICE.PLUGIN.REFUND'"
+    assert plenty_events.Mask.HINT.show("Zelda Quinn") == "'Zelda Q…'"

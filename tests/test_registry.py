@@ -10,10 +10,10 @@ import attrs
 import pytest
 
 import plenty_events
-from helpers import errors
 from plenty_events import Decoder
 from plenty_events._model import Kind, wire
 from plenty_events.testing import sample_payload, to_json
+from tests.helpers import errors
 
 
 @attrs.frozen
@@ -459,7 +459,8 @@ def test_the_kit_reads_presence_from_the_declarations() -> None:
     """The schema, the strategies and the invalid changes leave an optional key out of what must be there."""
     from hypothesis import given  # noqa: PLC0415
 
-    from plenty_events import _schema, _testkit, testing  # noqa: PLC0415
+    from plenty_events import _schema, testing  # noqa: PLC0415
+    from plenty_events.testing import _sample as _testkit  # noqa: PLC0415
 
     defs: dict[str, object] = {}
     _schema._definition(Noted, defs)

@@ -15,38 +15,28 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
-from ._inbox import State
-from ._outcomes import Backoff
-from ._receiver import Core, quote
-from ._sqlite import SQLiteInbox
-from ._worker import Worker
+from plenty_events.receiver import Backoff, SQLiteInbox, State, Worker
+from plenty_events.receiver._receiver import Core, quote
+
+from ._app import Command, Streams, UsageError
 
 if TYPE_CHECKING:
     import argparse
 
-    from ._answers import Response
-    from ._inbox import Delivery
-    from ._outcomes import Outcome
+    from plenty_events.receiver import Delivery, Outcome
+    from plenty_events.receiver._answers import Response
 
 EXIT_OK, EXIT_PENDING, EXIT_USAGE = 0, 1, 2
 
 
-class CommandError(Exception):
+class CommandError(UsageError):
     """A usage error: exit 2 with this message."""
 
 
-def add_parser(commands: Any) -> None:
-    """Add the `inbox` command to the subparsers of the main parser."""
-    inbox = commands.add_parser(
-        "inbox",
-        help="list, replay, dismiss, work on or purge the deliveries of a receiver's SQLite inbox",
-        description=(
-            "Without an action, list the deliveries in DB by state, without bodies or personal values. "
-            "Exit 0 when none needs a person (received, rejected, failed, dead), else 1; 2 for usage errors."
-        ),
-    )
+def arguments(inbox: argparse.ArgumentParser) -> None:
+    """Add the arguments and actions of ``inbox`` to its parser."""
     inbox.add_argument("db", metavar="DB", help="the SQLite file of an SQLiteInbox")
     actions = inbox.add_subparsers(dest="action", metavar="ACTION")
     replay = actions.add_parser(
@@ -265,3 +255,19 @@ def _purge(inbox: SQLiteInbox, days: float, out: TextIO) -> int:
         )
         return EXIT_PENDING
     return EXIT_OK
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
+    return run(args, streams.stdout)
+
+
+INBOX: Final = Command(
+    "inbox",
+    help="list, replay, dismiss, work on or purge the deliveries of a receiver's SQLite inbox",
+    description=(
+        "Without an action, list the deliveries in DB by state, without bodies or personal values.\n"
+        "Exit 0 when none needs a person (received, rejected, failed, dead), else 1; 2 for usage errors."
+    ),
+    arguments=arguments,
+    run=_run,
+)

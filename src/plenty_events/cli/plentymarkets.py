@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 from plenty_events import DecodeError, ServicePurchaseEvent, decode
 from plenty_events._privacy import masked
+from plenty_events.plentymarkets import PlentyConfig, UserLogin, plan
 
-from ._config import PlentyConfig, UserLogin
-from ._requests import plan
+from ._app import Command, Streams, UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -31,17 +31,12 @@ _PLACEHOLDER: Final = PlentyConfig(
 )
 
 
-class CommandError(Exception):
+class CommandError(UsageError):
     """A usage error: exit 2 with this message."""
 
 
-def add_parser(commands: Any) -> None:
-    """Add the `plentymarkets` command to the subparsers of the main parser."""
-    plenty = commands.add_parser(
-        "plentymarkets",
-        help="show what a purchase becomes in plentymarkets",
-        description="Work with the plentymarkets handler of plenty_events.plentymarkets.",
-    )
+def arguments(plenty: argparse.ArgumentParser) -> None:
+    """Add the actions of ``plentymarkets`` to its parser."""
     actions = plenty.add_subparsers(dest="action", required=True, metavar="ACTION")
     dry = actions.add_parser(
         "dry-run",
@@ -133,3 +128,16 @@ def _dry_run(args: argparse.Namespace, stdout: TextIO) -> int:
         if request.body is not None:
             stdout.write(f"  {json.dumps(_mask('', request.body), ensure_ascii=False)}\n")
     return 0
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
+    return run(args, streams.stdout)
+
+
+PLENTYMARKETS: Final = Command(
+    "plentymarkets",
+    help="show what a purchase becomes in plentymarkets",
+    description="Work with the plentymarkets handler of plenty_events.plentymarkets.",
+    arguments=arguments,
+    run=_run,
+)

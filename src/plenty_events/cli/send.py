@@ -23,11 +23,13 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
-from . import _testkit
-from ._errors import shorten
-from ._json import dumps
-from ._model import ServicePurchaseEvent
-from ._privacy import masked
+from plenty_events import ServicePurchaseEvent
+from plenty_events._errors import shorten
+from plenty_events._json import dumps
+from plenty_events._privacy import masked
+from plenty_events.testing import _sample as _testkit
+
+from ._app import Command, Streams, UsageError
 
 if TYPE_CHECKING:
     # Imported where they are used, by the functions that run a send: the
@@ -76,7 +78,7 @@ when any got none (refused, timed out, not HTTP), 2 for a usage error or a
 refused address, before anything is sent."""
 
 
-class SendError(Exception):
+class SendError(UsageError):
     """A send that cannot start: a bad URL, a refused address, an unreadable file (exit 2)."""
 
 
@@ -100,14 +102,8 @@ def _seconds(text: str) -> float:
     return seconds
 
 
-def add_parser(commands: Any) -> None:
-    """Add the ``send`` subcommand to the subparsers of the command line."""
-    parser = commands.add_parser(
-        "send",
-        help="post sample, file or generated deliveries to a receiver",
-        description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``send`` to its parser."""
     parser.add_argument("url", metavar="URL", help="the receiver's webhook URL, http:// or https://")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--file", metavar="FILE", help="send each payload of FILE (JSON, or JSON Lines)")
@@ -349,7 +345,7 @@ def post(where: Target, body: bytes, timeout: float) -> Answer:
     import http.client  # noqa: PLC0415
     import ssl  # noqa: PLC0415
 
-    from . import __version__  # noqa: PLC0415
+    from plenty_events import __version__  # noqa: PLC0415
 
     sock = connect(where.addresses, timeout)
     connection = http.client.HTTPConnection(where.host, where.port, timeout=timeout)
@@ -477,3 +473,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{number:>{width}}. {_printable(delivery.label)}: {line}\n")
         out.flush()
     return status
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
+    return run(args, streams.stdout)
+
+
+SEND: Final = Command(
+    "send",
+    help="post sample, file or generated deliveries to a receiver",
+    description=_DESCRIPTION,
+    arguments=arguments,
+    run=_run,
+)

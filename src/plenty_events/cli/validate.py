@@ -1,4 +1,4 @@
-"""The command line: ``plenty-events validate`` and ``plenty-events schema``.
+"""``plenty-events validate`` and ``plenty-events schema``.
 
 ``validate`` streams: files and standard input are read a line at a time,
 so an archive of any size is checked in constant memory. Whether a file is
@@ -11,8 +11,7 @@ the paths and reasons of its errors. Text output escapes control characters
 in every value a sender or a file system controls, so that no id, type or
 file name can forge a line or move the cursor.
 
-Subcommands are registered with :func:`add_command`; ``validate`` and
-``schema`` are registered that way too.
+``plenty-events schema`` lives here too: both are about the wire format.
 """
 
 from __future__ import annotations
@@ -24,46 +23,35 @@ import gzip
 import json
 import os
 import re
-import sys
 import time
-import traceback
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
+from typing import TYPE_CHECKING, Final, Protocol, TextIO
 
 import attrs
 
-from . import _send
-from ._errors import DecodeError
-from ._kinds import EventType
-from ._lines import MAX_LINE_BYTES, DecodedLine, Line, RejectedLine, decode_lines, too_long
-from ._model import ServicePurchaseEvent
-from ._privacy import masked, type_hint
-from ._schema import json_schema
-from .receiver._commands import CommandError as InboxCommandError
-from .receiver._commands import add_parser as add_inbox_parser
-from .receiver._commands import run as run_inbox
+from plenty_events import (
+    DecodedLine,
+    DecodeError,
+    EventType,
+    Line,
+    RejectedLine,
+    ServicePurchaseEvent,
+    decode,
+    decode_lines,
+    json_schema,
+)
+from plenty_events._lines import MAX_LINE_BYTES, too_long
+from plenty_events._privacy import masked, type_hint
+
+from ._app import EXIT_INVALID, EXIT_USAGE, EXIT_VALID, Command, Streams, UsageError, clean, display
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+    from collections.abc import Generator, Iterable, Iterator, Sequence
 
-    from ._errors import ErrorDetail, Repair
-    from ._model import UnknownEvent
+    from plenty_events import ErrorDetail, Repair, UnknownEvent
 
     Event = ServicePurchaseEvent | UnknownEvent
-
-#: Every payload valid, every file read.
-EXIT_VALID: Final = 0
-#: At least one payload is invalid (and every file was read).
-EXIT_INVALID: Final = 1
-#: A usage error, or a file or directory that could not be read.
-EXIT_USAGE: Final = 2
-#: A bug: an unexpected exception. EX_SOFTWARE of sysexits.h, never 1.
-EXIT_INTERNAL: Final = 70
-#: Interrupted with Ctrl-C, as a shell reports SIGINT.
-EXIT_INTERRUPTED: Final = 130
-#: Standard output was closed early (``| head``), as a shell reports SIGPIPE.
-EXIT_PIPE: Final = 141
 
 #: The extensions of the files a directory is walked for, and what they hold.
 JSON_LINES_SUFFIXES: Final = (".jsonl", ".ndjson")
@@ -79,203 +67,6 @@ MAX_SUMMARY_PATHS: Final = 1000
 #: decimal128), exact for every strictly valid payload. A lenient price such
 #: as ``1e-999999999`` is rounded, and flagged, instead of taking a billion digits.
 _TOTAL: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, traps=[])
-
-
-class UsageError(Exception):
-    """A command line that cannot be run: exit 2, with the message in the chosen format."""
-
-    def __init__(self, message: str, usage: str = "") -> None:
-        """Hold the message, and the usage of the (sub)command it is about, when argparse gives it."""
-        super().__init__(message)
-        self.usage = usage
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # The usage line first, as argparse prints it: what the command takes.
-        raise UsageError(message, self.format_usage())
-
-
-@attrs.frozen
-class Streams:
-    """Where a command reads and writes."""
-
-    stdout: TextIO
-    stdin: TextIO
-    stderr: TextIO
-
-
-@attrs.frozen
-class Command:
-    """A subcommand: its name, its help, how it adds its arguments, and how it runs."""
-
-    name: str
-    help: str
-    description: str
-    arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, Streams], int]
-
-
-_COMMANDS: dict[str, Command] = {}
-
-
-def add_command(
-    name: str,
-    *,
-    help: str,
-    description: str,
-    arguments: Callable[[argparse.ArgumentParser], None],
-    run: Callable[[argparse.Namespace, Streams], int],
-) -> None:
-    """Register the subcommand ``name``.
-
-    Args:
-        name: The subcommand, as typed after ``plenty-events``.
-        help: One line for the list of subcommands.
-        description: The paragraph of the subcommand's ``--help``.
-        arguments: Adds the subcommand's arguments to its parser.
-        run: Runs the subcommand with the parsed arguments and the streams,
-            and returns the exit status. It may raise :class:`UsageError`.
-
-    Raises:
-        ValueError: ``name`` is registered already.
-
-    """
-    if name in _COMMANDS:
-        raise ValueError(f"the command {name!r} is registered already")
-    _COMMANDS[name] = Command(name, help, description, arguments, run)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="plenty-events",
-        description=(
-            "Validate plentyMarketplace webhook payloads (validate), print their JSON Schema (schema), "
-            "list, replay or purge a receiver's inbox (inbox), and fire test deliveries at your own "
-            "receiver (send). 'plenty-events COMMAND --help' tells more."
-        ),
-        allow_abbrev=False,
-    )
-    parser.add_argument("--version", action="version", version=f"plenty-events {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in _COMMANDS.values():
-        sub = commands.add_parser(
-            command.name,
-            help=command.help,
-            description=command.description,
-            allow_abbrev=False,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        command.arguments(sub)
-        sub.set_defaults(run=command.run)
-    # Commands whose modules add their own parsers: inbox (the receiver's) and send.
-    for name, add_parser, run in _ADDED_COMMANDS:
-        add_parser(commands)
-        commands.choices[name].set_defaults(run=run)
-    return parser
-
-
-def _version() -> str:
-    from . import __version__  # noqa: PLC0415 -- computed on first access
-
-    return __version__
-
-
-def main(
-    argv: Sequence[str] | None = None,
-    *,
-    stdout: TextIO | None = None,
-    stdin: TextIO | None = None,
-    stderr: TextIO | None = None,
-) -> int:
-    """Run the command line; return the exit status."""
-    streams = Streams(
-        sys.stdout if stdout is None else stdout,
-        sys.stdin if stdin is None else stdin,
-        sys.stderr if stderr is None else stderr,
-    )
-    arguments = sys.argv[1:] if argv is None else list(argv)
-    try:
-        try:
-            with contextlib.redirect_stdout(streams.stdout):  # --help and --version print there
-                args = _parser().parse_args(arguments)
-        except SystemExit as exc:  # after --help or --version
-            return EXIT_VALID if exc.code is None else int(exc.code)
-        status: int = args.run(args, streams)
-        streams.stdout.flush()
-    except UsageError as exc:
-        _usage_error(exc, _requested_format(arguments), streams.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:
-        _silence(streams.stdout)
-        return EXIT_PIPE
-    except KeyboardInterrupt:
-        streams.stderr.write("plenty-events: interrupted\n")
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 -- a bug must not exit 1, "invalid payload"
-        # The type and where it was raised, not the message: a message may
-        # hold a value from a payload.
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        name = os.path.basename(where.filename)  # noqa: PTH119 -- a frame's file name, a string
-        streams.stderr.write(
-            f"plenty-events: internal error: {type(exc).__name__} in {name}:{where.lineno}; please report it\n"
-        )
-        return EXIT_INTERNAL
-    return status
-
-
-def _requested_format(argv: Sequence[str]) -> str:
-    """The ``--format`` asked for, found without parsing: parsing may be what failed."""
-    found = "text"
-    for index, argument in enumerate(argv):
-        if argument == "--":
-            break
-        if argument == "--format" and index + 1 < len(argv):
-            found = argv[index + 1]
-        elif argument.startswith("--format="):
-            found = argument.partition("=")[2]
-    return found
-
-
-def _usage_error(exc: UsageError, output: str, stderr: TextIO) -> None:
-    message, usage = str(exc), exc.usage.strip()
-    if output == "json":
-        error = {"code": "usage", "message": message} | ({"usage": usage} if usage else {})
-        stderr.write(json.dumps({"error": error}) + "\n")
-    else:
-        stderr.write(f"{_clean(usage)}\n" if usage else "")
-        stderr.write(f"plenty-events: error: {_clean(message)}\n")
-
-
-def _silence(stdout: TextIO) -> None:
-    """Point a closed standard output at /dev/null, so that the final flush does not fail again."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stdout.fileno())
-        os.close(devnull)
-
-
-# -- escaping -----------------------------------------------------------------
-
-#: C0 and C1 controls, DEL, line and paragraph separators, the bidirectional
-#: overrides and isolates, and lone surrogates: what could forge a line, move
-#: the cursor, reorder what a reader sees, or fail a strict UTF-8 stdout.
-_UNSAFE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _clean(text: str) -> str:
-    r"""``text`` with every unsafe character written as an escape, such as ``\x1b``."""
-    return _UNSAFE.sub(_escape, text)
-
-
-def _display(name: str) -> str:
-    r"""A file name for output: bytes that are not UTF-8 as ``\xff``, controls escaped."""
-    return _clean(os.fsencode(name).decode("utf-8", "backslashreplace"))
 
 
 # -- sources ------------------------------------------------------------------
@@ -316,7 +107,7 @@ def _sources(args: argparse.Namespace, failures: list[tuple[str, str]]) -> list[
 
 def _walk(top: str, args: argparse.Namespace, failures: list[tuple[str, str]]) -> Iterator[_Source]:
     def failed(exc: OSError) -> None:
-        failures.append((_display(exc.filename or top), _reason(exc)))
+        failures.append((display(exc.filename or top), _reason(exc)))
 
     for directory, subdirectories, files in os.walk(top, onerror=failed):
         subdirectories.sort()
@@ -330,7 +121,7 @@ def _source(path: str, args: argparse.Namespace) -> _Source:
     if path != "-":
         with contextlib.suppress(OSError):  # reported when it is opened
             size = os.stat(path).st_size  # noqa: PTH116 -- paths stay strings, as given
-    return _Source(path, "-" if path == "-" else _display(path), _is_json_lines(path, args), size)
+    return _Source(path, "-" if path == "-" else display(path), _is_json_lines(path, args), size)
 
 
 def _reason(exc: BaseException) -> str:
@@ -389,8 +180,6 @@ def _payloads(
 
 
 def _document(file: _Readable, args: argparse.Namespace) -> Line[Event]:
-    from ._api import decode  # noqa: PLC0415 -- the engine is imported by decode_lines already
-
     data = file.read(args.max_bytes + 1)
     if len(data) > args.max_bytes:
         return RejectedLine(1, None, too_long(args.max_bytes))
@@ -515,7 +304,7 @@ class _Tally:
         for code, count in sorted(self.codes.items(), key=lambda item: (-item[1], item[0])):
             yield f"  {code}: {count:,} ({_share(count, payloads)})"
             for path, times in sorted(self.paths[code].items(), key=lambda item: (-item[1], item[0])):
-                yield f"    {_clean(path)}: {times:,}"
+                yield f"    {clean(path)}: {times:,}"
             if self.other[code]:
                 yield f"    other paths: {self.other[code]:,}"
 
@@ -543,7 +332,7 @@ class _Types:
 
     def lines(self, payloads: int) -> Iterator[str]:
         for kind, count in sorted(self.counts.items(), key=lambda item: (-item[1], item[0])):
-            yield f"  {_clean(kind)}: {count:,} ({_share(count, payloads)})"
+            yield f"  {clean(kind)}: {count:,} ({_share(count, payloads)})"
         if self.other:
             yield f"  other types: {self.other:,}"
 
@@ -617,7 +406,7 @@ def _kind(event: Event) -> str:
 
 
 def _describe(finding: ErrorDetail | Repair) -> str:
-    return f"{_clean(finding.path)}: {_clean(finding.message)} [{_clean(finding.code)}]"
+    return f"{clean(finding.path)}: {clean(finding.message)} [{clean(finding.code)}]"
 
 
 class _Output:
@@ -657,10 +446,10 @@ class _Output:
             result["repairs"] = [repair.to_dict() for repair in event.repairs]
             self._write_json(result)
             return
-        line = f"{name}:{number}: valid {_clean(event.id)} {_clean(kind)}, "
+        line = f"{name}:{number}: valid {clean(event.id)} {clean(kind)}, "
         if purchase is not None:
             contact_id, customer, total, exact = purchase
-            line += f"customer #{contact_id} {_clean(customer)}".rstrip()
+            line += f"customer #{contact_id} {clean(customer)}".rstrip()
             line += f", total gross {'' if exact else '~'}{total}"
         else:
             line += "no model for this type, kept raw"
@@ -806,7 +595,7 @@ that cannot be read; 70 an internal error (a bug); 130 interrupted; 141
 standard output closed early (as with '| head').
 """
 
-add_command(
+VALIDATE: Final = Command(
     "validate",
     help="validate payload files, JSON Lines archives and directories",
     description=_VALIDATE_DESCRIPTION,
@@ -820,47 +609,10 @@ def _schema(_args: argparse.Namespace, streams: Streams) -> int:
     return EXIT_VALID
 
 
-add_command(
+SCHEMA: Final = Command(
     "schema",
     help="print the JSON Schema of the strict wire format",
     description="Print the draft 2020-12 JSON Schema of the strict wire format.",
     arguments=lambda _parser: None,
     run=_schema,
-)
-
-
-def _inbox(args: argparse.Namespace, streams: Streams) -> int:
-    try:
-        return run_inbox(args, streams.stdout)
-    except InboxCommandError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _send_deliveries(args: argparse.Namespace, streams: Streams) -> int:
-    try:
-        return _send.run(args, streams.stdout)
-    except _send.SendError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _plentymarkets(args: argparse.Namespace, streams: Streams) -> int:
-    # The subpackage is the command line's, not the core's: imported when the parser is built.
-    from .plentymarkets._commands import CommandError, run  # noqa: PLC0415
-
-    try:
-        return run(args, streams.stdout)
-    except CommandError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _add_plentymarkets_parser(commands: Any) -> None:
-    from .plentymarkets._commands import add_parser  # noqa: PLC0415 -- as in _plentymarkets
-
-    add_parser(commands)
-
-
-_ADDED_COMMANDS: Final = (
-    ("inbox", add_inbox_parser, _inbox),
-    ("send", _send.add_parser, _send_deliveries),
-    ("plentymarkets", _add_plentymarkets_parser, _plentymarkets),
 )

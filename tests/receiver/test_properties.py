@@ -19,11 +19,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from conftest import INBOXES
 from plenty_events.receiver import Backoff, Outcome, Permanent, Receiver, RetryLater, State, Worker
 from plenty_events.testing import sample_payload, to_json
-from receiving import TOKEN
-from strategies import clock_steps, handled_event_ids, handler_behaviours
+from tests.conftest import INBOXES
+from tests.receiving import TOKEN
+from tests.strategies import clock_steps, handled_event_ids, handler_behaviours
 
 LEASE = 10.0
 BACKOFF = Backoff(first=1, factor=2, max_delay=4, max_attempts=3, jitter=0.5)

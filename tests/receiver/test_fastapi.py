@@ -17,7 +17,7 @@ from plenty_events.receiver import MemoryInbox, Receiver, State
 from plenty_events.receiver import _answers as answers_module
 from plenty_events.receiver.fastapi import router
 from plenty_events.testing import sample_payload, to_json
-from receiving import BODY, BROKEN_ANSWER, BROKEN_BODY, PATH, TOKEN, Handler
+from tests.receiving import BODY, BROKEN_ANSWER, BROKEN_BODY, PATH, TOKEN, Handler
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -12,7 +12,6 @@ import attrs
 import pytest
 
 import plenty_events
-from helpers import PERSONAL
 from plenty_events import ServicePurchaseEvent, UnknownEvent
 from plenty_events.receiver import (
     Backoff,
@@ -28,7 +27,8 @@ from plenty_events.receiver import (
     current_token_name,
 )
 from plenty_events.testing import sample_payload, to_json
-from receiving import BODY, TOKEN
+from tests.helpers import PERSONAL
+from tests.receiving import BODY, TOKEN
 
 OTHER_TOKEN = "other-Token_0123456789abcdef"  # noqa: S105 -- a test token
 NOW = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from helpers import PERSONAL
-from plenty_events._cli import main
+from plenty_events.cli import inbox as commands
+from plenty_events.cli import main
 from plenty_events.receiver import Receiver, SQLiteInbox, State
-from plenty_events.receiver import _commands as commands
 from plenty_events.testing import sample_payload, to_json
-from receiving import TOKEN
+from tests.helpers import PERSONAL
+from tests.receiving import TOKEN
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -109,7 +109,7 @@ def test_the_listing_counts_and_lists_by_state_without_personal_values(db: Path)
 
 def test_replay_handles_what_waits_and_shows_the_errors(db: Path) -> None:
     """A lenient replay handles the received, repairable and failed ones; the non-JSON one stays, errors shown."""
-    status, out, _ = run("inbox", str(db), "replay", "--handler", "test_receiver_commands:record")
+    status, out, _ = run("inbox", str(db), "replay", "--handler", "tests.cli.test_inbox:record")
     assert status == 1
     assert out.splitlines() == [
         "#2 was failed: handled 'evt_fails\\nforged'",
@@ -120,14 +120,14 @@ def test_replay_handles_what_waits_and_shows_the_errors(db: Path) -> None:
         "replayed 4 deliveries",
     ]
     assert sorted(event.id for event in CALLS["record"]) == ["evt_fails\nforged", "evt_lenient", "evt_received"]
-    status, out, _ = run("inbox", str(db), "replay", "--handler", "test_receiver_commands:record")
+    status, out, _ = run("inbox", str(db), "replay", "--handler", "tests.cli.test_inbox:record")
     assert (status, out.splitlines()[-1]) == (1, "replayed 1 deliveries")
     assert len(CALLS["record"]) == 3
 
 
 def test_replay_in_strict_mode_and_with_a_failing_handler_exits_1(db: Path) -> None:
     """--strict keeps the repairable one rejected; a handler that fails leaves its events failed."""
-    status, out, _ = run("inbox", str(db), "replay", "--strict", "--handler", "test_receiver_commands:refuse")
+    status, out, _ = run("inbox", str(db), "replay", "--strict", "--handler", "tests.cli.test_inbox:refuse")
     assert status == 1
     assert "#2 was failed: 'evt_fails\\nforged' failed again (500)" in out
     assert "#3 was rejected: still rejected, 1 error" in out
@@ -142,7 +142,7 @@ def test_replay_reports_a_redelivery_handled_before_and_one_still_handling(tmp_p
     inbox.finish(inbox.claim(inbox.record(body(id="evt_done")), "evt_done"), None)
     inbox.record(body(id="evt_done"))
     inbox.claim(inbox.record(body(id="evt_busy")), "evt_busy")
-    status, out, _ = run("inbox", str(path), "replay", "--handler", "test_receiver_commands:record")
+    status, out, _ = run("inbox", str(path), "replay", "--handler", "tests.cli.test_inbox:record")
     assert status == 1
     assert out.splitlines() == [
         "#2 was received: 'evt_done' was handled before",
@@ -172,15 +172,15 @@ def test_purge_deletes_deliveries_past_the_retention_period(db: Path) -> None:
     [
         (["replay", "--handler", "nocolon"], "MODULE:FUNCTION"),
         (["replay", "--handler", "no_such_module_here:f"], "cannot load"),
-        (["replay", "--handler", "test_receiver_commands:missing"], "cannot load"),
-        (["replay", "--handler", "test_receiver_commands:NOT_CALLABLE"], "not callable"),
+        (["replay", "--handler", "tests.cli.test_inbox:missing"], "cannot load"),
+        (["replay", "--handler", "tests.cli.test_inbox:NOT_CALLABLE"], "not callable"),
         (["replay"], "--handler"),
         (["purge", "--older-than", "-1"], "0 or more"),
         (["purge", "--older-than", "nan"], "0 or more"),
         (["purge"], "--older-than"),
         (["work"], "--handler"),
-        (["work", "--handler", "test_receiver_commands:record", "--max-attempts", "0"], "--max-attempts"),
-        (["work", "--handler", "test_receiver_commands:record", "--poll", "0"], "--poll"),
+        (["work", "--handler", "tests.cli.test_inbox:record", "--max-attempts", "0"], "--max-attempts"),
+        (["work", "--handler", "tests.cli.test_inbox:record", "--poll", "0"], "--poll"),
         (["dismiss"], "NUMBER"),
     ],
 )
@@ -230,7 +230,7 @@ def test_dismiss_takes_a_rejected_delivery_out_of_the_health_check_and_replay(db
     )
     status, out, _ = run("inbox", str(db))
     assert (status, out.splitlines()[0]) == (1, "5 deliveries: 1 received, 2 dismissed, 1 handled, 1 failed")
-    status, out, _ = run("inbox", str(db), "replay", "--handler", "test_receiver_commands:record")
+    status, out, _ = run("inbox", str(db), "replay", "--handler", "tests.cli.test_inbox:record")
     assert (status, out.splitlines()[-1]) == (0, "replayed 2 deliveries")
     assert run("inbox", str(db))[0] == 0
     assert {d.body for d in SQLiteInbox(db).deliveries([State.DISMISSED])} == {
@@ -285,12 +285,12 @@ def test_work_handles_due_events_until_a_signal_stops_it(db: Path) -> None:
     """The worker handles what is due, prints each outcome, and stops cleanly on SIGTERM or SIGINT."""
     inbox = SQLiteInbox(db)
     Receiver(tokens=TOKEN, handler=print, inbox=inbox, background=True).receive(TOKEN, body(id="evt_queued"))
-    status, out, _ = run("inbox", str(db), "work", "--handler", "test_receiver_commands:record_then_stop")
+    status, out, _ = run("inbox", str(db), "work", "--handler", "tests.cli.test_inbox:record_then_stop")
     assert status == 0
     assert [event.id for event in CALLS["record_then_stop"]] == ["evt_queued"]
     assert re.fullmatch(r"#6 'evt_queued' handled\nstopped\n", out)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    status, out, _ = run("inbox", str(db), "work", "--handler", "test_receiver_commands:fail_then_stop")
+    status, out, _ = run("inbox", str(db), "work", "--handler", "tests.cli.test_inbox:fail_then_stop")
     assert status == 0
     assert re.fullmatch(r"#2 'evt_fails\\nforged' failed RuntimeError due \S+\nstopped\n", out)
     assert "John" not in out
@@ -324,7 +324,7 @@ def exit_zero(event: Any) -> None:
 
 def test_replay_exits_1_when_the_handler_calls_sys_exit_0(db: Path) -> None:
     """sys.exit(0) in the handler stops the replay, leaves the event failed, and the replay exits 1."""
-    status, out, _ = run("inbox", str(db), "replay", "--handler", "test_receiver_commands:exit_zero")
+    status, out, _ = run("inbox", str(db), "replay", "--handler", "tests.cli.test_inbox:exit_zero")
     assert status == 1
     assert out.splitlines()[-2:] == ["the handler stopped the replay: SystemExit", "replayed 0 deliveries"]
     assert len(CALLS["exit_zero"]) == 1
@@ -338,10 +338,10 @@ def test_replay_exits_1_while_anything_is_left_waiting(tmp_path: Path) -> None:
     inbox.record(b"junk")
     inbox.reject(1, "json_invalid")
     inbox.dismiss(1)
-    assert run("inbox", str(path), "replay", "--handler", "test_receiver_commands:record")[0] == 0
+    assert run("inbox", str(path), "replay", "--handler", "tests.cli.test_inbox:record")[0] == 0
     inbox.enqueue(inbox.record(body(id="evt_dead")), "evt_dead")
     inbox.finish(inbox.take("evt_dead"), "E", dead=True)
-    status, out, _ = run("inbox", str(path), "replay", "--handler", "test_receiver_commands:refuse")
+    status, out, _ = run("inbox", str(path), "replay", "--handler", "tests.cli.test_inbox:refuse")
     assert status == 1
     assert "'evt_dead' failed again (500)" in out
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from plenty_events.receiver import MemoryInbox, Receiver, State
-from receiving import BODY, BROKEN_ANSWER, BROKEN_BODY, PATH, TOKEN, Handler, Stream
+from tests.receiving import BODY, BROKEN_ANSWER, BROKEN_BODY, PATH, TOKEN, Handler, Stream
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import plenty_events
-from helpers import PERSONAL
 from plenty_events.receiver import MemoryInbox, Receiver, SQLiteInbox, State
 from plenty_events.testing import sample_payload, to_json
-from receiving import PATH, TOKEN
+from tests.helpers import PERSONAL
+from tests.receiving import PATH, TOKEN
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from types import ModuleType
 
-RECEIVER = Path(__file__).resolve().parent.parent / "examples" / "receiver.py"
+RECEIVER = Path(__file__).resolve().parents[2] / "examples" / "receiver.py"
 TIMEOUT = 10
 
 

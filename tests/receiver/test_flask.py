@@ -9,7 +9,7 @@ from flask import Flask
 
 from plenty_events.receiver import MemoryInbox, Receiver, State
 from plenty_events.receiver.flask import blueprint
-from receiving import BODY, BROKEN_ANSWER, BROKEN_BODY, PATH, TOKEN, Handler, Stream
+from tests.receiving import BODY, BROKEN_ANSWER, BROKEN_BODY, PATH, TOKEN, Handler, Stream
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient

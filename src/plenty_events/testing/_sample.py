@@ -1,10 +1,10 @@
-"""The test data behind ``plenty_events.testing`` and ``plenty-events send``, without Hypothesis.
+"""The sample and test data behind ``plenty_events.testing`` and ``plenty-events send``, without Hypothesis.
 
 The documented sample, paths into payloads and events, and the changes the
 strategies and the ``send`` command make to a payload: each built from the
 field kinds (``_kinds``) as the model declares them, so that no bound, code
 or repair is restated here. A change is plain data, so that Hypothesis (in
-``testing``) and ``random.Random`` (in ``_send``) can both pick from it.
+``testing``) and ``random.Random`` (in ``plenty-events send``) can both pick from it.
 """
 
 from __future__ import annotations
@@ -15,58 +15,22 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from importlib import resources
 from typing import Any, Final, Literal, NamedTuple, cast
 
 import attrs
 
-from ._json import INVALID
-from ._kinds import EVENT_TYPE, FieldKind, NestedKind, ScalarKind
-from ._model import ServicePurchaseEvent, wire_fields
-from ._report import ROOT, Report, index_path, key_path
+from plenty_events._json import INVALID
+from plenty_events._kinds import EVENT_TYPE, FieldKind, NestedKind, ScalarKind
+from plenty_events._model import ServicePurchaseEvent, wire_fields
+from plenty_events._report import ROOT, Report, index_path, key_path
 
-SAMPLE: Final[dict[str, Any]] = {
-    "id": "evt_553ea8a294e2d3a75d5086a06fb53f5a",
-    "type": "SERVICE.PLUGIN.PURCHASE",
-    "createdAt": 1510656066,
-    "resource": {
-        "contact": {
-            "id": 1337,
-            "gender": "male",
-            "firstName": "John",
-            "lastName": "Doe",
-            "email": "john@account.com",
-            "updatedAt": 1510837206,
-        },
-        "address": {
-            "id": 25,
-            "companyName": "MyStore",
-            "firstName": "John",
-            "lastName": "Doe",
-            "street": "Main Street",
-            "houseNumber": "123",
-            "additional": "",
-            "postalCode": "34117",
-            "town": "Kassel",
-            "country": "DE",
-            "phone": "123-456-7890",
-            "email": "john@account.com",
-            "updatedAt": 1510753095,
-        },
-        "order": {
-            "id": 221,
-            "payPalTransactionId": "1S473067CV761473M",
-            "orderItems": [
-                {
-                    "itemVariationId": 1338,
-                    "quantity": 1,
-                    "orderItemName": "SuperService",
-                    "priceGross": 49,
-                    "priceNet": Decimal("41.1765"),
-                }
-            ],
-        },
-    },
-}
+#: The documented example payload, as JSON values with fractions as ``Decimal``:
+#: read from the file the package ships (``examples/service-purchase.json`` is
+#: the same file, held equal by a test).
+SAMPLE: Final[dict[str, Any]] = json.loads(
+    resources.files("plenty_events.testing").joinpath("service-purchase.json").read_bytes(), parse_float=Decimal
+)
 
 #: The steps from the root of a payload or an event to one of its members:
 #: keys (wire keys or attribute names) and array indexes.

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from plenty_events._cli import main
+from plenty_events.cli import main
 from plenty_events.plentymarkets import Client, FakePlenty, _client
 from plenty_events.testing import sample_payload, to_json
 

@@ -12,8 +12,8 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 import plenty_events
-from plenty_events import _send
-from plenty_events._cli import main
+from plenty_events.cli import main
+from plenty_events.cli import send as _send
 from plenty_events.receiver import _answers
 from plenty_events.testing import sample_payload, to_json
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import plenty_events
-from plenty_events import _cli
-from plenty_events._cli import main
+from plenty_events.cli import main
+from plenty_events.cli import validate as _cli
 from plenty_events.testing import sample_payload, to_json
 
 EXAMPLE = "examples/service-purchase.json"
@@ -694,7 +694,7 @@ def test_an_internal_error_exits_70_never_1(monkeypatch, capsys):
     monkeypatch.setattr(_cli, "decode_lines", broken)
     assert run("validate", "-", stdin=SAMPLE)[0] == 70
     err = capsys.readouterr().err
-    assert err.startswith("plenty-events: internal error: RuntimeError in test_cli.py:")
+    assert err.startswith("plenty-events: internal error: RuntimeError in test_validate.py:")
     assert "John" not in err
 
 
@@ -837,36 +837,6 @@ def test_progress_survives_a_file_that_cannot_tell_its_position():
 # -- registration ---------------------------------------------------------------
 
 
-def test_a_subcommand_is_added_by_one_call(monkeypatch):
-    """add_command registers a subcommand with its arguments and its run function; a name is taken once."""
-    monkeypatch.setattr(_cli, "_COMMANDS", dict(_cli._COMMANDS))
-
-    def arguments(parser):
-        parser.add_argument("--shout", action="store_true")
-
-    def hello(args, streams):
-        streams.stdout.write("HELLO\n" if args.shout else "hello\n")
-        return 0
-
-    _cli.add_command("hello", help="say hello", description="Say hello.", arguments=arguments, run=hello)
-    assert run("hello", "--shout") == (0, "HELLO\n")
-    assert "hello" in run("--help")[1]
-    with pytest.raises(ValueError, match="'hello' is registered already"):
-        _cli.add_command("hello", help="", description="", arguments=arguments, run=hello)
-
-
-def test_a_subcommand_may_raise_a_usage_error(monkeypatch, capsys):
-    """A UsageError from a subcommand's run is exit 2 with its message."""
-    monkeypatch.setattr(_cli, "_COMMANDS", dict(_cli._COMMANDS))
-
-    def refuse(_args, _streams):
-        raise _cli.UsageError("no such inbox")
-
-    _cli.add_command("refuse", help="", description="", arguments=lambda _parser: None, run=refuse)
-    assert run("refuse")[0] == 2
-    assert capsys.readouterr().err == "plenty-events: error: no such inbox\n"
-
-
 # -- memory ---------------------------------------------------------------------
 
 #: The generated archive: "multi-hundred-megabyte", and over twice the memory bound.
@@ -895,7 +865,7 @@ def _block() -> bytes:
 #: would count the test session's memory too.
 PEAK_RSS = """
 import resource, sys
-from plenty_events._cli import main
+from plenty_events.cli import main
 status = main(sys.argv[1:])
 sys.stdout.flush()
 try:

@@ -11,7 +11,6 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 import plenty_events
-from plenty_events import _testkit
 from plenty_events.testing import (
     Invalid,
     Repairable,
@@ -24,6 +23,7 @@ from plenty_events.testing import (
     unknown_events,
     with_changes,
 )
+from plenty_events.testing import _sample as _testkit
 
 
 def as_json(data):

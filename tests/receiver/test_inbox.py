@@ -16,10 +16,10 @@ from typing import Any
 import attrs
 import pytest
 
-from inbox_v1 import make_v1
 from plenty_events.receiver import Inbox, MemoryInbox, SQLiteInbox, State
 from plenty_events.receiver import _sqlite as sqlite_module
 from plenty_events.receiver._inbox import LEASE_CLOCK, boot_clock, utc
+from tests.receiver.inbox_v1 import make_v1
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """The plentymarkets request builders: what each step sends, checked against the request schemas."""
 
-import doctest
-import importlib
 
 import jsonschema
 import pytest
@@ -29,7 +27,7 @@ from plenty_events.plentymarkets import (
     ticket_title,
 )
 from plenty_events.testing import sample_event, with_changes
-from strategies import purchase_events
+from tests.strategies import purchase_events
 
 CONFIG = PlentyConfig(
     url="https://shop.example/",
@@ -242,16 +240,3 @@ def test_the_request_repr_shows_no_personal_value():
     assert "john" not in text.lower()
     assert "Main Street" not in text
     assert "create_address" in text
-
-
-@pytest.mark.parametrize(
-    "module",
-    ["", "._check", "._config", "._requests", "._schemas", "._journal", "._client", "._handler", "._fake"],
-)
-def test_docstring_examples_run(module):
-    """Every >>> example in the plentymarkets modules' docstrings gives the output it shows."""
-    failures, tried = doctest.testmod(
-        importlib.import_module(f"plenty_events.plentymarkets{module}"), optionflags=doctest.ELLIPSIS
-    )
-    assert tried > 0
-    assert failures == 0

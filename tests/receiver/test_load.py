@@ -25,13 +25,13 @@ import pytest
 
 from plenty_events.receiver import Receiver, SQLiteInbox, State
 from plenty_events.testing import sample_payload, to_json
-from receiving import PATH, TOKEN
+from tests.receiving import PATH, TOKEN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 20
 figures = logging.getLogger("load")
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 import plenty_events
-from helpers import PERSONAL
 from plenty_events.receiver import Claim, Delivery, MemoryInbox, Receiver, State
 from plenty_events.testing import sample_payload, to_json
-from receiving import TOKEN
+from tests.helpers import PERSONAL
+from tests.receiving import TOKEN
 
 OTHER = "other.token~0123456789"
 EVENT_ID = "evt_553ea8a294e2d3a75d5086a06fb53f5a"

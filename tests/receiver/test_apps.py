@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from plenty_events.receiver import MemoryInbox, Receiver, State
-from receiving import BODY, PATH, TOKEN, Stream
+from tests.receiving import BODY, PATH, TOKEN, Stream
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import testing
+from plenty_events import testing
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
 
-    from ._model import ServicePurchaseEvent
+    from plenty_events import ServicePurchaseEvent
 
 
 @pytest.fixture
