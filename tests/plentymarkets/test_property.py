@@ -10,11 +10,11 @@ from hypothesis import event as note_event
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from test_plentymarkets_handler import assert_exactly_once
 
 from plenty_events.plentymarkets import Client, FakeCrash, FakePlenty, MemoryJournal, TicketHandler
 from plenty_events.receiver import Permanent, RetryLater
 from plenty_events.testing import sample_event
+from tests.plentymarkets.test_handler import assert_exactly_once
 
 EMAILS = ("ann@shop.example", "bob@shop.example", "cy@shop.example")
 OPERATIONS = (

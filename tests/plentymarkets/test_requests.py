@@ -1,6 +1,5 @@
 """The plentymarkets request builders: what each step sends, checked against the request schemas."""
 
-
 import jsonschema
 import pytest
 from hypothesis import given

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from importlib import resources
+from pathlib import Path
 
 import attrs
 import pytest
@@ -363,3 +365,10 @@ def test_invalid_payloads_makes_each_kind_of_change(kind):
     with pytest.raises(plenty_events.DecodeError) as caught:
         plenty_events.decode(to_json(invalid.payload), strict=True)
     assert [(error.path, error.code) for error in caught.value.errors] == [(invalid.path, invalid.code)]
+
+
+def test_the_example_file_is_the_shipped_sample():
+    """examples/service-purchase.json is the package's sample file, byte for byte: edit the package's copy."""
+    shipped = resources.files("plenty_events.testing").joinpath("service-purchase.json").read_bytes()
+    example = (Path(__file__).parents[2] / "examples" / "service-purchase.json").read_bytes()
+    assert example == shipped, "examples/service-purchase.json drifted from src/plenty_events/testing/"
