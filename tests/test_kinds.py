@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -12,12 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import plenty_events
 from plenty_events import _json
 from plenty_events._fast import FastRoad
 from plenty_events._json import INVALID
 from plenty_events._kinds import DECIMAL_LIMIT, GENDERS, INT_MAX, INT_MIN, MAX_ID_LENGTH, Kind, ScalarKind
 from plenty_events._model import wire
 from plenty_events._report import ROOT, Report
+from plenty_events.testing import sample_payload, to_json
 from plenty_events.timestamps import MAX_SECONDS
 from tests.strategies import json_values
 
@@ -188,3 +193,52 @@ def test_kinds_and_modes_name_themselves():
     assert repr(Kind.INTEGER) == "<kind integer>"
     assert repr(Kind.ARRAY) == "<kind array>"
     assert [repr(STRICT), repr(LENIENT)] == ["<strict mode>", "<lenient mode>"]
+
+
+# -- the documented bounds --------------------------------------------------------
+
+RULES = Path(__file__).parents[1] / "docs" / "rules.md"
+
+#: The strict rows of the rules table that state a kind's bound, and the wire
+#: path in the sample where their examples are put.
+BOUND_ROWS = {
+    "strict-number-places": "$.resource.order.orderItems[0].priceNet",
+    "strict-number-range": "$.resource.order.orderItems[0].priceGross",
+    "strict-timestamp-range": "$.createdAt",
+    "strict-int-range": "$.resource.contact.id",
+    "strict-id-too-long": "$.id",
+}
+
+
+def _row(anchor):
+    """The accepted and the refused column of the rules table's row ``anchor``."""
+    line = next(line for line in RULES.read_text("utf-8").splitlines() if f'<span id="{anchor}">' in line)
+    return line.split(" | ")[1:3]
+
+
+def _examples(cell):
+    """The examples of a cell: each backticked number, or ``N characters`` as an id of that length."""
+    found = [json.loads(text, parse_float=Decimal) for text in re.findall(r"`(-?[0-9][0-9.eE+]*)`", cell)]
+    found += ["e" * int(count) for count in re.findall(r"(\d+) characters", cell)]
+    assert found, cell
+    return found
+
+
+@pytest.mark.parametrize("anchor", list(BOUND_ROWS))
+def test_each_documented_bound_holds_in_the_strict_rule_and_the_schema(anchor):
+    """The examples of each bound's row in the rules table are what strict decoding and the schema accept and refuse."""
+    path = BOUND_ROWS[anchor]
+    accepted, refused = _row(anchor)
+    code = re.findall(r"\(`([a-z_]+)`\)", refused)[-1]
+    schema = jsonschema.Draft202012Validator(plenty_events.json_schema())
+    for value in _examples(accepted):
+        payload = sample_payload({path: value})
+        plenty_events.decode(to_json(payload), strict=True)
+        assert schema.is_valid(payload), (anchor, value)
+    for value in _examples(refused):
+        payload = sample_payload({path: value})
+        with pytest.raises(plenty_events.DecodeError) as caught:
+            plenty_events.decode(to_json(payload), strict=True)
+        assert [(error.path, error.code) for error in caught.value.errors] == [(path, code)]
+        if code != "decimal_places":  # a place count is one of the rules a JSON Schema cannot state
+            assert not schema.is_valid(payload), (anchor, value)
