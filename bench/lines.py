@@ -10,8 +10,8 @@ Sections:
 
 - ``decoders``: 100,000 JSON Lines decoded into a list by ``decode_lines``,
   by a plain ``decode`` loop, by msgspec's ``Decoder.decode_lines`` with the
-  Structs of ``peer_msgspec``, and by a loop over pydantic's
-  ``TypeAdapter.validate_json`` with the models of ``peer_pydantic``;
+  Structs of ``peer_msgspec_rules``, and by a loop over pydantic's
+  ``TypeAdapter.validate_json`` with the models of ``peer_pydantic_rules``;
   all strict.
 - ``gc``: what the garbage collector costs a bulk load, kept or streamed.
 - ``reading``: what reading and splitting the lines costs next to decoding.
@@ -46,8 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-import peer_msgspec
-import peer_pydantic
+import peer_msgspec_rules as peer_msgspec
+import peer_pydantic_rules as peer_pydantic
 import peers
 import pydantic
 
@@ -367,7 +367,7 @@ def write_archive(path: Path, size: int) -> int:
 #: started with vfork inherits its parent's peak at exec, here this harness's.
 PEAK_RSS = """
 import resource, sys
-from plenty_events._cli import main
+from plenty_events.cli import main
 status = main(sys.argv[1:])
 sys.stdout.flush()
 try:

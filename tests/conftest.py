@@ -22,7 +22,7 @@ import pytest  # noqa: E402
 
 from plenty_events.receiver import MemoryInbox, SQLiteInbox  # noqa: E402
 
-#: Every Inbox implementation the conformance suite (tests/test_receiver_inbox.py)
+#: Every Inbox implementation the conformance suite (tests/receiver/test_inbox.py)
 #: and the property tests run on: name -> maker(folder, lease). A new inbox joins here.
 INBOXES: dict[str, Callable[[pathlib.Path, float], Any]] = {
     "memory": lambda _folder, lease: MemoryInbox(lease=lease),

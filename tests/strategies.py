@@ -5,7 +5,6 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from helpers import with_value
 from plenty_events import countries, decode
 from plenty_events.testing import (
     events,
@@ -16,6 +15,7 @@ from plenty_events.testing import (
     to_json,
     with_changes,
 )
+from tests.helpers import with_value
 
 
 def repairable() -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 import plenty_events
-from helpers import errors, locate, repairs, with_value, without
 from plenty_events import Gender, Repair, UnknownEvent, _model
 from plenty_events.testing import sample_payload, to_json
+from tests.helpers import errors, locate, repairs, with_value, without
 
 ITEM = "$.resource.order.orderItems[0]"
 STRICT_EVENT = plenty_events.decode(sample_payload(), strict=True)

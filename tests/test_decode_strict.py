@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 import plenty_events
-from helpers import errors, with_value, without
 from plenty_events import Gender
 from plenty_events.testing import sample_payload, to_json
 from plenty_events.timestamps import MAX_SECONDS
+from tests.helpers import errors, with_value, without
 
 ITEM = "$.resource.order.orderItems[0]"
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import plenty_events
 from plenty_events import _json
 from plenty_events.testing import events, sample_payload, to_json
-from strategies import repairable
+from tests.strategies import repairable
 
 EVENT = plenty_events.decode(sample_payload(), strict=True)
 

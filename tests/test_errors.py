@@ -9,7 +9,7 @@ from hypothesis import given
 import plenty_events
 from plenty_events import DecodeError, ErrorDetail
 from plenty_events.testing import sample_payload, to_json
-from strategies import flooded
+from tests.strategies import flooded
 
 
 def failure(data, *, strict=True):
@@ -186,3 +186,14 @@ def test_a_pickled_decode_error_is_as_small_as_its_rendering():
     """A pickled DecodeError holds its bounded errors, nothing of the body."""
     exc = failure(issue_body())
     assert len(pickle.dumps(exc)) <= MAX_JSON
+
+
+def test_the_code_enum_is_the_documented_list():
+    """plenty_events.Code holds exactly the codes of the error and repair tables of docs/errors.md."""
+    import re  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    text = (Path(__file__).parents[1] / "docs" / "errors.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", text, re.MULTILINE))
+    assert {code.value for code in plenty_events.Code} == documented
+    assert all(code.name == code.value.upper() for code in plenty_events.Code)

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import plenty_events
-from helpers import long_road, with_value, without
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent
 from plenty_events.testing import sample_payload
-from strategies import paths
+from tests.helpers import long_road, with_value, without
+from tests.strategies import paths
 
 MODES = st.booleans()
 

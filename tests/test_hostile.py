@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import plenty_events
-from helpers import PERSONAL, with_value
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent, _json
 from plenty_events._report import Report, type_name
+from tests.helpers import PERSONAL, with_value
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from plenty_events import _json
 from plenty_events.testing import sample_payload, to_json
-from strategies import json_values
+from tests.strategies import json_values
 
 SAMPLE = to_json(sample_payload()).decode()
 

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
-import msgspec
+import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import plenty_events
 from plenty_events import _json
 from plenty_events._fast import FastRoad
 from plenty_events._json import INVALID
 from plenty_events._kinds import DECIMAL_LIMIT, GENDERS, INT_MAX, INT_MIN, MAX_ID_LENGTH, Kind, ScalarKind
 from plenty_events._model import wire
 from plenty_events._report import ROOT, Report
+from plenty_events.testing import sample_payload, to_json
 from plenty_events.timestamps import MAX_SECONDS
-from strategies import json_values
+from tests.strategies import json_values
 
 KINDS = [pytest.param(kind, id=kind.name) for kind in Kind.SCALARS]
 
@@ -157,43 +162,18 @@ def test_what_the_strict_rule_accepts_the_fast_road_accepts(kind: ScalarKind, da
         )
 
 
-DECISIVE = [pytest.param(kind, id=kind.name) for kind in Kind.SCALARS if kind.decisive]
-
-
-def admitted(kind: ScalarKind, value: object) -> bool:
-    """Whether msgspec.convert admits ``value``, read from JSON text, as the kind's wire type."""
-    parsed = _json.parse(_text(value), Report(), strict=True)
-    if parsed is INVALID:
-        return False
-    try:
-        msgspec.convert(parsed["value"], kind.wire())  # type: ignore[index]
-    except msgspec.ValidationError:
-        return False
-    return True
-
-
-@pytest.mark.parametrize("kind", DECISIVE)
-def test_at_the_edges_what_msgspec_admits_as_a_decisive_wire_type_the_strict_rule_accepts(kind: ScalarKind) -> None:
-    """At every bound and beside it, a value msgspec.convert admits as a decisive wire type, the strict rule accepts."""
+@pytest.mark.parametrize("kind", KINDS)
+def test_at_the_edges_the_schema_gives_the_strict_verdict(kind: ScalarKind) -> None:
+    """At every bound and beside it, the kind's schema fragment accepts what the strict rule accepts, places aside."""
+    validator = jsonschema.Draft202012Validator(kind.schema())
     for value in EDGES:
-        if admitted(kind, value):
-            assert explained(kind, value) is not INVALID, f"{kind.name}: msgspec admits {value!r:.40}, strict does not"
-
-
-@pytest.mark.parametrize("kind", DECISIVE)
-@given(data=st.data())
-def test_what_msgspec_admits_as_a_decisive_wire_type_the_strict_rule_accepts(
-    kind: ScalarKind, data: st.DataObject
-) -> None:
-    """For a kind whose wire type decides, a parsed value that msgspec.convert admits, the strict rule accepts."""
-    value = data.draw(wire_values(kind))
-    if admitted(kind, value):
-        assert explained(kind, value) is not INVALID, f"{kind.name}: msgspec admits {value!r}, the strict rule does not"
-
-
-def test_only_the_decimal_needs_more_than_its_wire_type():
-    """The decimal's wire type admits any value, so its kind is not decisive; every other kind's is."""
-    assert [kind.name for kind in Kind.SCALARS if not kind.decisive] == ["decimal"]
+        report = Report()
+        parsed = _json.parse(_text(value), report, strict=True)
+        accepted = parsed is not INVALID and kind.strict(parsed["value"], ROOT, "value", report) is not INVALID  # type: ignore[index]
+        if [error.code for error in report.errors()] == ["decimal_places"]:
+            continue  # the one rule a schema cannot state (see json_schema())
+        member = parsed["value"] if parsed is not INVALID else value  # type: ignore[index]
+        assert validator.is_valid(member) == accepted, f"{kind.name}: {value!r:.40} schema and strict rule disagree"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -208,12 +188,57 @@ def test_the_wrong_values_are_wrong_on_both_roads(kind: ScalarKind) -> None:
 
 def test_kinds_and_modes_name_themselves():
     """A kind's and a mode's repr say what they are, for a reader of a traceback or a plan."""
-    from plenty_events._walk import CHECKING, LENIENT, STRICT  # noqa: PLC0415
+    from plenty_events._walk import LENIENT, STRICT  # noqa: PLC0415
 
     assert repr(Kind.INTEGER) == "<kind integer>"
     assert repr(Kind.ARRAY) == "<kind array>"
-    assert [repr(STRICT), repr(LENIENT), repr(CHECKING)] == [
-        "<strict mode>",
-        "<lenient mode>",
-        "<strict checking mode>",
-    ]
+    assert [repr(STRICT), repr(LENIENT)] == ["<strict mode>", "<lenient mode>"]
+
+
+# -- the documented bounds --------------------------------------------------------
+
+RULES = Path(__file__).parents[1] / "docs" / "rules.md"
+
+#: The strict rows of the rules table that state a kind's bound, and the wire
+#: path in the sample where their examples are put.
+BOUND_ROWS = {
+    "strict-number-places": "$.resource.order.orderItems[0].priceNet",
+    "strict-number-range": "$.resource.order.orderItems[0].priceGross",
+    "strict-timestamp-range": "$.createdAt",
+    "strict-int-range": "$.resource.contact.id",
+    "strict-id-too-long": "$.id",
+}
+
+
+def _row(anchor):
+    """The accepted and the refused column of the rules table's row ``anchor``."""
+    line = next(line for line in RULES.read_text("utf-8").splitlines() if f'<span id="{anchor}">' in line)
+    return line.split(" | ")[1:3]
+
+
+def _examples(cell):
+    """The examples of a cell: each backticked number, or ``N characters`` as an id of that length."""
+    found = [json.loads(text, parse_float=Decimal) for text in re.findall(r"`(-?[0-9][0-9.eE+]*)`", cell)]
+    found += ["e" * int(count) for count in re.findall(r"(\d+) characters", cell)]
+    assert found, cell
+    return found
+
+
+@pytest.mark.parametrize("anchor", list(BOUND_ROWS))
+def test_each_documented_bound_holds_in_the_strict_rule_and_the_schema(anchor):
+    """The examples of each bound's row in the rules table are what strict decoding and the schema accept and refuse."""
+    path = BOUND_ROWS[anchor]
+    accepted, refused = _row(anchor)
+    code = re.findall(r"\(`([a-z_]+)`\)", refused)[-1]
+    schema = jsonschema.Draft202012Validator(plenty_events.json_schema())
+    for value in _examples(accepted):
+        payload = sample_payload({path: value})
+        plenty_events.decode(to_json(payload), strict=True)
+        assert schema.is_valid(payload), (anchor, value)
+    for value in _examples(refused):
+        payload = sample_payload({path: value})
+        with pytest.raises(plenty_events.DecodeError) as caught:
+            plenty_events.decode(to_json(payload), strict=True)
+        assert [(error.path, error.code) for error in caught.value.errors] == [(path, code)]
+        if code != "decimal_places":  # a place count is one of the rules a JSON Schema cannot state
+            assert not schema.is_valid(payload), (anchor, value)

@@ -9,7 +9,7 @@ import pytest
 import plenty_events
 from plenty_events.receiver import Receiver
 from plenty_events.testing import sample_payload, to_json
-from receiving import BODY, BROKEN_BODY, TOKEN, Handler
+from tests.receiving import BODY, BROKEN_BODY, TOKEN, Handler
 
 
 @pytest.mark.parametrize(

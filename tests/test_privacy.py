@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 
 import plenty_events
-from helpers import with_value
-from plenty_events._cli import main
 from plenty_events._privacy import mask_code, mask_email, mask_gender, mask_head
+from plenty_events.cli import main
 from plenty_events.testing import payloads, sample_payload, to_json
-from strategies import near_payloads
+from tests.helpers import with_value
+from tests.strategies import near_payloads
 
 EVENT = plenty_events.decode(sample_payload(), strict=True)
 
@@ -475,3 +475,23 @@ def test_mask_code_shows_only_what_is_short_enough_to_be_a_code(value, shown):
 def test_mask_gender_shows_documented_genders_only(value, shown):
     """A Gender member and None show as they are; a string kept as it came is masked, whatever it holds."""
     assert mask_gender(value) == shown
+
+
+def test_every_personal_field_is_declared_with_a_mask_that_redact_applies():
+    """The model's declarations are the one list of personal fields: each masked one is blanked by redact()."""
+    from plenty_events._model import wire_fields  # noqa: PLC0415
+
+    declared = {
+        (model.__name__, field.name): field.personal
+        for model in (plenty_events.Contact, plenty_events.Address, plenty_events.Order)
+        for field in wire_fields(model)
+        if field.personal is not None
+    }
+    assert declared[("Address", "street")] is plenty_events.Mask.NAME
+    assert declared[("Contact", "email")] is plenty_events.Mask.EMAIL
+    assert ("Address", "postal_code") not in declared
+    assert repr(plenty_events.Mask.TAIL) == "<mask tail>"
+    # A hint shows a type's shape whole and other text cut to eight characters; redact() keeps it.
+    assert plenty_events.Mask.HINT.blank("SERVICE.PLUGIN.REFUND") == "SERVICE.PLUGIN.REFUND"
+    assert plenty_events.Mask.HINT.show("SERVICE.PLUGIN.REFUND") == "'SERVICE.PLUGIN.REFUND'"
+    assert plenty_events.Mask.HINT.show("Zelda Quinn") == "'Zelda Q…'"

@@ -10,10 +10,10 @@ import attrs
 import pytest
 
 import plenty_events
-from helpers import errors
 from plenty_events import Decoder
 from plenty_events._model import Kind, wire
 from plenty_events.testing import sample_payload, to_json
+from tests.helpers import errors
 
 
 @attrs.frozen
@@ -344,3 +344,138 @@ def test_a_model_built_by_keyword_keeps_its_unknown_keys():
     event = decoder.decode(b'{"id":"k","type":"KEYWORDS","createdAt":0,"note":"n"}')
     assert event.created_at == datetime(1970, 1, 1, tzinfo=UTC)
     assert dict(event.extra) == {"note": "n"}
+
+
+@attrs.frozen
+class Note:
+    """A note."""
+
+    text: str
+
+
+@attrs.frozen
+class Noted:
+    """An event with optional fields."""
+
+    id: str
+    type: str
+    created_at: datetime
+    resource: Note
+    memo: str | None = plenty_events.field("memo", plenty_events.Kind.TEXT, required=False, personal=True)
+    count: int = plenty_events.field("count", plenty_events.Kind.INTEGER, required=False, default=0)
+    note: Note = plenty_events.field("note", plenty_events.Kind.OBJECT, default=Note("n"))
+
+
+NOTED = b'{"id":"e","type":"NOTED","createdAt":0,"resource":{"text":"t"},"note":{"text":"n"}'
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("colon", [b"", b'"x:y"'], ids=["fast road", "explaining road"])
+def test_an_optional_field_may_be_absent_in_both_modes_and_stays_absent_on_encode(strict: bool, colon: bytes) -> None:
+    """A field declared required=False decodes with and without its key, on both roads, and encodes as it came."""
+    decoder = Decoder({"NOTED": Noted})
+    body = NOTED.replace(b'"t"', colon or b'"t"')
+    absent = decoder.decode(body + b"}", strict=strict)
+    assert (absent.memo, absent.count, absent.note) == (None, 0, Note("n"))  # type: ignore[union-attr]
+    assert b"memo" not in plenty_events.encode(absent)
+    present = decoder.decode(body + b',"memo":"Jane","count":3}', strict=strict)
+    assert (present.memo, present.count) == ("Jane", 3)  # type: ignore[union-attr]
+    assert "'J***'" in repr(present)
+    assert decoder.decode(plenty_events.encode(present), strict=True) == present
+
+
+def test_an_optional_field_is_checked_when_present() -> None:
+    """A present optional key obeys its kind's strict rule."""
+    decoder = Decoder({"NOTED": Noted})
+    with pytest.raises(plenty_events.DecodeError) as raised:
+        decoder.decode(NOTED + b',"count":"3"}', strict=True)
+    assert [(error.path, error.code) for error in raised.value.errors] == [("$.count", "int_type")]
+
+
+def test_only_a_scalar_field_can_be_optional() -> None:
+    """An optional object or array field is refused where it is declared."""
+    with pytest.raises(TypeError, match="scalar kind"):
+        plenty_events.field("note", plenty_events.Kind.OBJECT, required=False)
+
+
+def test_an_optional_field_needs_a_shared_default() -> None:
+    """A factory default cannot be shared by the fast road's glue: the decoder refuses the model at once."""
+    model = attrs.make_class(
+        "Listed",
+        {
+            "id": plenty_events.field("id", plenty_events.Kind.EVENT_ID),
+            "type": plenty_events.field("type", plenty_events.Kind.TEXT),
+            "tags": plenty_events.field("tags", plenty_events.Kind.TEXT, required=False, default=attrs.Factory(str)),
+        },
+        frozen=True,
+    )
+    with pytest.raises(TypeError, match="default"):
+        Decoder({"LISTED": model})
+
+
+@attrs.frozen
+class Node:
+    id: int
+    child: "Node"
+
+
+@attrs.frozen
+class Tree:
+    id: str
+    type: str
+    created_at: datetime
+    resource: Node
+
+
+def test_a_model_that_holds_itself_is_refused() -> None:
+    """A model that reaches itself through its fields cannot be decoded from JSON: TypeError names the cycle."""
+    with pytest.raises(TypeError, match=r"Node holds itself \(Tree -> Node -> Node\)"):
+        Decoder({"TREE": Tree})
+
+
+def test_a_model_whose_extra_has_no_default_is_refused() -> None:
+    """A model whose extra has no default cannot be built without unknown keys: TypeError at registration."""
+    model = attrs.make_class(
+        "Bare",
+        {
+            "id": plenty_events.field("id", plenty_events.Kind.EVENT_ID),
+            "type": plenty_events.field("type", plenty_events.Kind.TEXT),
+            "extra": attrs.field(metadata={"on_wire": False, "extra": True}),
+        },
+        frozen=True,
+    )
+    with pytest.raises(TypeError, match="extra needs a default"):
+        Decoder({"BARE": model})
+
+
+def test_a_declared_nested_field_takes_its_model_from_its_type() -> None:
+    """field() of an object kind without model= reads the nested model from the annotation."""
+    decoder = Decoder({"NOTED": Noted})
+    event = decoder.decode(NOTED + b"}", strict=True)
+    assert event.note == Note("n")  # type: ignore[union-attr]
+
+
+def test_the_kit_reads_presence_from_the_declarations() -> None:
+    """The schema, the strategies and the invalid changes leave an optional key out of what must be there."""
+    from hypothesis import given  # noqa: PLC0415
+
+    from plenty_events import _schema, testing  # noqa: PLC0415
+    from plenty_events.testing import _sample as _testkit  # noqa: PLC0415
+
+    defs: dict[str, object] = {}
+    _schema._definition(Noted, defs)
+    assert defs["Noted"]["required"] == ["id", "type", "createdAt", "resource", "note"]  # type: ignore[index]
+    assert not _testkit.required(("memo",), Noted)
+    assert _testkit.required(("resource", "text"), Noted)
+    assert _testkit.rewrite({"other": 1}, _testkit.Rewrite(("memo",), str)) is False
+    seen: set[bool] = set()
+
+    @given(testing._object(Noted, max_items=1))
+    def check(payload: dict[str, object]) -> None:
+        seen.add("memo" in payload)
+        assert list(payload) == [
+            key for key in ["id", "type", "createdAt", "resource", "memo", "count", "note"] if key in payload
+        ]
+
+    check()
+    assert seen == {True, False}

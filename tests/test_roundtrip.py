@@ -7,7 +7,7 @@ from hypothesis import given
 
 import plenty_events
 from plenty_events.testing import events, invalid_payloads, payloads, to_json
-from strategies import drifted, repairable
+from tests.strategies import drifted, repairable
 
 
 def as_json(data: bytes):

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from ._api import Decoder, decode
 from ._encode import encode, to_dict
-from ._errors import DecodeError, ErrorDetail, Repair
-from ._kinds import EventType, Gender
+from ._errors import Code, DecodeError, ErrorDetail, Repair
+from ._kinds import EventType, Gender, Kind
 from ._lines import DecodedLine, Line, RejectedLine, decode_lines
 from ._model import (
     Address,
@@ -29,8 +29,10 @@ from ._model import (
     Resource,
     ServicePurchaseEvent,
     UnknownEvent,
+    field,
 )
-from ._privacy import redact
+from ._privacy import Mask
+from ._redact import redact
 from ._schema import json_schema
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ def __getattr__(name: str) -> str:
 
 __all__ = [
     "Address",
+    "Code",
     "Contact",
     "DecodeError",
     "DecodedLine",
@@ -60,7 +63,9 @@ __all__ = [
     "ErrorDetail",
     "EventType",
     "Gender",
+    "Kind",
     "Line",
+    "Mask",
     "Order",
     "OrderItem",
     "RejectedLine",
@@ -72,6 +77,7 @@ __all__ = [
     "decode",
     "decode_lines",
     "encode",
+    "field",
     "json_schema",
     "redact",
     "to_dict",

@@ -59,13 +59,25 @@ def _copy_models(models: Mapping[str, type[_Model]]) -> dict[str, type[_Model]]:
     return dict(models)
 
 
-def _check(model: type) -> type:
-    """Check a registered model: an attrs class whose every field has a kind, all the way down."""
+def _check(model: type, within: tuple[type, ...] = ()) -> type:
+    """Check a registered model: an attrs class whose every field has a kind, all the way down.
+
+    Raises:
+        TypeError: What the decoder cannot build: not an attrs class, a field
+            without a kind, a model that holds itself, an ``extra`` without a default.
+
+    """
     if not attrs.has(model):
         raise TypeError(f"{model!r} is not an attrs class")
+    if model in within:
+        path = " -> ".join(outer.__name__ for outer in (*within, model))
+        raise TypeError(f"{model.__name__} holds itself ({path}): a JSON payload has no cycles to decode into it")
+    for attribute in attrs.fields(model):
+        if attribute.name == "extra" and attribute.default is attrs.NOTHING:
+            raise TypeError(f"{model.__name__}.extra needs a default: an object without unknown keys leaves it unset")
     for field in wire_fields(model):
         if field.model is not None:
-            _check(field.model)
+            _check(field.model, (*within, model))
     return model
 
 
@@ -79,9 +91,11 @@ class Decoder(Generic[_Model]):
 
     Attributes:
         models: Event type (the wire's `type`) to an attrs class for the
-            whole event. Each field's wire key is its `wire` metadata, or
-            its name in camelCase; its type gives its kind, with the rules
-            of the built-in model's fields of that kind, in both modes:
+            whole event. A field declared with
+            [field][plenty_events.field] has its wire key, kind, presence
+            and privacy from there; any other field has its name in
+            camelCase as its wire key, and its type gives its kind, with the
+            rules of the built-in model's fields of that kind, in both modes:
             `str` is text, `int` a signed 64-bit integer, `bool` a boolean,
             `Decimal` a price, `datetime` integer Unix seconds (in lenient
             mode also the forms the built-in timestamps accept), an attrs
@@ -93,8 +107,9 @@ class Decoder(Generic[_Model]):
             replaced.
 
     Raises:
-        TypeError: A model is not an attrs class, a field's type has no kind, or
-            its `type` field cannot hold the event type it is registered for.
+        TypeError: A model is not an attrs class, a field's type has no kind,
+            its `type` field cannot hold the event type it is registered for,
+            it holds itself (at any depth), or its `extra` has no default.
         ValueError: A model is registered for `SERVICE.PLUGIN.PURCHASE`.
 
     Examples:
@@ -110,7 +125,8 @@ class Decoder(Generic[_Model]):
 
         @attrs.frozen
         class Refund:
-            order_id: int
+            order_id: int  # wire key "orderId", by its name
+            reason: str | None = plenty_events.field("refundReason", plenty_events.Kind.TEXT, required=False)
 
 
         @attrs.frozen
@@ -122,7 +138,11 @@ class Decoder(Generic[_Model]):
 
 
         decoder = plenty_events.Decoder({"SERVICE.PLUGIN.REFUND": RefundEvent})
-        event = decoder.decode(request_body)  # a RefundEvent, or what decode returns
+        request_body = (
+            b'{"id": "evt_1", "type": "SERVICE.PLUGIN.REFUND", "createdAt": 1510656066, "resource": {"orderId": 221}}'
+        )
+        event = decoder.decode(request_body, strict=True)
+        assert event == RefundEvent("evt_1", "SERVICE.PLUGIN.REFUND", event.created_at, Refund(221))
         ```
     """
 

@@ -10,9 +10,8 @@ every error and repair at its wire path.
 
 A valid payload needs no repair, so the fast road serves both modes; an
 already parsed mapping takes the explaining road, which checks it first.
-Where the fast road found a broken rule (rather than a text it cannot prove
-valid, such as one with a colon in a string), strict decoding is sure to
-fail: its walk, in the :data:`~._walk.CHECKING` mode, only finds the errors.
+The explaining road has two modes, strict and lenient, and parses the text
+once.
 """
 
 from __future__ import annotations
@@ -24,12 +23,12 @@ import attrs
 
 from . import _json
 from ._errors import DecodeError
-from ._fast import BROKEN, UNPROVEN, FastRoad
+from ._fast import FastRoad
 from ._json import INVALID
 from ._kinds import EVENT_TYPE, TEXT, obj
 from ._model import ServicePurchaseEvent, UnknownEvent, repairs_field, wire_fields
 from ._report import ROOT, Report, key_path
-from ._walk import CHECKING, MISSING, STRICT, Mode, decode_object, mode, plan
+from ._walk import MISSING, Mode, decode_object, mode, plan
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,15 +64,12 @@ class Engine:
         # nothing, and turn an exponent Decimal cannot hold into NaN.
         if isinstance(data, (bytes, bytearray, memoryview, str)):
             text = cast("JSONText", data)  # isinstance() leaves memoryview's item type unknown
-            event = (self._fast or self.fast_road()).read(text)
-            if event is not UNPROVEN and event is not BROKEN:
+            event = (self._fast or self.fast_road()).decode(text)
+            if event is not None:
                 return event
-            # Where the fast road found a broken rule, the strict walk need
-            # only find the errors.
-            walk = CHECKING if strict and event is BROKEN else mode(strict=strict)
             report = Report()
             with decimal.localcontext(_json.NUMBERS):
-                return self._explain(_json.parse(text, report, strict=strict), report, walk)
+                return self._explain(_json.parse(text, report, strict=strict), report, mode(strict=strict))
         report = Report()
         with decimal.localcontext(_json.NUMBERS):
             return self._explain(_json.check(data, ROOT, report), report, mode(strict=strict))
@@ -110,13 +106,8 @@ def decode_value(value: object, mode: Mode, report: Report, models: Mapping[str,
             EVENT_TYPE.strict(event_type, ROOT, "type", report)
         _envelope(envelope, mode, report)
         event = INVALID
-    if report or (event is INVALID and mode.builds):
+    if report or event is INVALID:
         raise DecodeError(report.errors())
-    if event is INVALID:
-        # Checked without a finding, though the fast road found a broken
-        # rule: the kinds' proofs say this does not happen; if it did, the
-        # strict walk builds the event rather than fail without a reason.
-        return decode_value(value, STRICT, report, models)
     return event
 
 

@@ -37,9 +37,12 @@ def _attrs_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any], 
         if found is None:
             overrides[field.name] = override(omit=True)
         elif isinstance(found.kind, ScalarKind) and found.kind.encode is not None:
-            overrides[field.name] = override(rename=found.wire, unstruct_hook=found.kind.encode)
+            # An optional key holding its default was absent: it stays absent.
+            overrides[field.name] = override(
+                rename=found.wire, unstruct_hook=found.kind.encode, omit_if_default=not found.required
+            )
         else:
-            overrides[field.name] = override(rename=found.wire)
+            overrides[field.name] = override(rename=found.wire, omit_if_default=not found.required)
     unstructure = make_dict_unstructure_fn(cls, converter, **overrides)
     if not extra_field(cast("type", cls)):
         return unstructure

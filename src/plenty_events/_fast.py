@@ -64,8 +64,6 @@ class FastRoad:
     1337
     >>> road.decode(b'{"id": 1}') is None
     True
-    >>> road.read(b'{"id": 1}') is BROKEN
-    True
 
     """
 
@@ -86,47 +84,29 @@ class FastRoad:
 
     def decode(self, data: JSONText) -> object | None:
         """Decode a valid event from JSON text, or return ``None`` for the explaining road."""
-        event = self.read(data)
-        return None if event is UNPROVEN or event is BROKEN else event
-
-    def read(self, data: JSONText) -> object:
-        """Decode a valid event from JSON text, or say why not: :data:`UNPROVEN` or :data:`BROKEN`."""
         # A text cannot hold more brackets than characters: a short one needs no count.
         if isinstance(data, str):
             if len(data) > MAX_BRACKETS and data.count("[") + data.count("{") > MAX_BRACKETS:
-                return UNPROVEN
+                return None
         else:
             try:
                 data = data if type(data) is bytes else bytes(data)
             except ValueError:  # a released memoryview, which the explaining road words
-                return BROKEN
+                return None
             if len(data) > MAX_BRACKETS and data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
-                return UNPROVEN
+                return None
         try:
             wire = self._decoder.decode(data)
-        except (ValueError, ArithmeticError):
+        except (ValueError, ArithmeticError, RecursionError):
             # msgspec's errors are ValueErrors; so are read_fraction's, and a
             # str that UTF-8 cannot encode. ArithmeticError: an exponent that
-            # Decimal cannot hold.
-            return BROKEN
-        except RecursionError:  # a caller's recursion limit below the depth
-            return UNPROVEN
+            # Decimal cannot hold. RecursionError: a caller's recursion limit
+            # below the depth.
+            return None
         try:
-            event = self._builders[type(wire)](wire, colons(data))
+            return self._builders[type(wire)](wire, colons(data))
         except Exception:  # noqa: BLE001 -- a conversion's ValueError, or a registered model's validator
-            return BROKEN
-        return UNPROVEN if event is None else event
-
-
-#: What :meth:`FastRoad.read` returns for a text it cannot prove valid, such
-#: as one whose strings hold colons: the explaining road decides.
-UNPROVEN: Final = object()
-
-#: What :meth:`FastRoad.read` returns for a text that breaks a strict rule.
-#: Each kind's strict rule accepts what its wire type and conversion accept,
-#: and no more (``tests/test_kinds.py``), so the strict walk will find the
-#: error, and can leave the objects unbuilt.
-BROKEN: Final = object()
+            return None
 
 
 @functools.cache
@@ -136,7 +116,7 @@ def struct(model: type, tag: str | None = None, *, tagged: bool = False) -> type
     For an envelope, ``tag`` is its event type: msgspec's tag where
     ``tagged``, else a field that must be there and hold it.
     """
-    fields: list[tuple[str, object]] = []
+    fields: list[tuple[str, object] | tuple[str, object, object]] = []
     rename: dict[str, str] = {}
     for field in wire_fields(model):
         if tag is not None and field.wire == TAG:
@@ -147,7 +127,12 @@ def struct(model: type, tag: str | None = None, *, tagged: bool = False) -> type
             wire_type = field.kind.wire(struct(field.model))
         else:
             wire_type = field.kind.wire()
-        fields.append((field.name, wire_type))
+        if field.required:
+            fields.append((field.name, wire_type))
+        else:
+            # An absent optional key is UNSET, which the glue leaves to the model's default.
+            optional: Any = wire_type  # a type, known at run time only
+            fields.append((field.name, optional | msgspec.UnsetType, msgspec.UNSET))
         rename[field.name] = field.wire
     options: dict[str, Any] = {}
     if tagged:
@@ -160,6 +145,8 @@ def struct(model: type, tag: str | None = None, *, tagged: bool = False) -> type
         fields,
         rename=rename,
         forbid_unknown_fields=True,
+        # An optional field may come before a required one: the glue reads fields by name.
+        kw_only=True,
         # Structs of JSON values hold no cycles: the garbage collector need not track them.
         gc=False,
         **options,
@@ -182,10 +169,23 @@ def builder(model: type, tag: str) -> Builder:
     glue = _Glue()
     name = glue.envelope(model, tag)
     source = "\n".join(glue.lines) + "\n"
-    filename = f"<plenty_events fast road {model.__name__} {tag}>"
+    filename = _unique_filename(f"<plenty_events fast road {model.__name__} {tag}")
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     exec(compile(source, filename, "exec"), glue.namespace)  # noqa: S102 -- our own source, from the model
     return glue.namespace[name]  # type: ignore[no-any-return]
+
+
+def _unique_filename(base: str) -> str:
+    """Return a ``linecache`` name that no other generated source holds: ``base>``, else ``base-1>``, and so on.
+
+    Two ``Decoder`` objects may generate glue for models of one name: each
+    traceback must show its own source, as attrs and cattrs ensure.
+    """
+    filename, count = f"{base}>", 0
+    while filename in linecache.cache:
+        count += 1
+        filename = f"{base}-{count}>"
+    return filename
 
 
 class _Glue:
@@ -193,7 +193,7 @@ class _Glue:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"NEW": object.__new__}
+        self.namespace: dict[str, Any] = {"NEW": object.__new__, "UNSET": msgspec.UNSET}
         self.done: set[type] = set()
 
     def envelope(self, model: type, tag: str) -> str:
@@ -216,6 +216,9 @@ class _Glue:
             member = f"{wire}.{field.name}"
             if tag is not None and field.wire == TAG:
                 values[field.name] = self._constant(f"{model.__name__}_{field.name}", _tag_value(field, tag))
+            elif isinstance(field.kind, ScalarKind) and not field.required:
+                default = self._constant(f"default_{model.__name__}_{field.name}", _default(model, field.name))
+                values[field.name] = f"{default} if {member} is UNSET else {self._converted(field.kind, member)}"
             elif isinstance(field.kind, ScalarKind):
                 values[field.name] = self._converted(field.kind, member)
             elif field.model is None:
@@ -279,10 +282,14 @@ class _Glue:
         """Count the keys of ``wire``'s objects: a constant, and the expressions of its arrays."""
         fields = wire_fields(model)
         # The tag is a key of the envelope whether or not the model keeps it.
-        constant = len(fields) + (tag is not None and all(field.wire != TAG for field in fields))
+        required = [field for field in fields if field.required]
+        constant = len(required) + (tag is not None and all(field.wire != TAG for field in fields))
         terms: list[str] = []
         for field in fields:
             member = f"{wire}.{field.name}"
+            if not field.required:
+                terms.append(f"({member} is not UNSET)")
+                continue
             if field.model is None:
                 continue
             if isinstance(field.kind, NestedKind) and field.kind.many:
@@ -296,6 +303,14 @@ class _Glue:
                 constant += nested_constant
                 terms += nested_terms
         return constant, terms
+
+
+def _default(model: type, name: str) -> object:
+    """The default of the field ``name``, which an optional field holds where its key is absent."""
+    default = attrs.fields_dict(model)[name].default
+    if type(default) not in _CONSTANTS:  # a Factory: each object gets its own
+        raise TypeError(f"{model.__name__}.{name}: an optional field's default must be None, a bool, int, str or tuple")
+    return default
 
 
 def _tag_value(field: WireField, tag: str) -> object:

@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, cast, final
 
 import iso3166
+import msgspec
 from msgspec import Meta
 
 from . import countries, timestamps
@@ -101,17 +102,11 @@ class ScalarKind:
         optional: Lenient mode fills in a missing key with ``""``.
         encode: Turns a model value into its wire value, for the encoder;
             ``None`` where the model value is its own wire value.
-        decisive: The wire type alone gives the strict verdict: a parsed
-            value that ``msgspec.convert`` admits as the wire type, the
-            strict rule accepts (the conversion refuses nothing). The strict
-            walk of a payload known to be broken skips an object of such
-            fields that msgspec admits.
 
     """
 
     __slots__ = (
         "convert",
-        "decisive",
         "encode",
         "lenient",
         "name",
@@ -138,10 +133,8 @@ class ScalarKind:
         variants: tuple[Callable[[Any], object], ...] = (),
         optional: bool = False,
         encode: Callable[[Any], object] | None = None,
-        decisive: bool = True,
     ) -> None:
         self.name = name
-        self.decisive = decisive
         self.wire = wire
         self.convert = convert
         self.strict = strict
@@ -223,7 +216,7 @@ def _strict_event_id(value: object, parent: str, key: str | int, report: Report)
     """A string of 1 to 200 characters."""
     if type(value) is not str:
         return fail(parent, key, report, "string_type", f"expected a string, got {type_name(value)}")
-    if not value:
+    if len(value) < _ID_MIN_LENGTH:
         return fail(parent, key, report, "string_too_short", "the id is empty")
     if len(value) > MAX_ID_LENGTH:
         return fail(
@@ -244,15 +237,25 @@ def _lenient_event_id(value: object, parent: str, key: str | int, report: Report
     return _strict_event_id(value, parent, key, report)
 
 
+#: The event id's bounds, declared once: the wire type, the schema, the
+#: strict rule and the test data read them.
+_ID_MIN_LENGTH: Final = 1
+_EVENT_ID_BOUNDS: Final = Meta(min_length=_ID_MIN_LENGTH, max_length=MAX_ID_LENGTH)
+
+
 EVENT_ID: Final = ScalarKind(
     "event id",
-    wire=lambda: Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH)],
+    wire=lambda: Annotated[str, _EVENT_ID_BOUNDS],
     convert=None,
     strict=_strict_event_id,
     lenient=_lenient_event_id,
-    schema=lambda: {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
-    values=lambda st: st.text(min_size=1, max_size=MAX_ID_LENGTH),
-    wrong=(("", "string_too_short"), ("x" * (MAX_ID_LENGTH + 1), "string_too_long"), (7, "string_type")),
+    schema=lambda: msgspec.json.schema(Annotated[str, _EVENT_ID_BOUNDS]),
+    values=lambda st: st.text(min_size=_ID_MIN_LENGTH, max_size=MAX_ID_LENGTH),
+    wrong=(
+        ("x" * (_ID_MIN_LENGTH - 1), "string_too_short"),
+        ("x" * (MAX_ID_LENGTH + 1), "string_too_long"),
+        (7, "string_type"),
+    ),
 )
 
 
@@ -385,13 +388,15 @@ def _lenient_integer(value: object, parent: str, key: str | int, report: Report)
     return number
 
 
+_INTEGER_BOUNDS: Final = Meta(ge=INT_MIN, le=INT_MAX)
+
 INTEGER: Final = ScalarKind(
     "integer",
-    wire=lambda: Annotated[int, Meta(ge=INT_MIN, le=INT_MAX)],
+    wire=lambda: Annotated[int, _INTEGER_BOUNDS],
     convert=None,
     strict=_strict_integer,
     lenient=_lenient_integer,
-    schema=lambda: {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX},
+    schema=lambda: msgspec.json.schema(Annotated[int, _INTEGER_BOUNDS]),
     values=lambda st: st.integers(min_value=INT_MIN, max_value=INT_MAX),
     wrong=(("1338", "int_type"), (True, "int_type"), (Decimal("1338.0"), "int_type"), (2**63, "int_range")),
     variants=(str, lambda number: f" {number} ", lambda number: Decimal(number).quantize(Decimal("0.0"))),
@@ -401,7 +406,7 @@ INTEGER: Final = ScalarKind(
 #: A fraction that the strict rule accepts as it is written, and the str()
 #: of such a Decimal: at most 15 integer digits (JSON allows no leading
 #: zero) and one to four places.
-_PLAIN_FRACTION: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,4}")
+_PLAIN_FRACTION: Final = re.compile(rf"-?(?:0|[1-9][0-9]{{0,{DECIMAL_DIGITS - 1}}})\.[0-9]{{1,{MAX_PLACES}}}")
 
 
 def _bounded(number: Decimal, parent: str, key: str | int, report: Report) -> object:
@@ -514,7 +519,7 @@ DECIMAL: Final = ScalarKind(
     # At most four decimal places cannot be said without multipleOf, which
     # validators compute in binary floating point and get wrong (41.1765 is
     # not a multiple of 0.0001 in floats): that rule is the decoder's alone.
-    schema=lambda: {"type": "number", "exclusiveMinimum": -DECIMAL_LIMIT, "exclusiveMaximum": DECIMAL_LIMIT},
+    schema=lambda: msgspec.json.schema(Annotated[float, Meta(gt=-DECIMAL_LIMIT, lt=DECIMAL_LIMIT)]),
     values=_decimals,
     wrong=(
         ("49.00", "number_type"),
@@ -523,7 +528,6 @@ DECIMAL: Final = ScalarKind(
         (Decimal("1E+15"), "decimal_range"),
     ),
     variants=(str, lambda number: f"{number} "),
-    decisive=False,
 )
 
 
@@ -570,13 +574,15 @@ def _iso(seconds: int) -> str:
     return from_unix(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_TIMESTAMP_BOUNDS: Final = Meta(ge=0, le=MAX_SECONDS)
+
 TIMESTAMP: Final = ScalarKind(
     "timestamp",
-    wire=lambda: Annotated[int, Meta(ge=0, le=MAX_SECONDS)],
+    wire=lambda: Annotated[int, _TIMESTAMP_BOUNDS],
     convert=_timestamp_from_wire,
     strict=_strict_timestamp,
     lenient=_lenient_timestamp,
-    schema=lambda: {"type": "integer", "minimum": 0, "maximum": MAX_SECONDS},
+    schema=lambda: msgspec.json.schema(Annotated[int, _TIMESTAMP_BOUNDS]),
     values=lambda st: st.integers(min_value=0, max_value=MAX_SECONDS),
     wrong=((-1, "timestamp_range"), ("1510656066", "int_type"), (Decimal("1510656066.0"), "int_type")),
     encode=timestamps.to_unix,

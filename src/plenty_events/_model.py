@@ -1,9 +1,11 @@
 """The event model: frozen, slotted, hashable attrs classes.
 
-Each field's metadata names its wire key and its kind (``_kinds``), which
-holds everything about decoding, encoding, the schema and the test data of
-such a field. Everything else reads the shape of the wire format from here,
-through :func:`wire_fields`, so it is written down once.
+Each field is declared once, with :func:`field`: its wire key, its kind
+(``_kinds``, which holds everything about decoding, encoding, the schema and
+the test data of such a field), whether the key must be there, and how a
+personal value is masked (``_privacy``). Everything else reads the shape of
+the wire format from here, through :func:`wire_fields`, so it is written
+down once.
 """
 
 from __future__ import annotations
@@ -19,22 +21,108 @@ from typing import Any, Final, NamedTuple
 import attrs
 
 from ._errors import Repair
-from ._kinds import EventType, FieldKind, Gender, Kind
-from ._privacy import mask, mask_code, mask_email, mask_gender, mask_head, mask_tail
+from ._kinds import EventType, FieldKind, Gender, Kind, NestedKind
+from ._privacy import Mask
+
+#: The metadata key under which :func:`field` keeps its declaration.
+DECLARATION: Final = "plenty_events"
 
 
-def wire(key: str, kind: FieldKind, model: type | None = None) -> dict[str, Any]:
-    """Field metadata: the wire key, the field kind, and the nested model class."""
-    return {"wire": key, "kind": kind, "model": model}
+class Declaration(NamedTuple):
+    """What :func:`field` declares: the wire key, kind, nested model, presence and mask."""
+
+    wire: str
+    kind: FieldKind
+    model: type | None
+    required: bool
+    personal: Mask | None
+
+
+def field(  # noqa: PLR0913 -- one argument per fact of a field
+    wire_key: str,
+    kind: FieldKind,
+    *,
+    required: bool = True,
+    default: Any = attrs.NOTHING,
+    personal: bool | Mask = False,
+    model: type | None = None,
+) -> Any:
+    """Declare a model field: its wire key, kind, presence and privacy, in one place.
+
+    The repr, [redact][plenty_events.redact], both roads of decoding,
+    encoding, the JSON Schema and the test strategies all read a field's
+    facts from this declaration. The built-in models are declared with it,
+    and so may the models registered with a [Decoder][plenty_events.Decoder].
+
+    Args:
+        wire_key: The field's key on the wire, such as `"orderId"`.
+        kind: The field's kind, one of [Kind][plenty_events.Kind]: the rules
+            of both modes, the wire type, the schema and the test data.
+        required: `False` lets the key be absent in both modes; the field
+            then holds `default`, and encoding leaves the key out while the
+            field holds it. Only a scalar kind may be optional.
+        default: The value of an absent optional key; `None` unless given.
+            A field with a default is keyword-only.
+        personal: The value is personal data: `True` masks it to its first
+            character in the repr, and [redact][plenty_events.redact] blanks
+            it; a [Mask][plenty_events.Mask] says how else it shows.
+        model: The nested model of an object or array kind; read from the
+            field's type where not given.
+
+    Returns:
+        The attrs field.
+
+    Raises:
+        TypeError: An optional field of an object or array kind.
+
+    Examples:
+        >>> import attrs
+        >>> import plenty_events
+        >>> @attrs.frozen
+        ... class Refund:
+        ...     order_id: int = plenty_events.field("orderId", plenty_events.Kind.INTEGER)
+        ...     note: str | None = plenty_events.field("note", plenty_events.Kind.TEXT, required=False, personal=True)
+        >>> Refund(7, note="Jane")
+        Refund(order_id=7, note='J***')
+    """
+    if not required and isinstance(kind, NestedKind):
+        raise TypeError(f"{wire_key!r}: only a field of a scalar kind can be optional, not of the {kind.name} kind")
+    mask = Mask.NAME if personal is True else (personal or None)
+    if not required and default is attrs.NOTHING:
+        default = None
+    declaration = Declaration(wire_key, kind, model, required, mask)
+    return attrs.field(
+        default=default,
+        kw_only=default is not attrs.NOTHING,
+        metadata={DECLARATION: declaration},
+        repr=True if mask is None else mask.show,
+    )
+
+
+def wire(wire_key: str, kind: FieldKind, model: type | None = None) -> dict[str, Any]:
+    """The metadata of a required, non-personal field, for an ``attrs.field`` with options :func:`field` has not."""
+    return {DECLARATION: Declaration(wire_key, kind, model, required=True, personal=None)}
+
+
+def raw(wire_key: str) -> Any:
+    """Declare a required object field kept as raw JSON, without a model: an unknown event's resource.
+
+    Left out of the repr, which must not show the personal data it may
+    hold, and of the hash: a JSON object is a dict.
+    """
+    metadata = {DECLARATION: Declaration(wire_key, Kind.OBJECT, None, required=True, personal=None), "raw": True}
+    return attrs.field(metadata=metadata, hash=False, repr=False)
 
 
 class WireField(NamedTuple):
-    """A model field that is on the wire: its name, wire key, kind and nested model."""
+    """A model field that is on the wire: its name, wire key, kind, nested model, presence and mask."""
 
     name: str
     wire: str
     kind: FieldKind
     model: type | None
+    required: bool = True
+    personal: Mask | None = None
 
 
 @functools.cache
@@ -42,23 +130,47 @@ def wire_fields(model: type) -> tuple[WireField, ...]:
     """Return the fields of ``model`` that are on the wire, in wire order.
 
     The one reader of a model's shape: the two roads of decoding, the
-    encoder, the schema and the test strategies all walk the wire format
-    through this. A field's wire key and kind come from its ``wire``
-    metadata; a field without it (in a model registered with ``Decoder``)
-    has its name in camelCase as its key, and the kind of its type.
+    encoder, the schema, ``redact`` and the test strategies all walk the
+    wire format through this. A field declared with :func:`field` has its
+    facts from there; a field without it (in a model registered with
+    ``Decoder``) has its name in camelCase as its key, and the kind of its
+    type, and is required.
 
     Raises:
         TypeError: a field's type has no kind.
 
     """
     found: list[WireField] = []
-    for field in _fields(model):
-        metadata = field.metadata
-        if "wire" in metadata:
-            found.append(WireField(field.name, metadata["wire"], metadata["kind"], metadata["model"]))
-        elif metadata.get("on_wire", True) and not _is_repairs(field) and not _is_extra(field):
-            found.append(WireField(field.name, camel_case(field.alias or field.name), *_kind_of(model, field)))
+    for attribute in _fields(model):
+        metadata = attribute.metadata
+        declaration: Declaration | None = metadata.get(DECLARATION)
+        if declaration is not None:
+            nested = declaration.model
+            if nested is None and isinstance(declaration.kind, NestedKind) and not metadata.get("raw"):
+                nested = _kind_of(model, attribute)[1]
+            found.append(
+                WireField(
+                    attribute.name,
+                    declaration.wire,
+                    declaration.kind,
+                    nested,
+                    declaration.required,
+                    declaration.personal,
+                )
+            )
+        elif metadata.get("on_wire", True) and not _is_repairs(attribute) and not _is_extra(attribute):
+            found.append(
+                WireField(attribute.name, camel_case(attribute.alias or attribute.name), *_kind_of(model, attribute))
+            )
     return tuple(found)
+
+
+def _complete(attribute: attrs.Attribute[Any]) -> bool:
+    """Tell whether a field's metadata says all about it, so that its type need not be evaluated."""
+    declaration: Declaration | None = attribute.metadata.get(DECLARATION)
+    if declaration is None:
+        return attribute.metadata.get("on_wire") is False
+    return declaration.model is not None or not isinstance(declaration.kind, NestedKind) or "raw" in attribute.metadata
 
 
 def _fields(model: type) -> tuple[attrs.Attribute[Any], ...]:
@@ -69,7 +181,7 @@ def _fields(model: type) -> tuple[attrs.Attribute[Any], ...]:
     built-in models, whose metadata says all, skip evaluating annotations.
     """
     fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(model)
-    if all("wire" in field.metadata or field.metadata.get("on_wire") is False for field in fields):
+    if all(_complete(field) for field in fields):
         return fields
     resolved: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(model))
     return resolved
@@ -203,15 +315,15 @@ class Contact:
         updated_at: When the contact was last changed; wire key `updatedAt`.
     """
 
-    id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
-    gender: Gender | str | None = attrs.field(metadata=wire("gender", Kind.GENDER), repr=mask_gender)
+    id: int = field("id", Kind.INTEGER)
+    gender: Gender | str | None = field("gender", Kind.GENDER, personal=Mask.GENDER)
     """``None`` for the wire's empty string. In lenient mode, an unknown value
     such as ``"company"`` is kept as a plain string."""
-    first_name: str = attrs.field(metadata=wire("firstName", Kind.OPTIONAL_TEXT), repr=mask)
-    last_name: str = attrs.field(metadata=wire("lastName", Kind.OPTIONAL_TEXT), repr=mask)
-    email: str = attrs.field(metadata=wire("email", Kind.OPTIONAL_TEXT), repr=mask_email)
+    first_name: str = field("firstName", Kind.OPTIONAL_TEXT, personal=True)
+    last_name: str = field("lastName", Kind.OPTIONAL_TEXT, personal=True)
+    email: str = field("email", Kind.OPTIONAL_TEXT, personal=Mask.EMAIL)
     """The contact's private address; no syntax is guaranteed."""
-    updated_at: datetime = attrs.field(metadata=wire("updatedAt", Kind.TIMESTAMP))
+    updated_at: datetime = field("updatedAt", Kind.TIMESTAMP)
     extra: Mapping[str, Any] = _extra()
     """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
@@ -247,20 +359,20 @@ class Address:
         updated_at: When the address was last changed; wire key `updatedAt`.
     """
 
-    id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
-    company_name: str = attrs.field(metadata=wire("companyName", Kind.OPTIONAL_TEXT), repr=mask)
-    first_name: str = attrs.field(metadata=wire("firstName", Kind.OPTIONAL_TEXT), repr=mask)
-    last_name: str = attrs.field(metadata=wire("lastName", Kind.OPTIONAL_TEXT), repr=mask)
-    street: str = attrs.field(metadata=wire("street", Kind.TEXT), repr=mask)
-    house_number: str = attrs.field(metadata=wire("houseNumber", Kind.TEXT), repr=mask)
-    additional: str = attrs.field(metadata=wire("additional", Kind.OPTIONAL_TEXT), repr=mask)
-    postal_code: str = attrs.field(metadata=wire("postalCode", Kind.TEXT))
-    town: str = attrs.field(metadata=wire("town", Kind.TEXT))
-    country: str = attrs.field(metadata=wire("country", Kind.COUNTRY), repr=mask_code)
+    id: int = field("id", Kind.INTEGER)
+    company_name: str = field("companyName", Kind.OPTIONAL_TEXT, personal=True)
+    first_name: str = field("firstName", Kind.OPTIONAL_TEXT, personal=True)
+    last_name: str = field("lastName", Kind.OPTIONAL_TEXT, personal=True)
+    street: str = field("street", Kind.TEXT, personal=True)
+    house_number: str = field("houseNumber", Kind.TEXT, personal=True)
+    additional: str = field("additional", Kind.OPTIONAL_TEXT, personal=True)
+    postal_code: str = field("postalCode", Kind.TEXT)
+    town: str = field("town", Kind.TEXT)
+    country: str = field("country", Kind.COUNTRY, personal=Mask.CODE)
     """Uppercase: ISO 3166-1 alpha-2 or a plentymarkets code such as ``XI``."""
-    phone: str = attrs.field(metadata=wire("phone", Kind.OPTIONAL_TEXT), repr=mask_tail)
-    email: str = attrs.field(metadata=wire("email", Kind.OPTIONAL_TEXT), repr=mask_email)
-    updated_at: datetime = attrs.field(metadata=wire("updatedAt", Kind.TIMESTAMP))
+    phone: str = field("phone", Kind.OPTIONAL_TEXT, personal=Mask.TAIL)
+    email: str = field("email", Kind.OPTIONAL_TEXT, personal=Mask.EMAIL)
+    updated_at: datetime = field("updatedAt", Kind.TIMESTAMP)
     extra: Mapping[str, Any] = _extra()
     """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
@@ -284,11 +396,11 @@ class OrderItem:
         price_net: The line's total net price; wire key `priceNet`.
     """
 
-    item_variation_id: int = attrs.field(metadata=wire("itemVariationId", Kind.INTEGER))
-    quantity: Decimal = attrs.field(metadata=wire("quantity", Kind.DECIMAL))
-    order_item_name: str = attrs.field(metadata=wire("orderItemName", Kind.TEXT))
-    price_gross: Decimal = attrs.field(metadata=wire("priceGross", Kind.DECIMAL))
-    price_net: Decimal = attrs.field(metadata=wire("priceNet", Kind.DECIMAL))
+    item_variation_id: int = field("itemVariationId", Kind.INTEGER)
+    quantity: Decimal = field("quantity", Kind.DECIMAL)
+    order_item_name: str = field("orderItemName", Kind.TEXT)
+    price_gross: Decimal = field("priceGross", Kind.DECIMAL)
+    price_net: Decimal = field("priceNet", Kind.DECIMAL)
     extra: Mapping[str, Any] = _extra()
     """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
@@ -305,9 +417,9 @@ class Order:
         order_items: The order's lines, one or more; wire key `orderItems`.
     """
 
-    id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
-    paypal_transaction_id: str = attrs.field(metadata=wire("payPalTransactionId", Kind.OPTIONAL_TEXT), repr=mask_tail)
-    order_items: tuple[OrderItem, ...] = attrs.field(metadata=wire("orderItems", Kind.ARRAY, OrderItem))
+    id: int = field("id", Kind.INTEGER)
+    paypal_transaction_id: str = field("payPalTransactionId", Kind.OPTIONAL_TEXT, personal=Mask.TAIL)
+    order_items: tuple[OrderItem, ...] = field("orderItems", Kind.ARRAY, model=OrderItem)
     extra: Mapping[str, Any] = _extra()
     """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
@@ -322,9 +434,9 @@ class Resource:
         order: The order; wire key `order`.
     """
 
-    contact: Contact = attrs.field(metadata=wire("contact", Kind.OBJECT, Contact))
-    address: Address = attrs.field(metadata=wire("address", Kind.OBJECT, Address))
-    order: Order = attrs.field(metadata=wire("order", Kind.OBJECT, Order))
+    contact: Contact = field("contact", Kind.OBJECT, model=Contact)
+    address: Address = field("address", Kind.OBJECT, model=Address)
+    order: Order = field("order", Kind.OBJECT, model=Order)
     extra: Mapping[str, Any] = _extra()
     """Keys the model does not know, kept by lenient decoding with their JSON values."""
 
@@ -349,11 +461,11 @@ class ServicePurchaseEvent:
             event's value: equality and hashing ignore it.
     """
 
-    id: str = attrs.field(metadata=wire("id", Kind.EVENT_ID))
+    id: str = field("id", Kind.EVENT_ID)
     """1 to 200 characters; the idempotency key of a delivery."""
-    type: EventType = attrs.field(metadata=wire("type", Kind.EVENT_TYPE))
-    created_at: datetime = attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP))
-    resource: Resource = attrs.field(metadata=wire("resource", Kind.RESOURCE, Resource))
+    type: EventType = field("type", Kind.EVENT_TYPE)
+    created_at: datetime = field("createdAt", Kind.TIMESTAMP)
+    resource: Resource = field("resource", Kind.RESOURCE, model=Resource)
     extra: Mapping[str, Any] = _extra()
     """Keys of the envelope the model does not know, kept by lenient decoding with their JSON values."""
     repairs: tuple[Repair, ...] = _repairs()
@@ -376,10 +488,10 @@ class UnknownEvent:
             [ServicePurchaseEvent][plenty_events.ServicePurchaseEvent].
     """
 
-    id: str = attrs.field(metadata=wire("id", Kind.EVENT_ID))
-    type: str = attrs.field(metadata=wire("type", Kind.TEXT), repr=mask_head)
-    created_at: datetime = attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP))
-    resource: Mapping[str, Any] = attrs.field(metadata=wire("resource", Kind.OBJECT), hash=False, repr=False)
+    id: str = field("id", Kind.EVENT_ID)
+    type: str = field("type", Kind.TEXT, personal=Mask.HINT)
+    created_at: datetime = field("createdAt", Kind.TIMESTAMP)
+    resource: Mapping[str, Any] = raw("resource")
     extra: Mapping[str, Any] = _extra()
     """Keys of the envelope besides id, type, createdAt and resource, with their JSON values."""
     repairs: tuple[Repair, ...] = _repairs()

@@ -1,4 +1,8 @@
-"""Masking personal data in reprs, and redacting it from events.
+"""Masks: how a personal value shows in a repr, a message or a log line, and what ``redact`` makes of it.
+
+A leaf module: the model declares each personal field with one of the
+:class:`Mask` values below (``plenty_events.field(..., personal=...)``),
+and the repr, ``redact`` and the tests read the declaration.
 
 The payload is the personal data of EU customers. What may show in a repr or
 a log: ids, type (cut to eight characters where it has no model),
@@ -10,21 +14,11 @@ or country code).
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final, TypeVar, cast, overload
-
-import attrs
+from collections.abc import Callable
+from typing import Any, ClassVar, Final, final
 
 from ._errors import shorten
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from ._model import ServicePurchaseEvent, UnknownEvent
-
-_T = TypeVar("_T")
 
 REDACTED = "***"
 
@@ -121,136 +115,66 @@ def mask_gender(value: object) -> str:
     return mask(value) if type(value) is str else repr(value)
 
 
-@overload
-def redact(event: ServicePurchaseEvent) -> ServicePurchaseEvent: ...
-@overload
-def redact(event: UnknownEvent) -> UnknownEvent: ...
-def redact(event: ServicePurchaseEvent | UnknownEvent) -> ServicePurchaseEvent | UnknownEvent:
-    """Return a copy of `event` without its personal values.
-
-    For a [ServicePurchaseEvent][plenty_events.ServicePurchaseEvent]: names,
-    email addresses, phone, street, house number, address addition, company
-    name and PayPal transaction id become `"***"` (an empty value stays
-    empty), and so do a gender and a country code that lenient mode kept as
-    they came. Ids, timestamps, postal code, town, a valid country, a
-    documented gender, items and prices are kept, so the copy still serves
-    analytics and debugging.
-
-    For an [UnknownEvent][plenty_events.UnknownEvent]: every non-empty string
-    in its raw `resource` becomes `"***"`; keys, numbers, booleans, nulls
-    and the shape are kept, and so are its id, type and timestamp.
-
-    For both, the unknown keys that lenient decoding kept in `extra` are
-    dropped, at every level. The copy's encoding decodes to the copy in the
-    mode that decoded the event: strictly for a strictly decoded event,
-    leniently for any. Repairs are kept; they carry no personal values.
-
-    Args:
-        event: An event that [decode][plenty_events.decode] returned.
-
-    Returns:
-        The redacted copy.
-
-    Raises:
-        TypeError: `event` is not an event that [decode][plenty_events.decode] returns.
-
-    Examples:
-        >>> import plenty_events
-        >>> from plenty_events.testing import sample_payload
-        >>> event = plenty_events.decode(sample_payload())
-        >>> plenty_events.redact(event).resource.contact.email
-        '***'
-
-    """
-    from ._model import NO_EXTRA, ServicePurchaseEvent, UnknownEvent  # noqa: PLC0415 -- _model imports this module
-
-    if isinstance(event, UnknownEvent):
-        return attrs.evolve(event, resource=_blanked(event.resource), extra=NO_EXTRA)
-    given = cast("object", event)  # the annotation says what it must be; a caller may pass anything
-    if not isinstance(given, ServicePurchaseEvent):
-        raise TypeError(f"redact() takes an event that decode() returns, not a {type(given).__name__}")
-    resource = event.resource
-    contact = _blank(resource.contact, "first_name", "last_name", "email")
-    if type(contact.gender) is str:  # an unknown gender, kept as it came
-        contact = attrs.evolve(contact, gender=REDACTED)
-    address = _blank(
-        resource.address,
-        "company_name",
-        "first_name",
-        "last_name",
-        "street",
-        "house_number",
-        "additional",
-        "phone",
-        "email",
-    )
-    if not _valid_country(address.country):
-        address = attrs.evolve(address, country=REDACTED)
-    order = _blank(resource.order, "paypal_transaction_id")
-    redacted = attrs.evolve(event, resource=attrs.evolve(resource, contact=contact, address=address, order=order))
-    return _without_extra(redacted)
+def _blank_text(value: object) -> object:
+    return REDACTED if value else value
 
 
-def _without_extra(instance: _T) -> _T:
-    """Return `instance` with the unknown keys lenient decoding kept dropped, at every level."""
-    from ._model import NO_EXTRA, wire_fields  # noqa: PLC0415 -- the model imports this module
-
-    model: type = type(instance)
-    changes: dict[str, object] = {}
-    for field in wire_fields(model):
-        if field.model is not None:
-            value: object = getattr(instance, field.name)
-            if isinstance(value, tuple):
-                changes[field.name] = tuple(_without_extra(item) for item in cast("tuple[object, ...]", value))
-            else:
-                changes[field.name] = _without_extra(value)
-    changes["extra"] = NO_EXTRA  # every model of the built-in events has one
-    return attrs.evolve(instance, **changes)  # type: ignore[misc]  # an instance of an attrs model
-
-
-def _valid_country(code: str) -> bool:
+def _blank_invalid_country(value: object) -> object:
     from . import countries  # noqa: PLC0415 -- its table is read on first use only
 
-    return countries.is_valid(code)
+    return value if type(value) is not str or countries.is_valid(value) else REDACTED
 
 
-def _blank(instance: _T, *names: str) -> _T:
-    return attrs.evolve(
-        instance,  # type: ignore[misc]
-        **{name: REDACTED if getattr(instance, name) else "" for name in names},
-    )
+def _blank_kept_gender(value: object) -> object:
+    # A Gender is a StrEnum member; lenient mode keeps an unknown value as a plain str.
+    return REDACTED if type(value) is str else value
 
 
-#: What an object's copy holds for a key until its value is copied.
-_PENDING: Final = object()
+def _keep(value: object) -> object:
+    return value
 
 
-def _blanked(resource: Mapping[str, object]) -> dict[str, object]:
-    """Copy a raw JSON object with each non-empty string replaced by ``"***"``.
+@final
+class Mask:
+    """How a personal field shows in a repr, and what ``redact`` leaves of it.
 
-    The walk keeps its own stack: an event built by hand may nest deeper
-    than Python's recursion limit.
+    Used as ``plenty_events.field(..., personal=Mask.NAME)``; ``personal=True``
+    means :attr:`NAME`.
+
+    Attributes:
+        name: The mask's name, for its repr.
+        show: The field's repr: a masked hint of the value.
+        blank: What ``redact`` puts in the value's place.
+
     """
-    # Each entry: a value, and where to put its copy. The copies of objects
-    # get their keys first, so that they keep the order of the original.
-    root = dict.fromkeys(resource, _PENDING)
-    stack: list[tuple[object, Callable[[object], None]]] = [
-        (member, functools.partial(root.__setitem__, key)) for key, member in resource.items()
-    ]
-    while stack:
-        value, put = stack.pop()
-        if isinstance(value, str):
-            put(REDACTED if value else "")
-        elif isinstance(value, Mapping):
-            members = cast("Mapping[str, object]", value)
-            obj = dict.fromkeys(members, _PENDING)
-            put(obj)
-            stack.extend((member, functools.partial(obj.__setitem__, key)) for key, member in members.items())
-        elif isinstance(value, (list, tuple)):
-            items = cast("list[object] | tuple[object, ...]", value)
-            array: list[object] = [None] * len(items)
-            put(array)
-            stack.extend((member, functools.partial(array.__setitem__, index)) for index, member in enumerate(items))
-        else:
-            put(value)
-    return root
+
+    __slots__ = ("blank", "name", "show")
+
+    NAME: ClassVar[Mask]
+    """The first character shows (``'J***'``); ``redact`` blanks any non-empty value."""
+    EMAIL: ClassVar[Mask]
+    """The first character and a hostname domain show (``'j***@account.com'``); ``redact`` blanks it."""
+    TAIL: ClassVar[Mask]
+    """The last two characters show (``'***90'``); ``redact`` blanks it."""
+    CODE: ClassVar[Mask]
+    """A code shows, a longer value is masked; ``redact`` blanks a code that is not a valid country."""
+    GENDER: ClassVar[Mask]
+    """A documented gender shows; a value kept as it came is masked, and blanked by ``redact``."""
+    HINT: ClassVar[Mask]
+    """Eight characters show (``'SERVICE…'``); ``redact`` keeps it: a hint cannot carry a name."""
+
+    def __init__(self, name: str, show: Callable[[Any], str], blank: Callable[[object], object]) -> None:
+        self.name = name
+        self.show = show
+        self.blank = blank
+
+    def __repr__(self) -> str:
+        return f"<mask {self.name}>"
+
+
+Mask.NAME = Mask("name", mask, _blank_text)  # the class's constants, set once here
+Mask.EMAIL = Mask("email", mask_email, _blank_text)
+Mask.TAIL = Mask("tail", mask_tail, _blank_text)
+Mask.CODE = Mask("code", mask_code, _blank_invalid_country)
+Mask.GENDER = Mask("gender", mask_gender, _blank_kept_gender)
+Mask.HINT = Mask("hint", mask_head, _keep)

@@ -13,7 +13,10 @@ from ._model import ServicePurchaseEvent, wire_fields
 def _definition(model: type, defs: dict[str, Any]) -> dict[str, str]:
     name = model.__name__
     properties: dict[str, Any] = {}
+    required: list[str] = []
     for field in wire_fields(model):
+        if field.required:
+            required.append(field.wire)
         if isinstance(field.kind, NestedKind):
             if field.model is None:
                 raise AssertionError(f"{name}.{field.name}: a nested kind without a model")
@@ -24,7 +27,7 @@ def _definition(model: type, defs: dict[str, Any]) -> dict[str, str]:
         "type": "object",
         "description": (model.__doc__ or "").strip().splitlines()[0],
         "properties": properties,
-        "required": list(properties),
+        "required": required,
         "additionalProperties": False,
     }
     return {"$ref": f"#/$defs/{name}"}

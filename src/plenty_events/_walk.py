@@ -12,9 +12,7 @@ import functools
 from typing import TYPE_CHECKING, Final, NamedTuple, cast, final
 
 import attrs
-import msgspec
 
-from ._fast import struct
 from ._json import INVALID, check
 from ._kinds import NestedKind, ScalarKind, fail, obj
 from ._model import NO_EXTRA, Extra, extra_field, wire_fields
@@ -28,22 +26,17 @@ if TYPE_CHECKING:
 
 @final
 class Mode:
-    """The rules of one mode: :data:`STRICT` or :data:`LENIENT`, or :data:`CHECKING`.
+    """The rules of one mode: :data:`STRICT` or :data:`LENIENT`.
 
     A kind holds its strict and its lenient rule; the mode picks one, and
-    decides what a missing or an unknown key is. :data:`CHECKING` is the
-    strict rules for a payload the fast road found broken: it finds the
-    errors and builds nothing.
+    decides what a missing or an unknown key is.
     """
 
-    __slots__ = ("builds", "name", "strict")
+    __slots__ = ("name", "strict")
 
-    def __init__(self, *, strict: bool, builds: bool = True) -> None:
+    def __init__(self, *, strict: bool) -> None:
         self.strict = strict
-        #: False where the payload is known to break a rule: the walk then
-        #: only finds the errors, and builds no object that would be thrown away.
-        self.builds = builds
-        self.name = ("strict" if strict else "lenient") + ("" if builds else " checking")
+        self.name = "strict" if strict else "lenient"
 
     def __repr__(self) -> str:
         return f"<{self.name} mode>"
@@ -96,9 +89,6 @@ STRICT: Final = Mode(strict=True)
 LENIENT: Final = Mode(strict=False)
 """What can be repaired without guessing, and is reported."""
 
-CHECKING: Final = Mode(strict=True, builds=False)
-"""The strict rules, for a payload that the fast road found breaks one: errors only, no objects."""
-
 
 def mode(*, strict: bool) -> Mode:
     """Return :data:`STRICT` or :data:`LENIENT`."""
@@ -121,6 +111,7 @@ class Field(NamedTuple):
     nested: NestedRule | None  # objects and arrays of objects
     plan: Plan | None
     many: bool  # an array of objects
+    required: bool  # an optional key may be absent: the model's default holds then
 
 
 class Plan(NamedTuple):
@@ -136,9 +127,6 @@ class Plan(NamedTuple):
     #: The wire fields are the model's first positional arguments, in order:
     #: a positional call builds it at half the cost of keywords.
     positional: bool
-    #: The model's msgspec struct, where its fields are all scalars whose
-    #: wire type decides: an object that msgspec admits as it holds no error.
-    proof: type[msgspec.Struct] | None
 
 
 def _positional(model: type, aliases: list[str]) -> bool:
@@ -158,6 +146,7 @@ def plan(model: type, mode: Mode) -> Plan:
             nested=mode.nested_rule(field.kind) if isinstance(field.kind, NestedKind) else None,
             plan=None if field.model is None else plan(field.model, mode),
             many=isinstance(field.kind, NestedKind) and field.kind.many,
+            required=field.required,
         )
         for field in wire_fields(model)
     )
@@ -170,25 +159,17 @@ def plan(model: type, mode: Mode) -> Plan:
         extra_field(model),
         aliases,
         _positional(model, list(aliases)),
-        struct(model) if all(isinstance(f.kind, ScalarKind) and f.kind.decisive for f in fields) else None,
     )
 
 
 def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report) -> object:
     """Decode the object at ``path`` into ``plan``'s model, or return INVALID."""
-    if plan.proof is not None and not plan.mode.builds and type(obj) is dict:
-        # Only the errors are wanted: an object msgspec admits holds none.
-        try:
-            msgspec.convert(obj, plan.proof)
-        except msgspec.ValidationError:
-            pass
-        else:
-            return INVALID
     values: list[object] = []
-    for wire, kind, rule, nested, item_plan, many in plan.fields:
+    for wire, kind, rule, nested, item_plan, many, required in plan.fields:
         value = obj.get(wire, MISSING)
         if value is MISSING:
-            values.append(plan.mode.missing(kind, path, wire, report))
+            # An optional key's absence is no finding: its field keeps the model's default.
+            values.append(plan.mode.missing(kind, path, wire, report) if required else MISSING)
         elif rule is not None:
             values.append(rule(value, path, wire, report))
         elif nested is None or item_plan is None:
@@ -211,12 +192,12 @@ def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report)
         unknown = [key for key in obj if key not in plan.keys]
         extra = plan.mode.unknown(obj, unknown, path, report, keep=plan.keeps_extra)
     # Any error makes the whole decode fail: an object is built only while there is none.
-    if report or not plan.mode.builds:
+    if report:
         return INVALID
     try:
-        if plan.positional:
+        if plan.positional:  # every field required: no value is MISSING
             return plan.model(*values) if extra is NO_EXTRA else plan.model(*values, extra=extra)
-        keywords = dict(zip(plan.aliases, values, strict=True))
+        keywords = {alias: value for alias, value in zip(plan.aliases, values, strict=True) if value is not MISSING}
         return plan.model(**keywords) if extra is NO_EXTRA else plan.model(**keywords, extra=extra)
     except Exception as exc:  # noqa: BLE001 -- a registered model's validator: the verdict is an error
         return fail(path, None, report, "invalid", f"the values do not fit the model ({type(exc).__name__})")

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from plenty_events import Code
+
 if TYPE_CHECKING:
     from plenty_events import DecodeError
 
 #: Error codes that mean "not JSON at all" (400) rather than "JSON, but not
 #: this wire format" (422).
-_NOT_JSON = frozenset({"json_invalid", "json_depth"})
+_NOT_JSON = frozenset({Code.JSON_INVALID, Code.JSON_DEPTH})
 
 _REASONS = {
     200: "OK",

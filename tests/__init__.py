@@ -1,0 +1,1 @@
+"""The tests of plenty-events: a package that mirrors the library's."""

@@ -1,0 +1,1 @@
+"""The tests of plenty_events.cli: one module per command."""

@@ -1,0 +1,172 @@
+"""`plenty-events plentymarkets dry-run`: the requests of a payload, personal values masked."""
+
+import io
+
+import pytest
+
+from plenty_events.cli import main
+from plenty_events.plentymarkets import Client, FakePlenty, _client
+from plenty_events.testing import sample_payload, to_json
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["plentymarkets", *argv], stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def payload_file(tmp_path):
+    def write(payload, name="purchase.json"):
+        path = tmp_path / name
+        path.write_bytes(payload if isinstance(payload, bytes) else to_json(payload))
+        return str(path)
+
+    return write
+
+
+def test_dry_run_prints_every_request_in_order_without_personal_values(payload_file, monkeypatch):
+    """Each request shows method, path and body; names, e-mail, street, town, phone only as masked hints."""
+    monkeypatch.delenv("PLENTY_URL", raising=False)
+    status, out, _ = run("dry-run", payload_file(sample_payload()))
+    assert status == 0
+    lines = [line for line in out.splitlines() if not line.startswith("  ")]
+    assert lines == [
+        "GET /rest/accounts/contacts?email=j***",
+        "POST /rest/accounts/contacts",
+        "POST /rest/accounts/contacts/0/addresses?typeId=1",
+        "POST /rest/accounts/contacts/0/accounts",
+        "GET /rest/tickets?contactId=0&title=Service: SuperService [evt_553ea8a294e2d3a75d5086a06fb53f5a]",
+        "POST /rest/tickets",
+        "GET /rest/tickets/0/messages",
+        "POST /rest/tickets/0",
+    ]
+    for personal in ("john", "Doe", "Main Street", "Kassel", "123-456", "34117", "MyStore"):
+        assert personal not in out
+    assert '"countryId": 1' in out
+    assert '"text": "<272 characters>"' in out
+
+
+def test_dry_run_uses_the_environments_settings(payload_file, monkeypatch):
+    """With PLENTY_URL set, the PLENTY_* settings go into the requests."""
+    for name, value in {
+        "PLENTY_URL": "https://shop.example",
+        "PLENTY_USERNAME": "u",
+        "PLENTY_PASSWORD": "p4ss",
+        "PLENTY_ID": "1234",
+        "PLENTY_TICKET_TYPE_ID": "5",
+        "PLENTY_TICKET_STATUS_ID": "6",
+        "PLENTY_TICKET_ROLE_ID": "7",
+        "PLENTY_OWNER_USER_IDS": "8",
+    }.items():
+        monkeypatch.setenv(name, value)
+    status, out, _ = run("dry-run", payload_file(sample_payload()))
+    assert status == 0
+    assert '"plentyId": 1234' in out
+    assert '"owners": [{"userId": 8, "roleId": 7}]' in out
+    assert "p4ss" not in out
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"{", "'purchase.json': not a valid payload (1 errors)"),
+        ({**sample_payload(), "type": "SERVICE.OTHER"}, "'purchase.json': not a service purchase"),
+        (
+            sample_payload({"$.resource.contact.email": "", "$.resource.address.email": ""}),
+            "the event has no e-mail",
+        ),
+    ],
+)
+def test_dry_run_refuses_what_gives_no_requests(payload_file, payload, message, monkeypatch):
+    """Invalid JSON, another event type or no e-mail exit 2 with a message that holds no personal value."""
+    monkeypatch.delenv("PLENTY_URL", raising=False)
+    status, out, err = run("dry-run", payload_file(payload))
+    assert (status, out) == (2, "")
+    assert message in err
+
+
+def test_dry_run_names_an_unreadable_file_and_a_bad_variable(payload_file, tmp_path, monkeypatch):
+    """A missing file, or PLENTY_URL without the other settings, exit 2 naming the file or the variable."""
+    status, _, err = run("dry-run", str(tmp_path / "missing.json"))
+    assert status == 2
+    assert "'missing.json': cannot read it (FileNotFoundError)" in err
+    monkeypatch.setenv("PLENTY_URL", "https://shop.example")
+    monkeypatch.delenv("PLENTY_USERNAME", raising=False)
+    status, _, err = run("dry-run", payload_file(sample_payload()))
+    assert status == 2
+    assert "PLENTY_USERNAME is not set" in err
+
+
+@pytest.fixture
+def plenty_env(monkeypatch):
+    """The PLENTY_* variables of the fake system, and the CLI's client calling the fake."""
+    fake = FakePlenty()
+    for name, value in {
+        "PLENTY_URL": fake.url,
+        "PLENTY_USERNAME": fake.username,
+        "PLENTY_PASSWORD": fake.password,
+        "PLENTY_ID": "1000",
+        "PLENTY_TICKET_TYPE_ID": "1",
+        "PLENTY_TICKET_STATUS_ID": "1",
+        "PLENTY_TICKET_ROLE_ID": "1",
+        "PLENTY_OWNER_USER_IDS": "7",
+    }.items():
+        monkeypatch.setenv(name, value)
+    real = _client.Client
+    monkeypatch.setattr(_client, "Client", lambda config: real(config, transport=fake))
+    return fake
+
+
+def test_check_says_ok_for_a_good_config(plenty_env):
+    """With a working login and existing type and status, check prints ok and exits 0."""
+    status, out, _ = run("check")
+    assert status == 0
+    assert out.startswith("ok: logged in to https://plenty.fake; ticket type 1 and status 1 exist")
+    assert plenty_env.calls == ["login", "current_user", "ticket_types", "ticket_statuses"]
+
+
+def test_check_prints_each_problem_without_secrets(plenty_env, monkeypatch):
+    """A missing type and status are each printed, exit 1; the password shows nowhere."""
+    monkeypatch.setenv("PLENTY_TICKET_TYPE_ID", "4")
+    monkeypatch.setenv("PLENTY_TICKET_STATUS_ID", "5")
+    status, out, err = run("check")
+    assert status == 1
+    assert out.splitlines() == [
+        "problem: ticket type 4 does not exist; the system has [1]",
+        "problem: ticket status 5 does not exist; the system has [1]",
+    ]
+    assert plenty_env.password not in out + err
+
+
+def test_check_reports_a_failed_login_and_failed_lists(plenty_env, monkeypatch):
+    """Wrong credentials give one problem; a list that cannot be read is named with its reason."""
+    plenty_env.fail("ticket_types", 500)
+    status, out, _ = run("check")
+    assert (status, out) == (1, "problem: cannot list the ticket types: ticket_types: plentymarkets answered 500\n")
+    monkeypatch.setenv("PLENTY_PASSWORD", "wrong-pa55")
+    status, out, err = run("check")
+    assert (status, out) == (1, "problem: cannot log in: login: plentymarkets answered 401\n")
+    assert "wrong-pa55" not in out + err
+
+
+def test_check_names_a_missing_variable(monkeypatch):
+    """Without the PLENTY_* variables check exits 2 naming the first missing one."""
+    monkeypatch.delenv("PLENTY_URL", raising=False)
+    status, _, err = run("check")
+    assert status == 2
+    assert "PLENTY_URL is not set" in err
+
+
+def test_config_check_closes_the_client_it_made(plenty_env, monkeypatch):
+    """PlentyConfig.check() without a client makes one and closes it after."""
+    made = []
+
+    def making(config):
+        client = Client(config, transport=plenty_env)
+        made.append(client)
+        return client
+
+    monkeypatch.setattr(_client, "Client", making)
+    assert plenty_env.config().check() == []
+    assert made[0]._http.is_closed

@@ -1,0 +1,1 @@
+"""The tests of plenty_events.plentymarkets: requests, client, handler and the fake system."""

@@ -1,0 +1,1 @@
+"""The tests of plenty_events.testing: samples, strategies, the WSGI client and the pytest plugin."""

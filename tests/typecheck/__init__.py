@@ -1,0 +1,1 @@
+"""Files that the type checkers read, to hold the public API's types."""
