@@ -21,7 +21,7 @@ Examples:
 from ._answers import Response
 from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, State
 from ._outcomes import Backoff, Outcome, Permanent, RetryLater
-from ._receiver import Receiver, current_token_name
+from ._receiver import Handler, Receiver, current_token_name
 from ._router import Router
 from ._sqlite import SQLiteInbox
 from ._worker import Counts, Worker
@@ -32,6 +32,7 @@ __all__ = [
     "Claim",
     "Counts",
     "Delivery",
+    "Handler",
     "Inbox",
     "MemoryInbox",
     "Outcome",

@@ -9,7 +9,7 @@ import hmac
 import inspect
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overload
 
@@ -37,7 +37,7 @@ from ._inbox import Claim, MemoryInbox, State
 from ._outcomes import Backoff, Kind, Outcome, Permanent, RetryLater
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping, Sequence
+    from collections.abc import Iterable, Iterator, MutableMapping, Sequence
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
     from plenty_events import Decoder, ErrorDetail, Repair, ServicePurchaseEvent, UnknownEvent
@@ -45,13 +45,30 @@ if TYPE_CHECKING:
     from ._inbox import Delivery, Inbox
 
     Event: TypeAlias = ServicePurchaseEvent | UnknownEvent | Any
-    #: A handler: a function, or an `async def` one (any callable whose result may be awaitable).
-    Handler: TypeAlias = Callable[[Any], Awaitable[object] | object]
     Scope: TypeAlias = MutableMapping[str, Any]
     Message: TypeAlias = MutableMapping[str, Any]
     Receive: TypeAlias = Callable[[], Awaitable[Message]]
     Send: TypeAlias = Callable[[Message], Awaitable[None]]
     ASGIApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+Handler: TypeAlias = Callable[[Any], Awaitable[object] | object]
+"""What a [Receiver][plenty_events.receiver.Receiver] or a [Worker][plenty_events.receiver.Worker] calls per event.
+
+A function or an `async def` one, called with the decoded event once per
+event id. It returns when the event is handled (its result is ignored);
+it raises [RetryLater][plenty_events.receiver.RetryLater] to be called again
+later, [Permanent][plenty_events.receiver.Permanent] or anything else to
+fail the event.
+
+Example:
+    ```pycon
+    >>> from plenty_events.receiver import Handler
+    >>> def handle(event) -> None:
+    ...     print(event.id)
+    >>> handler: Handler = handle
+
+    ```
+"""
 
 log = logging.getLogger("plenty_events.receiver")
 
