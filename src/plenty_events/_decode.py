@@ -4,7 +4,7 @@ The data flows one way. JSON text first takes the fast road (``_fast``):
 msgspec decodes it into the models' structs, checking every rule a valid
 payload meets, and glue builds the event. Whatever the fast road declines
 takes the explaining road: ``_json`` parses the text with its duplicate keys
-marked, :func:`decode_value` dispatches on the envelope's ``type``, and the
+marked, ``decode_value`` dispatches on the envelope's ``type``, and the
 walk (``_walk``) applies the rules of the mode to each field, reporting
 every error and repair at its wire path.
 
@@ -83,7 +83,7 @@ class Engine:
 BUILTIN_MODELS: Final[Mapping[str, type]] = {"SERVICE.PLUGIN.PURCHASE": ServicePurchaseEvent}
 
 BUILTIN: Final = Engine(BUILTIN_MODELS)
-"""The engine of :func:`plenty_events.decode`: the built-in models only."""
+"""The engine of ``plenty_events.decode``: the built-in models only."""
 
 
 def decode_value(value: object, mode: Mode, report: Report, models: Mapping[str, type]) -> object:

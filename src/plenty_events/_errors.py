@@ -24,7 +24,7 @@ MAX_MESSAGE_LENGTH = 200
 
 #: The listed errors of one payload, and its listed repairs, add up to at
 #: most this many characters of their ``str()``; those that would not fit are
-#: counted in the last entry, as those past :data:`MAX_REPORTED` are. So a
+#: counted in the last entry, as those past ``MAX_REPORTED`` are. So a
 #: ``DecodeError`` renders in about 10 KB, whatever the body.
 MAX_REPORT_LENGTH = 10_000
 

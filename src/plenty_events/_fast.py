@@ -17,7 +17,7 @@ why. Two things msgspec does not check are checked here:
   objects hold as many keys as the text has colons had no key twice;
 - depth: the only untyped values are the decimals', which msgspec parses
   recursively, so the road declines a text with more than
-  :data:`MAX_BRACKETS` opening brackets, a nesting far from any C stack's
+  ``MAX_BRACKETS`` opening brackets, a nesting far from any C stack's
   limit, whatever the recursion limit.
 """
 

@@ -152,7 +152,7 @@ _DECODER: Final = json.JSONDecoder(
 #: msgspec's parser, untyped: the numbers as the stdlib parser reads them.
 _UNTYPED: Final = msgspec.json.Decoder(float_hook=read_decimal)
 
-#: What :func:`_without_duplicates` returns for a text it leaves to the stdlib parser.
+#: What ``_without_duplicates`` returns for a text it leaves to the stdlib parser.
 _DECLINED: Final = object()
 
 
@@ -286,7 +286,7 @@ class ReadOnlyObject(Mapping[str, Any]):
 
     It reads like the ``dict`` it was parsed from, equals it, pickles, and
     hashes by its contents (its values are read-only too: arrays are
-    :class:`ReadOnlyArray`), so an event that keeps one stays what it was decoded as.
+    ``ReadOnlyArray``), so an event that keeps one stays what it was decoded as.
 
     Example:
         >>> kept = ReadOnlyObject({"a": ReadOnlyArray((1,))})
@@ -351,7 +351,7 @@ _OPENED: Final = object()
 
 
 class _Check:
-    """One walk of :func:`check`: a frame per open container, at most MAX_DEPTH + 1.
+    """One walk of ``check``: a frame per open container, at most MAX_DEPTH + 1.
 
     Memory beyond the copy is bounded by the depth: a member's path is
     written only when something is reported at it, and no object is made
@@ -474,7 +474,7 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
     ``decode``) and where a value is kept as it is (the resource of an
     unknown event type, the unknown keys lenient decoding keeps). Reports
     non-JSON types, non-string keys, non-finite numbers, lone surrogates,
-    duplicate keys and nesting past :data:`MAX_DEPTH`, each at its path,
+    duplicate keys and nesting past ``MAX_DEPTH``, each at its path,
     and returns INVALID if any was found.
 
     A subclass of a JSON type (a ``str`` subclass, a ``StrEnum`` or
@@ -485,8 +485,8 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
     With ``floats=False``, for a value kept raw, a float is replaced by the
     ``Decimal`` of its shortest repr (``0.1`` stays ``0.1``) and the repair
     reported, so that the value encodes and decodes to itself; and the copy
-    is read-only all the way down: objects become :class:`ReadOnlyObject`,
-    arrays :class:`ReadOnlyArray` (a tuple is read as an array, since a kept value is checked
+    is read-only all the way down: objects become ``ReadOnlyObject``,
+    arrays ``ReadOnlyArray`` (a tuple is read as an array, since a kept value is checked
     again when it is decoded once more).
 
     The walk keeps its own stack, one frame per open container, so no input,
@@ -501,7 +501,7 @@ def check(value: object, path: str, report: Report, *, floats: bool = True) -> J
 def thaw(value: object) -> object:
     """Return a value kept read-only as plain JSON values: objects as ``dict``, arrays as ``list``.
 
-    Nesting is at most :data:`MAX_DEPTH` levels, which the check that made
+    Nesting is at most ``MAX_DEPTH`` levels, which the check that made
     the value enforced, so the recursion stays shallow.
     """
     if isinstance(value, ReadOnlyObject):

@@ -484,7 +484,7 @@ def read_fraction(literal: str) -> Decimal:
 
 
 def _decimal_from_wire(value: object) -> Decimal:
-    """The fast road's decimal: an int, or the ``Decimal`` that :func:`read_fraction` read and checked."""
+    """The fast road's decimal: an int, or the ``Decimal`` that ``read_fraction`` read and checked."""
     if type(value) is Decimal:
         return value
     if type(value) is int and -DECIMAL_LIMIT < value < DECIMAL_LIMIT:
@@ -820,7 +820,21 @@ ARRAY: Final = NestedKind(
 
 @final
 class Kind:
-    """The kinds by name, as the model's metadata names them: ``Kind.INTEGER``."""
+    """The field kinds by name, for [field][plenty_events.field]: `Kind.INTEGER`, `Kind.TEXT`, ...
+
+    A kind holds a field's rules in both modes, its wire type and bounds,
+    its JSON Schema fragment and its test data.
+
+    Examples:
+        >>> import attrs
+        >>> from plenty_events import Kind, field
+        >>> @attrs.frozen
+        ... class Refund:
+        ...     order_id: int = field("orderId", Kind.INTEGER)
+        >>> Refund(221)
+        Refund(order_id=221)
+
+    """
 
     EVENT_ID: Final = EVENT_ID
     EVENT_TYPE: Final = EVENT_TYPE

@@ -1,10 +1,10 @@
 """The event model: frozen, slotted, hashable attrs classes.
 
-Each field is declared once, with :func:`field`: its wire key, its kind
+Each field is declared once, with ``field``: its wire key, its kind
 (``_kinds``, which holds everything about decoding, encoding, the schema and
 the test data of such a field), whether the key must be there, and how a
 personal value is masked (``_privacy``). Everything else reads the shape of
-the wire format from here, through :func:`wire_fields`, so it is written
+the wire format from here, through ``wire_fields``, so it is written
 down once.
 """
 
@@ -24,12 +24,12 @@ from ._errors import Repair
 from ._kinds import EventType, FieldKind, Gender, Kind, NestedKind
 from ._privacy import Mask
 
-#: The metadata key under which :func:`field` keeps its declaration.
+#: The metadata key under which ``field`` keeps its declaration.
 DECLARATION: Final = "plenty_events"
 
 
 class Declaration(NamedTuple):
-    """What :func:`field` declares: the wire key, kind, nested model, presence and mask."""
+    """What ``field`` declares: the wire key, kind, nested model, presence and mask."""
 
     wire: str
     kind: FieldKind
@@ -100,7 +100,7 @@ def field(  # noqa: PLR0913 -- one argument per fact of a field
 
 
 def wire(wire_key: str, kind: FieldKind, model: type | None = None) -> dict[str, Any]:
-    """The metadata of a required, non-personal field, for an ``attrs.field`` with options :func:`field` has not."""
+    """The metadata of a required, non-personal field, for an ``attrs.field`` with options ``field`` has not."""
     return {DECLARATION: Declaration(wire_key, kind, model, required=True, personal=None)}
 
 
@@ -131,7 +131,7 @@ def wire_fields(model: type) -> tuple[WireField, ...]:
 
     The one reader of a model's shape: the two roads of decoding, the
     encoder, the schema, ``redact`` and the test strategies all walk the
-    wire format through this. A field declared with :func:`field` has its
+    wire format through this. A field declared with ``field`` has its
     facts from there; a field without it (in a model registered with
     ``Decoder``) has its name in camelCase as its key, and the kind of its
     type, and is required.

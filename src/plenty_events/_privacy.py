@@ -1,7 +1,7 @@
 """Masks: how a personal value shows in a repr, a message or a log line, and what ``redact`` makes of it.
 
 A leaf module: the model declares each personal field with one of the
-:class:`Mask` values below (``plenty_events.field(..., personal=...)``),
+``Mask`` values below (``plenty_events.field(..., personal=...)``),
 and the repr, ``redact`` and the tests read the declaration.
 
 The payload is the personal data of EU customers. What may show in a repr or
@@ -54,7 +54,7 @@ def masked(value: str) -> str:
 
 
 def mask(value: str) -> str:
-    """The repr of :func:`masked`: ``"John"`` shows as ``'J***'``."""
+    """The repr of ``masked``: ``"John"`` shows as ``'J***'``."""
     return repr(masked(value))
 
 
@@ -96,7 +96,7 @@ def type_hint(value: str) -> str:
 
 
 def mask_head(value: str) -> str:
-    """The repr of :func:`type_hint`: ``'SERVICE…'``."""
+    """The repr of ``type_hint``: ``'SERVICE…'``."""
     return repr(type_hint(value))
 
 
@@ -136,15 +136,25 @@ def _keep(value: object) -> object:
 
 @final
 class Mask:
-    """How a personal field shows in a repr, and what ``redact`` leaves of it.
+    """How a personal field shows in a repr, and what [redact][plenty_events.redact] leaves of it.
 
-    Used as ``plenty_events.field(..., personal=Mask.NAME)``; ``personal=True``
-    means :attr:`NAME`.
+    Passed as `plenty_events.field(..., personal=Mask.EMAIL)`; `personal=True`
+    means `Mask.NAME`. The masks: `NAME` (the first character), `EMAIL` (the
+    first character and a hostname domain), `TAIL` (the last two characters),
+    `CODE` (a value short enough to be a code shows), `GENDER` (a documented
+    gender shows) and `HINT` (an event type's shape shows).
 
     Attributes:
         name: The mask's name, for its repr.
         show: The field's repr: a masked hint of the value.
-        blank: What ``redact`` puts in the value's place.
+        blank: What `redact` puts in the value's place.
+
+    Examples:
+        >>> from plenty_events import Mask
+        >>> Mask.EMAIL.show("john@account.com"), Mask.TAIL.show("123-456-7890")
+        ("'j***@account.com'", "'***90'")
+        >>> Mask.NAME.blank("John")
+        '***'
 
     """
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 @final
 class Mode:
-    """The rules of one mode: :data:`STRICT` or :data:`LENIENT`.
+    """The rules of one mode: ``STRICT`` or ``LENIENT``.
 
     A kind holds its strict and its lenient rule; the mode picks one, and
     decides what a missing or an unknown key is.
@@ -63,7 +63,7 @@ class Mode:
 
         Returns what the object's ``extra`` holds: the kept keys with plain
         copies of their JSON values (checked like any value, so a duplicate
-        key or a lone surrogate inside is an error), or :data:`NO_EXTRA`.
+        key or a lone surrogate inside is an error), or ``NO_EXTRA``.
         """
         if self.strict:
             for name in keys:
@@ -91,7 +91,7 @@ LENIENT: Final = Mode(strict=False)
 
 
 def mode(*, strict: bool) -> Mode:
-    """Return :data:`STRICT` or :data:`LENIENT`."""
+    """Return ``STRICT`` or ``LENIENT``."""
     return STRICT if strict else LENIENT
 
 

@@ -1,9 +1,9 @@
 """The command line, ``plenty-events``: an application on the public API.
 
-Each subcommand is a :class:`~plenty_events.cli._app.Command` in its own
+Each subcommand is a ``Command`` in its own
 module (``validate`` and ``schema``, ``inbox``, ``send``,
-``plentymarkets``); :data:`COMMANDS` lists them in the order ``--help``
-shows them, and :func:`main` runs one. The core package never imports this
+``plentymarkets``); ``COMMANDS`` lists them in the order ``--help``
+shows them, and ``main`` runs one. The core package never imports this
 one.
 
 Example:

@@ -1,7 +1,7 @@
 """The frame every subcommand runs in: its parser, streams, exit statuses and escaping.
 
-A subcommand is a :class:`Command`, a value: ``plenty_events.cli`` lists
-them, and :func:`run` builds one parser from the list. Nothing registers
+A subcommand is a ``Command``, a value: ``plenty_events.cli`` lists
+them, and ``run`` builds one parser from the list. Nothing registers
 itself on import.
 """
 

@@ -301,7 +301,7 @@ def deliveries(args: argparse.Namespace, seed: int) -> list[Delivery]:
 
 
 class Answer(NamedTuple):
-    """What the receiver answered: status, reason, content type, and the first :data:`MAX_ANSWER` bytes."""
+    """What the receiver answered: status, reason, content type, and the first ``MAX_ANSWER`` bytes."""
 
     status: int
     reason: str
@@ -391,7 +391,7 @@ _DEEPEST: Final = 6
 
 
 def _masked(value: Any, key: object, depth: int) -> object:
-    """A JSON value with its strings masked, but for those under a key of :data:`_SHOWN`; cut in size and depth."""
+    """A JSON value with its strings masked, but for those under a key of ``_SHOWN``; cut in size and depth."""
     if depth > _DEEPEST:
         return "…"
     if isinstance(value, dict):

@@ -78,7 +78,7 @@ _M = TypeVar("_M")
 #: same in a raw and in a percent-decoded path.
 _TOKEN = re.compile(r"[A-Za-z0-9._~-]{16,}")
 
-#: The states :meth:`Core.replay` runs again. A *handling* one is taken
+#: The states ``Core.replay`` runs again. A *handling* one is taken
 #: over only when its lease has ended; the claim decides.
 _REPLAYED = frozenset({State.RECEIVED, State.REJECTED, State.PENDING, State.FAILED, State.DEAD, State.HANDLING})
 

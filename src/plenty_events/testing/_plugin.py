@@ -9,7 +9,7 @@ test may change what it gets.
 - ``plenty_sample_payload``: the documented example payload, as JSON values;
 - ``plenty_sample_body``: the same, as the JSON bytes plentymarkets sends;
 - ``plenty_sample_event``: the same, decoded;
-- ``plenty_client``: a :class:`~plenty_events.testing.WSGIClient` of the WSGI
+- ``plenty_client``: a ``WSGIClient`` of the WSGI
   application that the project's own ``plenty_app`` fixture returns.
 """
 

@@ -183,7 +183,7 @@ def locations(model: type, path: Path = ()) -> list[tuple[Path, FieldKind]]:
 
 @functools.cache
 def _optional(model: type) -> frozenset[Path]:
-    """The paths, as :func:`locations` gives them, of the fields of ``model`` that may be absent."""
+    """The paths, as ``locations`` gives them, of the fields of ``model`` that may be absent."""
     found: set[Path] = set()
     for field in wire_fields(model):
         if not field.required:
@@ -195,7 +195,7 @@ def _optional(model: type) -> frozenset[Path]:
 
 
 def required(path: Path, model: type = ServicePurchaseEvent) -> bool:
-    """Tell whether the key at ``path`` (as :func:`locations` gives it) must be there."""
+    """Tell whether the key at ``path`` (as ``locations`` gives it) must be there."""
     return path not in _optional(model)
 
 
@@ -217,7 +217,7 @@ class Change(NamedTuple):
 
     ``how`` is ``"set"`` (the value at ``path`` becomes ``value``),
     ``"remove"`` (the key at ``path`` goes) or ``"extra"`` (the object at
-    ``path`` gets the key :data:`UNKNOWN_KEY` with ``value``).
+    ``path`` gets the key ``UNKNOWN_KEY`` with ``value``).
     """
 
     path: Path
@@ -321,7 +321,7 @@ def rewrite(payload: dict[str, Any], change: Rewrite) -> bool:
 
 
 def add_unknown(payload: dict[str, Any], path: Path, value: object) -> None:
-    """Add the key :data:`UNKNOWN_KEY` with ``value`` to the object at ``path``, in place."""
+    """Add the key ``UNKNOWN_KEY`` with ``value`` to the object at ``path``, in place."""
     container: Any = payload
     for step in path:
         container = container[step]
