@@ -1,6 +1,7 @@
 """The model: frozen, slotted, hashable, picklable, evolvable attrs classes with masked reprs."""
 
 import pickle
+import re
 from datetime import UTC, datetime
 
 import attrs
@@ -53,33 +54,19 @@ def test_events_evolve():
     assert changed.resource is EVENT.resource
 
 
-def test_attribute_names_are_snake_case_of_the_wire_keys():
-    """Attributes are the wire keys in snake_case; payPalTransactionId is paypal_transaction_id."""
-    assert [f.name for f in attrs.fields(Address)] == [
-        "id",
-        "company_name",
-        "first_name",
-        "last_name",
-        "street",
-        "house_number",
-        "additional",
-        "postal_code",
-        "town",
-        "country",
-        "phone",
-        "email",
-        "updated_at",
-        "extra",
-    ]
-    assert [f.name for f in attrs.fields(Order)] == ["id", "paypal_transaction_id", "order_items", "extra"]
-    assert [f.name for f in attrs.fields(ServicePurchaseEvent)] == [
-        "id",
-        "type",
-        "created_at",
-        "resource",
-        "extra",
-        "repairs",
-    ]
+@pytest.mark.parametrize("model", [ServicePurchaseEvent, Resource, Contact, Address, Order, OrderItem])
+def test_attribute_names_are_snake_case_of_the_wire_keys(model):
+    """Attributes are the wire keys in snake_case, in wire order; payPalTransactionId is paypal_transaction_id."""
+    from plenty_events._model import wire_fields  # noqa: PLC0415
+
+    def snake(key):
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", key.replace("payPal", "paypal")).lower()
+
+    names = [field.name for field in attrs.fields(model)]
+    wire = [snake(field.wire) for field in wire_fields(model)]
+    assert names[: len(wire)] == wire
+    assert names[len(wire) :] == (["extra", "repairs"] if model is ServicePurchaseEvent else ["extra"])
+    assert snake("payPalTransactionId") == "paypal_transaction_id"
 
 
 def test_events_can_be_built_by_hand():

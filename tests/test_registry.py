@@ -384,6 +384,13 @@ def test_an_optional_field_may_be_absent_in_both_modes_and_stays_absent_on_encod
     assert decoder.decode(plenty_events.encode(present), strict=True) == present
 
 
+def test_an_optional_field_is_encoded_in_its_declared_place() -> None:
+    """A present optional key is written where the model declares it, so a compact body encodes back byte for byte."""
+    decoder = Decoder({"NOTED": Noted})
+    body = NOTED.replace(b',"note"', b',"memo":"Jane","count":3,"note"') + b"}"
+    assert plenty_events.encode(decoder.decode(body, strict=True)) == body
+
+
 def test_an_optional_field_is_checked_when_present() -> None:
     """A present optional key obeys its kind's strict rule."""
     decoder = Decoder({"NOTED": Noted})

@@ -44,6 +44,8 @@ def _attrs_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any], 
         else:
             overrides[field.name] = override(rename=found.wire, omit_if_default=not found.required)
     unstructure = make_dict_unstructure_fn(cls, converter, **overrides)
+    if not all(field.required for field in on_wire.values()):
+        unstructure = _in_order(unstructure, [field.wire for field in on_wire.values()])
     if not extra_field(cast("type", cls)):
         return unstructure
 
@@ -58,6 +60,16 @@ def _attrs_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any], 
         return wire
 
     return with_extra
+
+
+def _in_order(unstructure: Callable[[Any], dict[str, Any]], keys: list[str]) -> Callable[[Any], dict[str, Any]]:
+    """``unstructure`` with its keys in ``keys``' order: cattrs adds an omittable key after the others."""
+
+    def in_order(instance: Any) -> dict[str, Any]:
+        wire = unstructure(instance)
+        return {key: wire[key] for key in keys if key in wire}
+
+    return in_order
 
 
 @functools.cache
