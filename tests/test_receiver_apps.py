@@ -13,7 +13,6 @@ import pytest
 from plenty_events.receiver import MemoryInbox, Receiver, State
 from receiving import BODY, PATH, TOKEN, Stream
 
-
 TIMEOUT = 20
 
 

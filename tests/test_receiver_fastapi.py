@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 
 import plenty_events
@@ -83,7 +84,6 @@ def test_an_unknown_token_is_answered_as_an_unknown_path(client: TestClient, inb
 
 def test_an_unknown_token_goes_through_the_apps_404_handler(app: FastAPI) -> None:
     """The app's own 404 handler answers a wrong token too, as it answers any unknown path."""
-    from fastapi.responses import PlainTextResponse
 
     @app.exception_handler(404)
     async def not_here(_request: Any, _exc: Exception) -> PlainTextResponse:

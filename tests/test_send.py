@@ -255,7 +255,7 @@ def test_the_address_table_does_not_ask_the_interpreter(monkeypatch, address):
 @pytest.mark.usefixtures("no_traffic")
 @pytest.mark.parametrize("allow", [[], ["--allow-public"]])
 def test_a_metadata_address_is_refused_even_with_allow_public(monkeypatch, capsys, allow):
-    """A host resolving to the AWS IPv6 metadata address is refused, also with --allow-public, before anything is sent."""
+    """A host resolving to the AWS IPv6 metadata address is refused, also with --allow-public; nothing is sent."""
 
     def getaddrinfo(_host, port, **_options):
         return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fd00:ec2::254", port, 0, 0))]

@@ -733,7 +733,7 @@ class Receiver:
 
         return app
 
-    async def _asgi_answer(self, scope: Scope, receive: Receive, prefix: str, timeout: float) -> Response | None:
+    async def _asgi_answer(self, scope: Scope, receive: Receive, prefix: str, limit: float) -> Response | None:
         path: str = scope["path"]
         token = path[len(prefix) :].encode("utf-8", "replace") if path.startswith(prefix) else b""
         lengths = {value for name, value in scope["headers"] if name.lower() == b"content-length"}
@@ -743,7 +743,7 @@ class Receiver:
         admitted = self._admit(token, scope["method"], declared)
         if not isinstance(admitted, int):
             return closing(admitted)
-        body = await _read_asgi_body(receive, admitted, timeout)
+        body = await _read_asgi_body(receive, admitted, limit)
         if body is None:
             return None
         if len(body) != admitted:
@@ -751,14 +751,14 @@ class Receiver:
         return await self._core.deliver_async(body, self._name_of(token))
 
 
-async def _read_asgi_body(receive: Receive, admitted: int, timeout: float) -> bytes | None:
-    """The body, at most `admitted + 1` bytes; shorter when it stalls past `timeout`; `None` on a disconnect."""
+async def _read_asgi_body(receive: Receive, admitted: int, limit: float) -> bytes | None:
+    """The body, at most one chunk past `admitted`; shorter when not in within `limit` s; `None` on a disconnect."""
     import asyncio  # noqa: PLC0415 -- only ASGI users pay for importing asyncio
 
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
@@ -770,7 +770,7 @@ async def _read_asgi_body(receive: Receive, admitted: int, timeout: float) -> by
                 if size > admitted or not message.get("more_body", False):
                     break
     except TimeoutError:
-        log.debug("a body took longer than %s s to arrive", timeout)
+        log.debug("a body took longer than %s s to arrive", limit)
     return b"".join(chunks)
 
 

@@ -107,7 +107,7 @@ def router(
     return api
 
 
-async def _answer(receiver: Receiver, token: str, request: Request, timeout: float) -> FastAPIResponse:
+async def _answer(receiver: Receiver, token: str, request: Request, limit: float) -> FastAPIResponse:
     # Two different Content-Lengths join into one that is not a number: 400.
     declared = ",".join(sorted(set(request.headers.getlist("content-length")))) or None
     admitted = admit(receiver, token, request.method, declared)
@@ -119,7 +119,7 @@ async def _answer(receiver: Receiver, token: str, request: Request, timeout: flo
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             async for chunk in request.stream():
                 chunks.append(chunk)
                 size += len(chunk)
