@@ -774,9 +774,9 @@ async def _read_asgi_body(receive: Receive, admitted: int, limit: float) -> byte
     return b"".join(chunks)
 
 
-def check_body_timeout(seconds: float) -> float:
+def check_body_timeout(seconds: object) -> float:
     """`seconds`, when it is a positive, finite number of seconds to read a body in."""
-    if not (isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and 0 < seconds < math.inf):
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
         raise ValueError("body_timeout must be a positive, finite number of seconds")
     return float(seconds)
 
