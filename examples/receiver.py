@@ -33,7 +33,6 @@ import argparse
 import io
 import logging
 import os
-import re
 import socketserver
 import sys
 import threading
@@ -42,7 +41,7 @@ from typing import TYPE_CHECKING
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 import plenty_events
-from plenty_events.receiver import Receiver, SQLiteInbox
+from plenty_events.receiver import Receiver, SQLiteInbox, TokenFilter
 
 if TYPE_CHECKING:
     import socket
@@ -53,8 +52,8 @@ TOKENS_VARIABLE = "PLENTY_WEBHOOK_TOKENS"
 
 log = logging.getLogger("receiver")
 
-#: The token in a logged request line: whatever follows the prefix up to a space, quote or query.
-_TOKEN_IN_PATH = re.compile(re.escape(PREFIX) + r"[^\s\"?]*")
+#: Writes the token in a logged request line as ``***``.
+_TOKENS = TokenFilter(PREFIX)
 
 
 class Server(socketserver.ThreadingMixIn, WSGIServer):
@@ -166,7 +165,7 @@ class RequestHandler(WSGIRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Log the request line with the token masked and anything unprintable escaped."""
-        line = _TOKEN_IN_PATH.sub(PREFIX + "***", format % args)
+        line = _TOKENS.mask(format % args)
         # The request line is the sender's: a newline in it must not start a log line.
         log.info("%s %s", self.address_string(), line.encode("unicode_escape").decode("ascii"))
 
