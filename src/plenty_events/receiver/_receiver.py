@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar, cast, overload, runtime_checkable
 
 import attrs
 
@@ -412,12 +412,32 @@ class Core:
         handler that stops the process leaves what came before reported.
         """
         tried: set[str] = set()
-        for delivery in self.inbox.deliveries(_REPLAYED):
+        for delivery in self._waiting():
             step = self.judge(delivery.number, delivery.body, tried, delivery.token_name)
             if isinstance(step, Job):
                 step = self.run(step)
             if step is not None:
                 yield delivery, step
+
+    def _waiting(self) -> Iterator[Delivery]:
+        """The deliveries to replay, each with its body read when its turn comes, where the inbox can."""
+        if not isinstance(self.inbox, BodyReader):
+            yield from self.inbox.deliveries(_REPLAYED)
+            return
+        # The list holds no body: a replay holds one at a time, whatever the inbox stores.
+        for delivery in self.inbox.deliveries(_REPLAYED, bodies=False):
+            body = self.inbox.body(delivery.number)
+            if body is not None:  # purged since it was listed
+                yield attrs.evolve(delivery, body=body)
+
+
+@runtime_checkable
+class BodyReader(Protocol):
+    """An inbox that reads one delivery's body on its own (SQLiteInbox), so that a replay never holds them all."""
+
+    def body(self, delivery: int) -> bytes | None:
+        """The delivery's raw body; `None` when it is not stored (purged)."""
+        ...
 
 
 class Receiver:
