@@ -1,7 +1,8 @@
-"""Tokens out of the servers' logs: the filter, and real uvicorn, gunicorn and Django runserver processes."""
+"""Real uvicorn, gunicorn and Django runserver processes: tokens out of their logs, one Content-Length, closing."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -20,6 +21,7 @@ from plenty_events.testing import sample_payload, to_json
 from receiving import PATH, TOKEN
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 GUESS = "a-guessed-token-0123456"
@@ -94,8 +96,9 @@ def request(port: int, method: str, path: str, body: bytes | None = None) -> int
         connection.close()
 
 
-def served_log(folder: Path, command: list[str], port: int, env: dict[str, str] | None = None) -> str:
-    """Run the server, send a delivery, a wrong token and a GET, stop it; return all it wrote."""
+@contextlib.contextmanager
+def serving(folder: Path, command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[Path]:
+    """Run the server until the block ends; yield the file it writes its output to."""
     output = folder / "server.log"
     with (
         output.open("wb") as log,
@@ -105,13 +108,19 @@ def served_log(folder: Path, command: list[str], port: int, env: dict[str, str] 
     ):
         try:
             wait_for(port, process)
-            assert request(port, "POST", PATH, to_json(sample_payload())) == 202
-            assert request(port, "POST", f"/webhooks/{GUESS}", b"{}") == 404
-            assert request(port, "GET", PATH) == 405
-            time.sleep(0.5)  # the access lines are written after the answers
+            yield output
         finally:
             process.terminate()
             process.wait(STARTUP)
+
+
+def served_log(folder: Path, command: list[str], port: int, env: dict[str, str] | None = None) -> str:
+    """Run the server, send a delivery, a wrong token and a GET, stop it; return all it wrote."""
+    with serving(folder, command, port, env) as output:
+        assert request(port, "POST", PATH, to_json(sample_payload())) == 202
+        assert request(port, "POST", f"/webhooks/{GUESS}", b"{}") == 404
+        assert request(port, "GET", PATH) == 405
+        time.sleep(0.5)  # the access lines are written after the answers
     return output.read_text()
 
 
@@ -171,6 +180,10 @@ def folder(tmp_path: Path) -> Path:
             """
         )
     )
+    (tmp_path / "shop_urls_wsgi.py").write_text(
+        "import os\n\nos.environ['DJANGO_SETTINGS_MODULE'] = 'shop_settings'\n"
+        "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n"
+    )
     (tmp_path / "gunicorn.conf.py").write_text("from plenty_events.receiver import mask_tokens\n\nmask_tokens()\n")
     (tmp_path / "log.json").write_text(json.dumps(uvicorn_log_config()))
     return tmp_path
@@ -190,10 +203,6 @@ def test_uvicorn_logs_no_token(folder: Path, app: str) -> None:
 @pytest.mark.parametrize("app", ["shop:wsgi", "shop:flask", "shop_urls_wsgi:application"])
 def test_gunicorn_logs_no_token(folder: Path, app: str) -> None:
     """A real gunicorn with mask_tokens() in its configuration file writes /webhooks/*** in its access log."""
-    (folder / "shop_urls_wsgi.py").write_text(
-        "import os\n\nos.environ['DJANGO_SETTINGS_MODULE'] = 'shop_settings'\n"
-        "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n"
-    )
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "-"]
     text = served_log(folder, [*command, "--bind", f"127.0.0.1:{port}", app], port)
@@ -211,3 +220,59 @@ def test_django_runserver_logs_no_token(folder: Path) -> None:
     assert "Not Found: /webhooks/***" in text  # django.request
     assert '"POST /webhooks/*** HTTP/1.1" 404' in text
     assert_masked(text)
+
+
+def raw(port: int, data: bytes) -> bytes:
+    """Send raw bytes, half-close, and return everything the server sends until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=STARTUP) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+#: A chunked body that reads as a request of its own, if a server took the unread body for the next request.
+SMUGGLED = f"GET {PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+CHUNKED = (
+    f"POST {PATH} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    + f"{len(SMUGGLED):x}\r\n".encode()
+    + SMUGGLED
+    + b"\r\n0\r\n\r\n"
+)
+TWO_LENGTHS = f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 20\r\n\r\n{{}}".encode()
+
+SERVERS = {
+    "uvicorn asgi_app": ["-m", "uvicorn", "--log-config", "log.json", "--port", "{port}", "shop:asgi"],
+    "uvicorn FastAPI": ["-m", "uvicorn", "--log-config", "log.json", "--port", "{port}", "shop:fastapi"],
+    "gunicorn wsgi_app": ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", "shop:wsgi"],
+    "gunicorn Flask": ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", "shop:flask"],
+    "gunicorn Django": [
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "--bind",
+        "127.0.0.1:{port}",
+        "shop_urls_wsgi:application",
+    ],
+}
+
+
+@pytest.mark.parametrize("server", sorted(SERVERS))
+def test_the_servers_refuse_two_content_lengths_and_never_read_an_unread_body_as_a_request(
+    folder: Path, server: str
+) -> None:
+    """Two different Content-Lengths are 400; after a 411 the chunked body is never answered as a request."""
+    port = free_port()
+    command = [sys.executable, *(part.format(port=port) for part in SERVERS[server])]
+    with serving(folder, command, port):
+        two = raw(port, TWO_LENGTHS)
+        early = raw(port, CHUNKED)
+    assert two.startswith(b"HTTP/1.1 400 ")
+    assert early.startswith(b"HTTP/1.1 411 ")
+    assert early.count(b"HTTP/1.1 ") == 1  # no 405 for the GET inside the body
+    if server.startswith("uvicorn"):
+        assert b"\r\nconnection: close\r\n" in early.lower()
