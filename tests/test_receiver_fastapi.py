@@ -71,7 +71,7 @@ def test_a_delivery_is_handled_once_and_a_redelivery_is_200(client: TestClient, 
     assert [d.body for d in inbox.deliveries()] == [BODY, BODY]
 
 
-@pytest.mark.parametrize("method", ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("method", ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROBE"])
 def test_an_unknown_token_is_answered_as_an_unknown_path(client: TestClient, inbox: MemoryInbox, method: str) -> None:
     """A wrong token gets FastAPI's own 404, the same status, headers and body as a path that is not there."""
     guessed = client.request(method, "/webhooks/a-guessed-token-0123456", content=BODY)
@@ -160,7 +160,7 @@ def test_the_body_timeout_is_a_positive_finite_number(inbox: MemoryInbox, second
         router(receiver, body_timeout=seconds)
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROBE"])
 def test_other_methods_are_405_with_allow(client: TestClient, method: str) -> None:
     """Any method but POST on a token URL is 405 with Allow: POST."""
     answer = client.request(method, PATH)

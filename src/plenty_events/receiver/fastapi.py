@@ -33,6 +33,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi import Response as FastAPIResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
+from starlette.routing import Route
 
 import plenty_events
 
@@ -40,12 +41,11 @@ from ._answers import Response, incomplete, openapi_responses
 from ._receiver import BODY_TIMEOUT, admit, check_body_timeout, closing
 
 if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
     from ._receiver import Receiver
 
 __all__ = ["router"]
-
-#: The methods answered 405 (or 404 for an unknown token) by a route the OpenAPI leaves out.
-_OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def router(
@@ -100,11 +100,22 @@ def router(
         openapi_extra={"requestBody": _request_body()},
     )
 
-    async def refuse_method(token: str, request: Request) -> FastAPIResponse:
-        return await _answer(receiver, token, request, timeout)
-
-    api.add_api_route(path, refuse_method, methods=_OTHER_METHODS, include_in_schema=False)
+    # A route to an ASGI app, with no methods, takes them all, also TRACE or made-up
+    # ones: a list of methods would answer the others 405, which tells the route is here.
+    api.routes.append(Route(path, _AnyMethod(receiver, timeout), include_in_schema=False))
     return api
+
+
+class _AnyMethod:
+    """The answer to any method but POST on the route: 405, or FastAPI's 404 for an unknown token."""
+
+    def __init__(self, receiver: Receiver, limit: float) -> None:
+        self.receiver, self.limit = receiver, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        answer = await _answer(self.receiver, request.path_params["token"], request, self.limit)
+        await answer(scope, receive, send)
 
 
 async def _answer(receiver: Receiver, token: str, request: Request, limit: float) -> FastAPIResponse:
