@@ -462,6 +462,14 @@ def test_slow_clients_cannot_lock_out_a_delivery(tmp_path: Path) -> None:
             client.join(TIMEOUT)
 
 
+def test_the_bounds_default_to_what_the_docs_say(example: ModuleType) -> None:
+    """32 connections at once, 10 s of silence, 10 s for the whole request, a backlog of 256."""
+    with example.make_server("127.0.0.1", 0, Receiver(tokens=TOKEN, handler=print)) as server:
+        handler = server.RequestHandlerClass
+        assert (server.max_connections, handler.timeout, handler.request_timeout) == (32, 10, 10)
+        assert server.request_queue_size == 256
+
+
 def test_two_different_content_lengths_are_400(server: Running) -> None:
     """Two Content-Length fields that disagree are refused with 400 and a closed connection, not guessed between."""
     answer = server.raw(
