@@ -34,11 +34,12 @@ STARTUP = 60
         ('"%s %s"', ("POST", f"/webhooks/{TOKEN}?x=1"), '"POST /webhooks/***?x=1"'),
         ("%s: %s", ("Not Found", f"/webhooks/{GUESS}"), "Not Found: /webhooks/***"),
         (f"GET /webhooks/{TOKEN}/more", None, "GET /webhooks/***/more"),
+        (ValueError(f"bad /webhooks/{TOKEN}"), None, "bad /webhooks/***"),  # a message that is not a str
         ("%(r)s %(s)s", {"r": f"POST /webhooks/{TOKEN} HTTP/1.1", "s": 202}, "POST /webhooks/*** HTTP/1.1 202"),
         ("%s %d", ("/elsewhere/" + TOKEN, 3), f"/elsewhere/{TOKEN} 3"),
     ],
 )
-def test_the_filter_masks_the_token_in_message_and_arguments(msg: str, args: object, shown: str) -> None:
+def test_the_filter_masks_the_token_in_message_and_arguments(msg: object, args: object, shown: str) -> None:
     """The token after the prefix is masked in the message and in tuple or mapping arguments; other paths stay."""
     record = logging.makeLogRecord({"msg": msg, "args": args})
     assert TokenFilter().filter(record) is True

@@ -59,8 +59,8 @@ class TokenFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Mask the record's message and arguments; keep the record."""
-        if isinstance(record.msg, str):
-            record.msg = self.mask(record.msg)
+        # A message that is not a str (an exception, say) is shown as its str: masked as such.
+        record.msg = self.mask(str(record.msg))
         if isinstance(record.args, tuple):
             record.args = tuple(self._masked(arg) for arg in record.args)
         elif record.args:
