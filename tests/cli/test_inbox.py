@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tracemalloc
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -375,3 +376,22 @@ def test_purge_exits_1_when_a_reader_keeps_the_wal(db: Path, monkeypatch: pytest
     assert status == 1
     assert "pages of deleted bodies may remain on disk; run purge again" in out
     assert run("inbox", str(db), "purge", "--older-than", "0")[0] == 0
+
+
+def test_the_listing_and_a_replay_hold_no_more_than_one_body(tmp_path: Path) -> None:
+    """Listing 16 rejected 1 MB bodies reads none of them, and replaying them holds one at a time: a few MB at most."""
+    path = tmp_path / "inbox.sqlite3"
+    with SQLiteInbox(path) as inbox:
+        for index in range(16):
+            inbox.reject(inbox.record(b"%d" % index + b"x" * 1_000_000), "json_invalid")
+    peaks = []
+    for argv in [(str(path),), (str(path), "replay", "--handler", f"{__name__}:record")]:
+        tracemalloc.start()
+        try:
+            status, out, _ = run("inbox", *argv)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert status == 1
+        assert "16 deliveries" in out or "replayed 16 deliveries" in out
+    assert max(peaks) < 4_000_000  # all bodies at once: 16 MB

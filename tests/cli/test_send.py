@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import socket
 import threading
@@ -195,7 +196,25 @@ def test_duplicates_share_one_id(receiver):
         ("2001:4860:4860::8888", "a public address"),
         ("::ffff:8.8.8.8", "a public address"),
         ("100.64.0.1", "a public address"),  # shared address space: not private
-        ("169.254.169.254", "a link-local address"),
+        ("169.254.169.254", "a cloud metadata address"),
+        ("169.254.170.2", "a cloud metadata address"),
+        ("fd00:ec2::254", "a cloud metadata address"),  # AWS, inside the private fc00::/7
+        ("fd20:ce::254", "a cloud metadata address"),  # Google Cloud
+        ("100.100.100.200", "a cloud metadata address"),  # Alibaba Cloud, in the shared space
+        ("192.0.0.192", "a cloud metadata address"),  # Oracle Cloud
+        ("168.63.129.16", "a cloud metadata address"),  # Azure
+        ("::ffff:169.254.169.254", "a cloud metadata address"),
+        ("64:ff9b::a9fe:a9fe", "a cloud metadata address"),  # NAT64 of 169.254.169.254
+        ("64:ff9b::808:808", "a public address"),
+        ("169.254.1.2", "a link-local address"),
+        ("0.1.2.3", "a reserved address"),
+        ("240.0.0.1", "a reserved address"),
+        ("255.255.255.255", "a reserved address"),
+        # Ranges that Python releases before the is_private fix called private.
+        ("2001:3::1", "a public address"),
+        ("2001:20::1", "a public address"),
+        ("2001:30::1", "a public address"),
+        ("192.0.2.1", "a public address"),
         ("fe80::1%eth0", "a link-local address"),
         ("224.0.0.1", "a multicast address"),
         ("ff02::1", "a multicast address"),
@@ -206,6 +225,47 @@ def test_duplicates_share_one_id(receiver):
 def test_only_loopback_and_private_addresses_are_allowed(address, refused):
     """The address check allows loopback and private addresses, and says why it refuses any other."""
     assert _send.refusal(address) == refused
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("8.8.8.8", None),
+        ("2001:4860:4860::8888", None),
+        ("fd00:ec2::254", "a cloud metadata address"),
+        ("169.254.169.254", "a cloud metadata address"),
+        ("fe80::1", "a link-local address"),
+        ("ff02::1", "a multicast address"),
+        ("::", "the unspecified address"),
+    ],
+)
+def test_allow_public_allows_public_addresses_only(address, refused):
+    """--allow-public lets public addresses through, never a metadata, link-local, multicast or unspecified one."""
+    assert _send.refusal(address, allow_public=True) == refused
+
+
+@pytest.mark.parametrize("address", ["2001:4860:4860::8888", "8.8.8.8", "2001:30::1"])
+def test_the_address_table_does_not_ask_the_interpreter(monkeypatch, address):
+    """Public stays public when the running Python's ipaddress calls every address private."""
+    monkeypatch.setattr(ipaddress.IPv4Address, "is_private", property(lambda _: True))
+    monkeypatch.setattr(ipaddress.IPv6Address, "is_private", property(lambda _: True))
+    assert _send.refusal(address) == "a public address"
+
+
+@pytest.mark.usefixtures("no_traffic")
+@pytest.mark.parametrize("allow", [[], ["--allow-public"]])
+def test_a_metadata_address_is_refused_even_with_allow_public(monkeypatch, capsys, allow):
+    """A host resolving to the AWS IPv6 metadata address is refused, also with --allow-public; nothing is sent."""
+
+    def getaddrinfo(_host, port, **_options):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fd00:ec2::254", port, 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    assert send("http://receiver.example/", *allow)[0] == 2
+    assert capsys.readouterr().err == (
+        "plenty-events: error: refusing to send to 'receiver.example': fd00:ec2::254 is a cloud metadata address; "
+        "such an address is never sent to, not even with --allow-public\n"
+    )
 
 
 @pytest.fixture

@@ -352,6 +352,34 @@ def test_a_directory_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
     ]
 
 
+def test_a_directory_walk_reads_regular_files_only(tmp_path):
+    """A FIFO and a symlink to /dev/zero in a walked folder are reported, never read: the run ends, exit 2."""
+    (tmp_path / "a.json").write_bytes(SAMPLE)
+    os.mkfifo(tmp_path / "b.json")
+    (tmp_path / "c.jsonl").symlink_to("/dev/zero")
+    (tmp_path / "d.json").symlink_to(tmp_path / "a.json")  # a symlink to a regular file is read
+    (tmp_path / "e.json").symlink_to(tmp_path / "missing.json")  # a dangling one fails when opened
+    done = subprocess.run(
+        [sys.executable, "-m", "plenty_events", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [
+        f"{tmp_path / 'b.json'}: cannot read: not a regular file",
+        f"{tmp_path / 'c.jsonl'}: cannot read: not a regular file",
+    ]
+    assert lines[2:5] == [
+        f"{tmp_path / 'a.json'}:1: {VALID}",
+        f"{tmp_path / 'd.json'}:1: {VALID}",
+        f"{tmp_path / 'e.json'}: cannot read: No such file or directory",
+    ]
+    assert run("validate", str(tmp_path)) == (2, done.stdout)  # the same in this process, now that it cannot hang
+
+
 def test_a_corrupt_gzip_file_is_reported_after_the_lines_it_gave(tmp_path):
     """A truncated .gz reports the lines read before the cut, then the file as unreadable: exit 2."""
     path = tmp_path / "cut.jsonl.gz"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from typing import Any
 
 import pytest
 
 from plenty_events.receiver import MemoryInbox, Receiver, State
 from tests.receiving import BODY, PATH, TOKEN, Stream
+
+TIMEOUT = 20
 
 
 @pytest.fixture
@@ -206,6 +209,7 @@ def test_asgi_refuses_before_reading(receiver: Receiver, method, path, headers, 
     """Token, method and declared length are checked before a byte of the body is received."""
     client = asgi(receiver.asgi_app(), method, path, headers=headers)
     assert answer(client)[0] == status
+    assert answer(client)[1][b"connection"] == b"close"  # the unread body must not be parsed as a request
     assert client.received == 0
 
 
@@ -222,6 +226,48 @@ def test_asgi_answers_400_to_a_body_shorter_than_declared(receiver: Receiver) ->
     """A stream that ends before its Content-Length is 400."""
     client = asgi(receiver.asgi_app(), chunks=[b"{}"], headers=[(b"content-length", b"3")])
     assert answer(client)[0] == 400
+    assert answer(client)[1][b"connection"] == b"close"
+
+
+def test_asgi_keeps_the_connection_after_a_delivery(receiver: Receiver) -> None:
+    """An answer to a body read whole leaves the connection to the server: no Connection header."""
+    assert b"connection" not in answer(asgi(receiver.asgi_app()))[1]
+
+
+def slow_client(receiver: Receiver, body_timeout: float, *, trickle: bool) -> tuple[Client, float]:
+    """A client that sends a first chunk, then stalls, or trickles a byte every 0.05 s; the answer and its time."""
+
+    class Slow(Client):
+        async def receive(self) -> dict[str, Any]:
+            self.received += 1
+            if self.received == 1:
+                return {"type": "http.request", "body": b"{", "more_body": True}
+            await asyncio.sleep(0.05 if trickle else TIMEOUT)
+            return {"type": "http.request", "body": b" ", "more_body": True}
+
+    client = Slow([], disconnect=False)
+    scope = {"type": "http", "method": "POST", "path": PATH, "headers": [(b"content-length", b"4000")]}
+    app = receiver.asgi_app(body_timeout=body_timeout)
+    started = time.monotonic()
+    asyncio.run(app(scope, client.receive, client.send))
+    return client, time.monotonic() - started
+
+
+@pytest.mark.parametrize("trickle", [False, True])
+def test_asgi_answers_a_stalled_or_trickled_body_400_within_its_timeout(receiver: Receiver, trickle: bool) -> None:
+    """A body that stops, or comes a byte at a time, is answered 400 with Connection: close once body_timeout is up."""
+    client, took = slow_client(receiver, 0.5, trickle=trickle)
+    status, headers, _ = answer(client)
+    assert (status, headers[b"connection"]) == (400, b"close")
+    assert 0.5 <= took < 0.5 + 2
+    assert receiver.inbox.deliveries() == []
+
+
+@pytest.mark.parametrize("seconds", [0, -1, float("inf"), float("nan"), True, "10"])
+def test_asgi_body_timeout_is_a_positive_finite_number(receiver: Receiver, seconds: Any) -> None:
+    """A body_timeout that is not a positive, finite number is refused when the app is made."""
+    with pytest.raises(ValueError, match="body_timeout must be a positive, finite number of seconds"):
+        receiver.asgi_app(body_timeout=seconds)
 
 
 def test_asgi_sends_nothing_when_the_client_disconnects(receiver: Receiver) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import tracemalloc
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 import plenty_events
-from plenty_events.receiver import Claim, Delivery, MemoryInbox, Receiver, State
+from plenty_events.receiver import Claim, Delivery, MemoryInbox, Receiver, SQLiteInbox, State
 from plenty_events.testing import sample_payload, to_json
 from tests.helpers import PERSONAL
 from tests.receiving import TOKEN
@@ -428,3 +430,36 @@ def test_deliveries_hide_their_body_from_the_repr(receiver: Receiver, inbox) -> 
     assert "John" not in repr(delivery)
     claim = inbox.claim(inbox.record(b"{}"), "evt_x")
     assert claim.ticket not in repr(claim)
+
+
+def test_a_replay_holds_one_stored_body_at_a_time(tmp_path: Any) -> None:
+    """Replaying 16 rejected 1 MB bodies from SQLite peaks at a few MB, not at all 16 read at once."""
+    with SQLiteInbox(tmp_path / "inbox.sqlite3") as inbox:
+        for index in range(16):
+            inbox.reject(inbox.record(b"%d" % index + b"x" * 1_000_000), "json_invalid")
+        core = Receiver(tokens=TOKEN, handler=Recorder(), inbox=inbox)._core
+        tracemalloc.start()
+        try:
+            statuses = [response.status for _, response in core.replaying()]
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert statuses == [400] * 16
+    assert peak < 4_000_000  # all bodies at once: 16 MB
+
+
+def test_a_replay_skips_a_delivery_purged_meanwhile(tmp_path: Any) -> None:
+    """A delivery purged while a replay runs (here by the handler of the one before) is skipped, not failed."""
+    with SQLiteInbox(tmp_path / "inbox.sqlite3") as inbox:
+        inbox.record(body(id="evt_first"))
+        inbox.record(body(id="evt_second"))
+        seen: list[str] = []
+
+        def purge_all(event: Any) -> None:
+            seen.append(event.id)
+            inbox.purge(datetime.now(UTC) + timedelta(days=1))
+
+        core = Receiver(tokens=TOKEN, handler=purge_all, inbox=inbox)._core
+        replayed = [(delivery.number, delivery.body, response.status) for delivery, response in core.replaying()]
+    assert replayed == [(1, body(id="evt_first"), 202)]
+    assert seen == ["evt_first"]

@@ -75,11 +75,14 @@ def test_a_delivery_is_handled_once_and_a_redelivery_is_200(client: Any, handler
     assert [d.body for d in inbox.deliveries()] == [BODY, BODY]
 
 
-def test_an_unknown_token_is_404_whatever_the_method(client: Any, inbox: MemoryInbox) -> None:
-    """A wrong token is the receiver's JSON 404, for any method; nothing is stored."""
-    for method in ["POST", "GET", "PUT", "OPTIONS"]:
-        answer = client.generic(method, "/webhooks/a-guessed-token-0123456", BODY, content_type="application/json")
-        assert (answer.status_code, json.loads(answer.content)) == (404, {"error": "not found"})
+@pytest.mark.parametrize("method", ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_an_unknown_token_is_answered_as_an_unknown_path(client: Any, inbox: MemoryInbox, method: str) -> None:
+    """A wrong token gets Django's own 404, the same status, headers and body as a path that is not there."""
+    guessed = client.generic(method, "/webhooks/a-guessed-token-0123456", BODY, content_type="application/json")
+    nowhere = client.generic(method, "/nowhere/a-guessed-token-0123456", BODY, content_type="application/json")
+    assert guessed.status_code == nowhere.status_code == 404
+    assert list(guessed.headers.items()) == list(nowhere.headers.items())
+    assert guessed.content == nowhere.content
     assert inbox.deliveries() == []
 
 

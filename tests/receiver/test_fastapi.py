@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 
 import plenty_events
@@ -69,15 +71,96 @@ def test_a_delivery_is_handled_once_and_a_redelivery_is_200(client: TestClient, 
     assert [d.body for d in inbox.deliveries()] == [BODY, BODY]
 
 
-def test_an_unknown_token_is_404_whatever_the_method(client: TestClient, inbox: MemoryInbox) -> None:
-    """A wrong token is the receiver's JSON 404, for POST and for other methods, and nothing is stored."""
-    for method in ["POST", "GET", "PUT", "DELETE"]:
-        answer = client.request(method, "/webhooks/a-guessed-token-0123456", content=BODY)
-        assert (answer.status_code, answer.json()) == (404, {"error": "not found"})
+@pytest.mark.parametrize("method", ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROBE"])
+def test_an_unknown_token_is_answered_as_an_unknown_path(client: TestClient, inbox: MemoryInbox, method: str) -> None:
+    """A wrong token gets FastAPI's own 404, the same status, headers and body as a path that is not there."""
+    guessed = client.request(method, "/webhooks/a-guessed-token-0123456", content=BODY)
+    nowhere = client.request(method, "/nowhere/a-guessed-token-0123456", content=BODY)
+    assert guessed.status_code == nowhere.status_code == 404
+    assert guessed.headers.multi_items() == nowhere.headers.multi_items()
+    assert guessed.content == nowhere.content
     assert inbox.deliveries() == []
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_an_unknown_token_goes_through_the_apps_404_handler(app: FastAPI) -> None:
+    """The app's own 404 handler answers a wrong token too, as it answers any unknown path."""
+
+    @app.exception_handler(404)
+    async def not_here(_request: Any, _exc: Exception) -> PlainTextResponse:
+        return PlainTextResponse("nothing here", status_code=404)
+
+    with TestClient(app) as client:
+        answer = client.post("/webhooks/a-guessed-token-0123456", content=BODY)
+    assert (answer.status_code, answer.text) == (404, "nothing here")
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "chunks", "status"),
+    [
+        ("GET", [], [], 405),
+        ("POST", [], [BODY], 411),
+        ("POST", [(b"content-length", b"4097")], [], 413),
+        ("POST", [(b"content-length", b"x")], [], 400),
+        ("POST", [(b"content-length", b"5"), (b"content-length", b"6")], [], 400),
+        ("POST", [(b"content-length", b"3")], [b"{}"], 400),  # the body ends before its length
+    ],
+)
+def test_an_early_answer_closes_the_connection(app: FastAPI, method: str, headers, chunks, status) -> None:
+    """An answer given before the body was read whole says Connection: close, so the rest is never parsed."""
+    sent, _ = call_asgi(app, method, headers, chunks, disconnect=bool(chunks) and status == 400)
+    assert sent[0]["status"] == status
+    assert (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_a_delivery_leaves_the_connection_open(client: TestClient) -> None:
+    """A delivery read whole is answered without Connection: close."""
+    assert "connection" not in client.post(PATH, content=BODY).headers
+
+
+@pytest.mark.parametrize("trickle", [False, True])
+def test_a_stalled_or_trickled_body_is_400_within_its_timeout(inbox: MemoryInbox, trickle: bool) -> None:
+    """A body that stops, or comes a byte every 0.05 s, is answered 400 with Connection: close after body_timeout."""
+    api = FastAPI()
+    receiver = Receiver(tokens=TOKEN, handler=Handler(), inbox=inbox, max_body=4096)
+    api.include_router(router(receiver, body_timeout=0.5), prefix="/webhooks")
+    sent: list[dict[str, Any]] = []
+    calls = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            await asyncio.sleep(0.05 if trickle else TIMEOUT)
+        return {"type": "http.request", "body": b"{", "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": PATH,
+        "headers": [(b"content-length", b"4000")],
+        "query_string": b"",
+    }
+    started = time.monotonic()
+    asyncio.run(api(scope, receive, send))
+    took = time.monotonic() - started
+    assert sent[0]["status"] == 400
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert 0.5 <= took < 0.5 + 2
+    assert inbox.deliveries() == []
+
+
+@pytest.mark.parametrize("seconds", [0, float("inf"), float("nan")])
+def test_the_body_timeout_is_a_positive_finite_number(inbox: MemoryInbox, seconds: float) -> None:
+    """A body_timeout that is not a positive, finite number is refused when the router is made."""
+    receiver = Receiver(tokens=TOKEN, handler=Handler(), inbox=inbox)
+    with pytest.raises(ValueError, match="body_timeout"):
+        router(receiver, body_timeout=seconds)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROBE"])
 def test_other_methods_are_405_with_allow(client: TestClient, method: str) -> None:
     """Any method but POST on a token URL is 405 with Allow: POST."""
     answer = client.request(method, PATH)

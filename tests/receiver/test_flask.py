@@ -55,12 +55,22 @@ def test_a_delivery_is_handled_once_and_a_redelivery_is_200(client: FlaskClient,
     assert [d.body for d in inbox.deliveries()] == [BODY, BODY]
 
 
-def test_an_unknown_token_is_404_whatever_the_method(client: FlaskClient, inbox: MemoryInbox) -> None:
-    """A wrong token is the receiver's JSON 404, for any method; nothing is stored."""
-    for method in ["POST", "GET", "PUT", "OPTIONS"]:
-        answer = client.open("/webhooks/a-guessed-token-0123456", method=method, data=BODY)
-        assert (answer.status_code, answer.json) == (404, {"error": "not found"})
+@pytest.mark.parametrize("method", ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_an_unknown_token_is_answered_as_an_unknown_path(client: FlaskClient, inbox: MemoryInbox, method) -> None:
+    """A wrong token gets Flask's own 404, the same status, headers and body as a path that is not there."""
+    guessed = client.open("/webhooks/a-guessed-token-0123456", method=method, data=BODY)
+    nowhere = client.open("/nowhere/a-guessed-token-0123456", method=method, data=BODY)
+    assert guessed.status_code == nowhere.status_code == 404
+    assert guessed.headers.to_wsgi_list() == nowhere.headers.to_wsgi_list()
+    assert guessed.data == nowhere.data
     assert inbox.deliveries() == []
+
+
+def test_an_unknown_token_goes_through_the_apps_404_handler(app: Flask) -> None:
+    """The app's own 404 handler answers a wrong token too, as it answers any unknown path."""
+    app.register_error_handler(404, lambda _exc: ("nothing here", 404))
+    answer = app.test_client().post("/webhooks/a-guessed-token-0123456", data=BODY)
+    assert (answer.status_code, answer.text) == (404, "nothing here")
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])

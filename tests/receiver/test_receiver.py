@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import importlib.util
 import json
 import logging
+import select
 import socket
+import subprocess
 import sys
+import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,13 +48,13 @@ def example() -> ModuleType:
 class Running:
     """The example's server around a receiver, serving in a thread on a free port."""
 
-    def __init__(self, example: ModuleType, *, timeout: float = 10, inbox: Any = None) -> None:
+    def __init__(self, example: ModuleType, *, timeout: float = 10, inbox: Any = None, **bounds: float) -> None:
         """Build the receiver around a handler the test can steer, and start serving."""
         self.handled: list[Any] = []
         self.behaviour: Callable[[Any], None] | None = None
         self.inbox = MemoryInbox() if inbox is None else inbox
         self.receiver = Receiver(tokens=TOKEN, handler=self.handle, inbox=self.inbox)
-        self.server = example.make_server("127.0.0.1", 0, self.receiver, timeout=timeout)
+        self.server = example.make_server("127.0.0.1", 0, self.receiver, timeout=timeout, **bounds)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
         self.thread.start()
@@ -355,3 +360,143 @@ def test_a_worker_handling_with_the_sqlite_inbox_survives_a_restart(example: Mod
         assert second.handled == []
     finally:
         second.stop()
+
+
+# Slow clients, one Content-Length, and closing: the example made fit to face the internet.
+
+
+def trickle(port: int, head: bytes, *, every: float = 0.5, limit: float = TIMEOUT) -> tuple[bytes, float]:
+    """Send ``head``, then a byte every ``every`` seconds until the server answers or closes; what it sent, when."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(head)
+        while time.monotonic() - started < limit:
+            readable, _, _ = select.select([sock], [], [], every)
+            if readable:
+                break
+            try:
+                sock.sendall(b" ")
+            except OSError:  # closed by the server
+                break
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    return answer, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("head", "answered"),
+    [
+        (f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n".encode(), b"HTTP/1.0 400 "),
+        (f"POST {PATH} HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode(), b""),
+    ],
+    ids=["body", "headers"],
+)
+def test_a_trickling_client_is_cut_off_after_the_request_bound(example: ModuleType, head: bytes, answered) -> None:
+    """A client sending a byte every 0.5 s, never silent long enough for the socket timeout, is cut off after 2 s."""
+    running = Running(example, timeout=5, request_timeout=2)
+    try:
+        answer, took = trickle(running.port, head)
+    finally:
+        running.stop()
+    assert answer.startswith(answered)
+    assert 2 <= took < 2 + 3  # the old example read it for ever (the test's limit: 10 s)
+
+
+def test_slow_clients_cannot_lock_out_a_delivery(tmp_path: Path) -> None:
+    """80 clients trickling for ever at a descriptor limit of 64 cannot keep a real delivery from its 202.
+
+    The server holds at most 32 connections; the others wait in the backlog, and each is cut off after
+    the request bound (1 s here), also when it comes back at once. The old example took them all, ran
+    out of descriptors, and the delivery timed out.
+    """
+    script = tmp_path / "serve.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import importlib.util, resource, sys
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+            spec = importlib.util.spec_from_file_location("example", {str(RECEIVER)!r})
+            example = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(example)
+            from plenty_events.receiver import Receiver
+            receiver = Receiver(tokens={TOKEN!r}, handler=lambda event: None)
+            server = example.make_server("127.0.0.1", 0, receiver, request_timeout=1, max_connections=32)
+            print(server.server_port, flush=True)
+            server.serve_forever()
+            """
+        )
+    )
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    stop = threading.Event()
+    head = f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n".encode()
+
+    def slow_client(port: int) -> None:
+        while not stop.is_set():  # back at once after each cut
+            with contextlib.suppress(OSError):
+                trickle(port, head, limit=3)
+
+    clients: list[threading.Thread] = []
+    assert process.stdout is not None
+    try:
+        port = int(process.stdout.readline())
+        clients += [threading.Thread(target=slow_client, args=(port,)) for _ in range(80)]
+        for client in clients:
+            client.start()
+        time.sleep(1)  # every slot is taken, and the backlog holds the rest
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("POST", PATH, body=body(), headers={"Content-Type": "application/json"})
+        status = connection.getresponse().status
+        took = time.monotonic() - started
+        connection.close()
+        assert status == 202
+        assert took < 15
+    finally:
+        stop.set()
+        process.terminate()
+        process.wait(TIMEOUT)
+        process.stdout.close()
+        for client in clients:
+            client.join(TIMEOUT)
+
+
+def test_the_bounds_default_to_what_the_docs_say(example: ModuleType) -> None:
+    """32 connections at once, 10 s of silence, 10 s for the whole request, a backlog of 256."""
+    with example.make_server("127.0.0.1", 0, Receiver(tokens=TOKEN, handler=print)) as server:
+        handler = server.RequestHandlerClass
+        assert (server.max_connections, handler.timeout, handler.request_timeout) == (32, 10, 10)
+        assert server.request_queue_size == 256
+
+
+def test_two_different_content_lengths_are_400(server: Running) -> None:
+    """Two Content-Length fields that disagree are refused with 400 and a closed connection, not guessed between."""
+    answer = server.raw(
+        f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 20\r\n\r\n{{}}".encode()
+    )
+    assert answer.startswith(b"HTTP/1.0 400 ")
+    assert b"\r\nConnection: close\r\n" in answer
+    assert server.handled == []
+    assert server.inbox.deliveries() == []
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status"),
+    [
+        (f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: {{length}}\r\n\r\n", b"202"),
+        (f"POST {PATH} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", b"411"),
+        (f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", b"413"),
+        ("POST /webhooks/wrong-token-0123456789 HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n", b"404"),
+        (f"GET {PATH} HTTP/1.1\r\nHost: x\r\n\r\n", b"405"),
+    ],
+)
+def test_every_answer_says_connection_close_and_closes(server: Running, request_head: str, status: bytes) -> None:
+    """Every answer, early or not, says Connection: close, and the server closes: an unread body is never a request."""
+    payload = body()
+    data = request_head.format(length=len(payload)).encode() + payload
+    answer = server.raw(data)  # returns once the server has closed the connection
+    head = answer.partition(b"\r\n\r\n")[0]
+    assert head.startswith(b"HTTP/1.0 " + status + b" ")
+    assert b"\r\nConnection: close" in head
+    assert answer.count(b"HTTP/1.0 ") == 1  # the rest of the body was not read as a second request

@@ -67,10 +67,11 @@ sample by --generate:
               handle the event once
 
 Addresses: the host is resolved, and every address it has must be loopback
-(127.0.0.0/8, ::1) or private (10/8, 172.16/12, 192.168/16, fc00::/7, ...);
-link-local (169.254/16, fe80::/10, where cloud metadata services answer),
-multicast and unspecified addresses are refused, and so is a public one
-unless --allow-public is given. The connection goes to a checked address,
+(127.0.0.0/8, ::1) or private (10/8, 172.16/12, 192.168/16, fc00::/7); a
+public one is refused unless --allow-public is given. Cloud metadata
+services (169.254.169.254, fd00:ec2::254, fd20:ce::254, ...), link-local
+(169.254/16, fe80::/10), multicast, unspecified and reserved addresses are
+refused always, also inside ::ffff:0:0/96 and 64:ff9b::/96. The connection goes to a checked address,
 never through a proxy, and a redirect is printed, not followed.
 
 Exit status: 0 when every delivery got an answer (whatever its status), 1
@@ -139,22 +140,56 @@ class Target(NamedTuple):
         return f"{self.scheme}://{host}:{self.port}"
 
 
-def refusal(address: str) -> str | None:
-    """Say why ``address`` (an IP address as text) is refused, or ``None`` for loopback and private ones."""
+#: Where a ``send`` may go, by a table of its own rather than ``is_private``
+#: of the running interpreter (whose answer changed between patch releases):
+#: the first network holding the address decides; ``None`` allows it, a
+#: reason refuses it, and an address in none of them is public. The cloud
+#: metadata services come first: some answer inside a private range.
+_NETWORKS: Final = (
+    # Cloud metadata services: AWS (also ECS), Google Cloud, Azure, Oracle Cloud, Alibaba Cloud.
+    ("169.254.169.254/32", "a cloud metadata address"),
+    ("169.254.170.2/32", "a cloud metadata address"),
+    ("169.254.170.23/32", "a cloud metadata address"),
+    ("168.63.129.16/32", "a cloud metadata address"),
+    ("192.0.0.192/32", "a cloud metadata address"),
+    ("100.100.100.200/32", "a cloud metadata address"),
+    ("fd00:ec2::254/128", "a cloud metadata address"),
+    ("fd20:ce::254/128", "a cloud metadata address"),
+    ("0.0.0.0/32", "the unspecified address"),
+    ("::/128", "the unspecified address"),
+    ("0.0.0.0/8", "a reserved address"),
+    ("127.0.0.0/8", None),
+    ("::1/128", None),
+    ("10.0.0.0/8", None),
+    ("172.16.0.0/12", None),
+    ("192.168.0.0/16", None),
+    ("fc00::/7", None),
+    ("169.254.0.0/16", "a link-local address"),
+    ("fe80::/10", "a link-local address"),
+    ("224.0.0.0/4", "a multicast address"),
+    ("ff00::/8", "a multicast address"),
+    ("240.0.0.0/4", "a reserved address"),
+)
+
+#: IPv6 ranges that carry an IPv4 address in their last 32 bits, judged as that address.
+_CARRYING_IPV4: Final = ("::ffff:0:0/96", "64:ff9b::/96")
+
+
+def refusal(address: str, *, allow_public: bool = False) -> str | None:
+    """Say why ``address`` (an IP address as text) is refused, or ``None`` for loopback and private ones.
+
+    With ``allow_public``, a public address is allowed too; a metadata,
+    link-local, multicast, unspecified or reserved one never is.
+    """
     import ipaddress  # noqa: PLC0415 -- see TYPE_CHECKING above
 
     ip = ipaddress.ip_address(address.partition("%")[0])  # without an IPv6 scope
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:8.8.8.8 is 8.8.8.8
-    if ip.is_unspecified:
-        return "the unspecified address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_loopback or ip.is_private:
-        return None
-    return "a public address"
+    if any(ip in ipaddress.ip_network(carrier) for carrier in _CARRYING_IPV4):
+        ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ::ffff:8.8.8.8 is 8.8.8.8
+    for network, reason in _NETWORKS:
+        if ip in ipaddress.ip_network(network):
+            return reason
+    return None if allow_public else "a public address"
 
 
 def target(url: str, *, allow_public: bool) -> Target:
@@ -182,14 +217,15 @@ def target(url: str, *, allow_public: bool) -> Target:
     except (OSError, UnicodeError) as exc:
         raise SendError(f"cannot resolve {shorten(host)!r}: {getattr(exc, 'strerror', None) or exc}") from exc
     addresses = tuple(dict.fromkeys((family, sockaddr) for family, _, _, _, sockaddr in found))
-    if not allow_public:
-        for _, sockaddr in addresses:
-            why = refusal(str(sockaddr[0]))
-            if why is not None:
-                raise SendError(
-                    f"refusing to send to {shorten(host)!r}: {sockaddr[0]} is {why}; "
-                    "only loopback and private addresses are sent to without --allow-public"
-                )
+    for _, sockaddr in addresses:
+        why = refusal(str(sockaddr[0]), allow_public=allow_public)
+        if why is not None:
+            rule = (
+                "only loopback and private addresses are sent to without --allow-public"
+                if why == "a public address"
+                else "such an address is never sent to, not even with --allow-public"
+            )
+            raise SendError(f"refusing to send to {shorten(host)!r}: {sockaddr[0]} is {why}; {rule}")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, host, port, path, addresses)
 

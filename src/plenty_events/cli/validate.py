@@ -23,6 +23,7 @@ import gzip
 import json
 import os
 import re
+import stat
 import time
 import zlib
 from collections import Counter
@@ -112,8 +113,23 @@ def _walk(top: str, args: argparse.Namespace, failures: list[tuple[str, str]]) -
     for directory, subdirectories, files in os.walk(top, onerror=failed):
         subdirectories.sort()
         for file in sorted(files):
-            if _walked(file):
-                yield _source(os.path.join(directory, file), args)  # noqa: PTH118 -- strings, as walked
+            if not _walked(file):
+                continue
+            path = os.path.join(directory, file)  # noqa: PTH118 -- strings, as walked
+            if _special(path):
+                # A FIFO blocks its reader, /dev/zero never ends: a walk reads regular files only.
+                failures.append((display(path), "not a regular file"))
+            else:
+                yield _source(path, args)
+
+
+def _special(path: str) -> bool:
+    """Whether `path` (its target, for a symlink) exists and is not a regular file."""
+    try:
+        mode = os.stat(path).st_mode  # noqa: PTH116 -- paths stay strings, as walked
+    except OSError:  # reported when it is opened
+        return False
+    return not stat.S_ISREG(mode)
 
 
 def _source(path: str, args: argparse.Namespace) -> _Source:

@@ -20,6 +20,7 @@ Examples:
 
 from ._answers import Response
 from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, State
+from ._logs import SERVER_LOGGERS, TokenFilter, django_logging, mask_tokens, uvicorn_log_config
 from ._outcomes import Backoff, Outcome, Permanent, RetryLater
 from ._receiver import Handler, Receiver, current_token_name
 from ._router import Router
@@ -27,6 +28,7 @@ from ._sqlite import SQLiteInbox
 from ._worker import Counts, Worker
 
 __all__ = [
+    "SERVER_LOGGERS",
     "Attempt",
     "Backoff",
     "Claim",
@@ -43,6 +45,10 @@ __all__ = [
     "Router",
     "SQLiteInbox",
     "State",
+    "TokenFilter",
     "Worker",
     "current_token_name",
+    "django_logging",
+    "mask_tokens",
+    "uvicorn_log_config",
 ]

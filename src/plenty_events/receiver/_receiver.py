@@ -8,10 +8,11 @@ import hashlib
 import hmac
 import inspect
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar, cast, overload, runtime_checkable
 
 import attrs
 
@@ -81,6 +82,10 @@ _TOKEN = re.compile(r"[A-Za-z0-9._~-]{16,}")
 #: The states ``Core.replay`` runs again. A *handling* one is taken
 #: over only when its lease has ended; the claim decides.
 _REPLAYED = frozenset({State.RECEIVED, State.REJECTED, State.PENDING, State.FAILED, State.DEAD, State.HANDLING})
+
+#: Seconds a whole request body may take to arrive, by default, in the ASGI app and the FastAPI router.
+BODY_TIMEOUT = 10.0
+
 
 #: How many findings a log line names; the count says how many more there were.
 _LOGGED = 5
@@ -424,12 +429,32 @@ class Core:
         handler that stops the process leaves what came before reported.
         """
         tried: set[str] = set()
-        for delivery in self.inbox.deliveries(_REPLAYED):
+        for delivery in self._waiting():
             step = self.judge(delivery.number, delivery.body, tried, delivery.token_name)
             if isinstance(step, Job):
                 step = self.run(step)
             if step is not None:
                 yield delivery, step
+
+    def _waiting(self) -> Iterator[Delivery]:
+        """The deliveries to replay, each with its body read when its turn comes, where the inbox can."""
+        if not isinstance(self.inbox, BodyReader):
+            yield from self.inbox.deliveries(_REPLAYED)
+            return
+        # The list holds no body: a replay holds one at a time, whatever the inbox stores.
+        for delivery in self.inbox.deliveries(_REPLAYED, bodies=False):
+            body = self.inbox.body(delivery.number)
+            if body is not None:  # purged since it was listed
+                yield attrs.evolve(delivery, body=body)
+
+
+@runtime_checkable
+class BodyReader(Protocol):
+    """An inbox that reads one delivery's body on its own (SQLiteInbox), so that a replay never holds them all."""
+
+    def body(self, delivery: int) -> bytes | None:
+        """The delivery's raw body; `None` when it is not stored (purged)."""
+        ...
 
 
 class Receiver:
@@ -708,17 +733,27 @@ class Receiver:
             return incomplete()
         return self._core.deliver(body, self._name_of(token))
 
-    def asgi_app(self, path_prefix: str = "/webhooks/") -> ASGIApp:
+    def asgi_app(self, path_prefix: str = "/webhooks/", *, body_timeout: float = BODY_TIMEOUT) -> ASGIApp:
         """Return an ASGI application serving `POST {path_prefix}{token}`.
 
         It answers as [wsgi_app][plenty_events.receiver.Receiver.wsgi_app] does. The body is
         read as it streams, and reading stops as soon as it passes its
-        `Content-Length`, which is at most `max_body`. Decoding, the inbox
+        `Content-Length`, which is at most `max_body`, or when the whole body
+        took longer than `body_timeout` seconds (10 by default) to arrive:
+        a stalled or trickled body is answered 400. An answer given before
+        the body was read whole (404, 405, 411, 413, 400) says
+        `Connection: close`, so that the server closes the connection rather
+        than read the rest as a new request. Decoding, the inbox
         and a plain handler run in a worker thread (`asyncio.to_thread`),
         never on the event loop; an `async def` handler is awaited on the loop. Run it
         under an asyncio server (uvicorn, hypercorn, daphne).
+
+        Raises:
+            ValueError: For a `body_timeout` that is not a positive, finite number.
+
         """
         prefix = _check_prefix(path_prefix)
+        timeout = check_body_timeout(body_timeout)
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "lifespan":
@@ -726,7 +761,7 @@ class Receiver:
                 return
             if scope["type"] != "http":
                 return
-            answer = await self._asgi_answer(scope, receive, prefix)
+            answer = await self._asgi_answer(scope, receive, prefix, timeout)
             if answer is None:  # the client went away
                 return
             headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
@@ -735,33 +770,57 @@ class Receiver:
 
         return app
 
-    async def _asgi_answer(self, scope: Scope, receive: Receive, prefix: str) -> Response | None:
+    async def _asgi_answer(self, scope: Scope, receive: Receive, prefix: str, limit: float) -> Response | None:
         path: str = scope["path"]
         token = path[len(prefix) :].encode("utf-8", "replace") if path.startswith(prefix) else b""
         lengths = {value for name, value in scope["headers"] if name.lower() == b"content-length"}
         if len(lengths) > 1:
-            return bad_length()
+            return closing(bad_length())
         declared = lengths.pop().decode("latin-1") if lengths else None
         admitted = self._admit(token, scope["method"], declared)
         if not isinstance(admitted, int):
-            return admitted
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > admitted:
+            return closing(admitted)
+        body = await _read_asgi_body(receive, admitted, limit)
+        if body is None:
+            return None
+        if len(body) != admitted:
+            return closing(incomplete())
+        return await self._core.deliver_async(body, self._name_of(token))
+
+
+async def _read_asgi_body(receive: Receive, admitted: int, limit: float) -> bytes | None:
+    """The body, at most one chunk past `admitted`; shorter when not in within `limit` s; `None` on a disconnect."""
+    import asyncio  # noqa: PLC0415 -- only ASGI users pay for importing asyncio
+
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(limit):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                chunk: bytes = message.get("body", b"")
+                size += len(chunk)
+                chunks.append(chunk)
                 # Longer than declared: stop reading now, whatever the server would still send.
-                return incomplete()
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        if size != admitted:
-            return incomplete()
-        return await self._core.deliver_async(b"".join(chunks), self._name_of(token))
+                if size > admitted or not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        log.debug("a body took longer than %s s to arrive", limit)
+    return b"".join(chunks)
+
+
+def check_body_timeout(seconds: object) -> float:
+    """`seconds`, when it is a positive, finite number of seconds to read a body in."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
+        raise ValueError("body_timeout must be a positive, finite number of seconds")
+    return float(seconds)
+
+
+def closing(answer: Response) -> Response:
+    """`answer`, saying `Connection: close`: given before the body was read whole, the rest must not be parsed."""
+    return attrs.evolve(answer, headers=(*answer.headers, ("Connection", "close")))
 
 
 def _check_prefix(prefix: str) -> str:

@@ -589,6 +589,14 @@ class SQLiteInbox:
                 )
         return found
 
+    def body(self, delivery: int) -> bytes | None:
+        """Return the raw body of one delivery; `None` when it is not stored (purged)."""
+        with self._connect() as db:
+            row: tuple[bytes] | None = db.execute(
+                "SELECT body FROM deliveries WHERE number = ?", (delivery,)
+            ).fetchone()
+        return None if row is None else row[0]
+
     def purge(self, before: datetime, *, checkpoint: bool = True) -> int:
         """Delete the deliveries stored before `before`, and overwrite their bodies on disk.
 

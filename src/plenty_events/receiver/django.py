@@ -3,8 +3,8 @@
 [view][plenty_events.receiver.django.view] is a thin adapter over
 [Receiver.receive][plenty_events.receiver.Receiver.receive], exempt from CSRF checks
 (plentymarkets sends no CSRF token; the secret token in the URL is the
-check). The receiver checks the token (in constant time; 404 when unknown,
-whatever the method), the method and the declared length before the body is
+check). The receiver checks the token (in constant time; an unknown one gets
+Django's own 404, whatever the method), the method and the declared length before the body is
 read, and the body is read by its `Content-Length`, never past the
 receiver's `max_body` (`request.body` and `DATA_UPLOAD_MAX_MEMORY_SIZE`
 are not involved). Every status is the receiver's.
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -46,7 +46,8 @@ def view(receiver: Receiver) -> Callable[[HttpRequest, str], HttpResponse]:
     Route it with a `token` parameter, as
     [urlpattern][plenty_events.receiver.django.urlpattern] does. Any method reaches the
     receiver: POST is a delivery, another method 405 (no body on `HEAD`),
-    an unknown token 404.
+    an unknown token Django's own 404 (`Http404`, answered by your
+    `handler404` as any unknown path is).
     """
 
     @csrf_exempt
@@ -54,6 +55,9 @@ def view(receiver: Receiver) -> Callable[[HttpRequest, str], HttpResponse]:
         method = request.method or ""
         admitted = admit(receiver, token, method, request.META.get("CONTENT_LENGTH"))
         if isinstance(admitted, Response):
+            if admitted.status == 404:
+                # Django's own answer to a path it does not know (handler404): a probe cannot tell the route is here.
+                raise Http404
             return _response(admitted, method)
         answer = receiver.receive(token, read_body(request.read, admitted), content_length=admitted)
         return _response(answer, method)

@@ -26,28 +26,35 @@ Examples:
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi import Response as FastAPIResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
+from starlette.routing import Route
 
 import plenty_events
 
-from ._answers import Response, openapi_responses
-from ._receiver import admit
+from ._answers import Response, incomplete, openapi_responses
+from ._receiver import BODY_TIMEOUT, admit, check_body_timeout, closing
 
 if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
     from ._receiver import Receiver
 
 __all__ = ["router"]
 
-#: The methods answered 405 (or 404 for an unknown token) by a route the OpenAPI leaves out.
-_OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-
-def router(receiver: Receiver, *, path: str = "/{token}", tags: list[str] | None = None) -> APIRouter:
+def router(
+    receiver: Receiver,
+    *,
+    path: str = "/{token}",
+    tags: list[str] | None = None,
+    body_timeout: float = BODY_TIMEOUT,
+) -> APIRouter:
     """Return an `APIRouter` serving `POST {path}` with `receiver`.
 
     Args:
@@ -55,22 +62,28 @@ def router(receiver: Receiver, *, path: str = "/{token}", tags: list[str] | None
         path: The route, with a `{token}` parameter; include the router
             with a `prefix` such as `"/webhooks"`.
         tags: OpenAPI tags of the operation.
+        body_timeout: Seconds the whole body may take to arrive; a body
+            that stalls or trickles past them is answered 400.
 
     Returns:
-        The router. Other methods on the path are answered 405 (no body
-            on `HEAD`), or 404 for an unknown token, by a route the OpenAPI
-            document leaves out.
+        The router. An unknown token is answered as FastAPI answers a path
+            it does not know (`404 {"detail": "Not Found"}`, through your
+            exception handlers); other methods on the path 405 (no body on
+            `HEAD`), by a route the OpenAPI document leaves out. An answer
+            given before the body was read whole says `Connection: close`.
 
     Raises:
-        ValueError: For a path without a `{token}` parameter.
+        ValueError: For a path without a `{token}` parameter, or a
+            `body_timeout` that is not a positive, finite number.
 
     """
     if "{token}" not in path:
         raise ValueError("the path needs a {token} parameter")
+    timeout = check_body_timeout(body_timeout)
     api = APIRouter(tags=list(tags or []))
 
     async def receive_webhook(token: str, request: Request) -> FastAPIResponse:
-        return await _answer(receiver, token, request)
+        return await _answer(receiver, token, request, timeout)
 
     api.add_api_route(
         path,
@@ -83,33 +96,52 @@ def router(receiver: Receiver, *, path: str = "/{token}", tags: list[str] | None
         ),
         status_code=202,
         response_class=FastAPIResponse,
-        responses={int(status): answer for status, answer in openapi_responses().items()},
+        responses={int(status): answer for status, answer in _responses().items()},
         openapi_extra={"requestBody": _request_body()},
     )
 
-    async def refuse_method(token: str, request: Request) -> FastAPIResponse:
-        return await _answer(receiver, token, request)
-
-    api.add_api_route(path, refuse_method, methods=_OTHER_METHODS, include_in_schema=False)
+    # A route to an ASGI app, with no methods, takes them all, also TRACE or made-up
+    # ones: a list of methods would answer the others 405, which tells the route is here.
+    api.routes.append(Route(path, _AnyMethod(receiver, timeout), include_in_schema=False))
     return api
 
 
-async def _answer(receiver: Receiver, token: str, request: Request) -> FastAPIResponse:
+class _AnyMethod:
+    """The answer to any method but POST on the route: 405, or FastAPI's 404 for an unknown token."""
+
+    def __init__(self, receiver: Receiver, limit: float) -> None:
+        self.receiver, self.limit = receiver, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        answer = await _answer(self.receiver, request.path_params["token"], request, self.limit)
+        await answer(scope, receive, send)
+
+
+async def _answer(receiver: Receiver, token: str, request: Request, limit: float) -> FastAPIResponse:
     # Two different Content-Lengths join into one that is not a number: 400.
     declared = ",".join(sorted(set(request.headers.getlist("content-length")))) or None
     admitted = admit(receiver, token, request.method, declared)
     if isinstance(admitted, Response):
-        return _response(admitted, request)
+        if admitted.status == 404:
+            # FastAPI's own answer to a path it does not know: a probe cannot tell the route is here.
+            raise HTTPException(status_code=404)
+        return _response(closing(admitted), request)
     chunks: list[bytes] = []
     size = 0
     try:
-        async for chunk in request.stream():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > admitted:
-                break  # longer than declared: stop reading; the receiver refuses it
+        async with asyncio.timeout(limit):
+            async for chunk in request.stream():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > admitted:
+                    break  # longer than declared: stop reading; the receiver refuses it
     except ClientDisconnect:
         pass  # the receiver refuses the short body; nobody is left to read the answer
+    except TimeoutError:
+        return _response(closing(incomplete()), request)
+    if size != admitted:
+        return _response(closing(incomplete()), request)
     # Decoding, the inbox's synced commits and the handler block: a worker thread runs them.
     answer = await run_in_threadpool(receiver.receive, token, b"".join(chunks), content_length=admitted)
     return _response(answer, request)
@@ -121,6 +153,19 @@ def _response(answer: Response, request: Request) -> FastAPIResponse:
         status_code=answer.status,
         headers=dict(answer.headers),
     )
+
+
+def _responses() -> dict[str, dict[str, object]]:
+    responses = openapi_responses()
+    responses["404"] = {
+        "description": "Unknown token: FastAPI's own answer to a path it does not know.",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+            }
+        },
+    }
+    return responses
 
 
 def _request_body() -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 [blueprint][plenty_events.receiver.flask.blueprint] is a thin adapter over
 [Receiver.receive][plenty_events.receiver.Receiver.receive]: the receiver checks the token (in
-constant time; 404 when unknown, whatever the method), the method and the
+constant time; an unknown one gets Flask's own 404, whatever the method), the method and the
 declared length before the body is read, and the body is read from
 `request.stream` by its `Content-Length`, never past the receiver's
 `max_body`, whatever the application's `MAX_CONTENT_LENGTH`. Every status
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, request
 from flask import Response as FlaskResponse
-from werkzeug.exceptions import ClientDisconnected
+from werkzeug.exceptions import ClientDisconnected, NotFound
 
 from ._answers import Response
 from ._receiver import admit, read_body
@@ -51,8 +51,9 @@ def blueprint(receiver: Receiver, *, name: str = "plenty_events", url_prefix: st
         url_prefix: Where the token URLs are.
 
     Returns:
-        The blueprint. Other methods on a token URL are answered 405 (no
-            body on `HEAD`), or 404 for an unknown token.
+        The blueprint. An unknown token is answered as Flask answers a path
+            it does not know (its `NotFound`, through your error handlers);
+            other methods on a token URL 405 (no body on `HEAD`).
 
     """
     webhooks = Blueprint(name, __name__, url_prefix=url_prefix)
@@ -60,6 +61,9 @@ def blueprint(receiver: Receiver, *, name: str = "plenty_events", url_prefix: st
     def receive(token: str) -> FlaskResponse:
         admitted = admit(receiver, token, request.method, request.headers.get("Content-Length"))
         if isinstance(admitted, Response):
+            if admitted.status == 404:
+                # Flask's own answer to a path it does not know: a probe cannot tell the route is here.
+                raise NotFound
             return _response(admitted)
         # This view's bound, not the application's MAX_CONTENT_LENGTH.
         request.max_content_length = admitted
