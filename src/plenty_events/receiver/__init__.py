@@ -19,7 +19,7 @@ Examples:
 """
 
 from ._answers import Response
-from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, State
+from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, OneCommitInbox, State
 from ._outcomes import Backoff, Outcome, Permanent, RetryLater
 from ._receiver import Receiver, current_token_name
 from ._router import Router
@@ -34,6 +34,7 @@ __all__ = [
     "Delivery",
     "Inbox",
     "MemoryInbox",
+    "OneCommitInbox",
     "Outcome",
     "Permanent",
     "Receiver",

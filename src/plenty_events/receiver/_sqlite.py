@@ -170,6 +170,8 @@ class _Pool:
         self.timeout = timeout
         self.pid = os.getpid()
         self.lock = threading.Lock()
+        #: Held for each write of this process to the file; see `_WRITERS`.
+        self.writer = _writer(path)
         self.idle: list[sqlite3.Connection] = []
         #: Set by close(), until the next call takes a connection: one that
         #: a call still running gives back then is closed, not kept idle in
@@ -221,6 +223,21 @@ class _Pool:
 #: Every pool of this process, for the fork hook.
 _POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
 
+#: One lock per database file for the writes of this process, shared by
+#: every inbox object on that file. SQLite lets one writer in at a time and
+#: makes the others sleep in its busy handler (1 ms, 2 ms, 5 ms ... up to
+#: 100 ms a nap), so threads that race for its lock wait far longer than
+#: the write takes; queued on this lock, they go in one after another.
+#: Other processes still meet SQLite's own lock and busy timeout.
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer(path: str) -> threading.Lock:
+    key = os.path.realpath(path)
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.Lock())
+
 
 def _close_before_fork() -> None:
     # Idle connections only: one in use belongs to a call running in another
@@ -229,7 +246,15 @@ def _close_before_fork() -> None:
         pool.close()
 
 
-os.register_at_fork(before=_close_before_fork)
+def _new_writers_after_fork() -> None:
+    # A lock another thread of the parent held is held for ever in the child,
+    # where that thread does not exist: the child starts with fresh ones.
+    global _WRITERS_LOCK  # noqa: PLW0603 -- replaced once per fork, in the child only
+    _WRITERS.clear()
+    _WRITERS_LOCK = threading.Lock()
+
+
+os.register_at_fork(before=_close_before_fork, after_in_child=_new_writers_after_fork)
 
 
 class SQLiteInbox:
@@ -294,7 +319,7 @@ class SQLiteInbox:
         self._boot, self._lease_now = BOOT, LEASE_CLOCK
         _private(self._path)
         self._pool = self._new_pool()
-        with self._connect() as db:
+        with self._writing() as db:
             # Persistent in the file; set outside any transaction.
             db.execute("PRAGMA journal_mode = WAL")
         with self._transaction() as db:
@@ -336,12 +361,15 @@ class SQLiteInbox:
         """Close the inbox's connections."""
         self.close()
 
-    @contextmanager
-    def _connect(self) -> Generator[sqlite3.Connection, None, None]:
-        pool = self._pool
-        if pool.pid != os.getpid():
+    def _current_pool(self) -> _Pool:
+        if self._pool.pid != os.getpid():
             # A forked child: the parent's connections are the parent's.
-            pool = self._pool = self._new_pool()
+            self._pool = self._new_pool()
+        return self._pool
+
+    @contextmanager
+    def _connect(self, pool: _Pool | None = None) -> Generator[sqlite3.Connection, None, None]:
+        pool = pool or self._current_pool()
         db = pool.take()
         try:
             yield db
@@ -352,8 +380,22 @@ class SQLiteInbox:
         pool.give(db)
 
     @contextmanager
+    def _writing(self) -> Generator[sqlite3.Connection, None, None]:
+        """A connection for a write, holding this process's write lock on the file."""
+        pool = self._current_pool()
+        # The same bound as SQLite's busy timeout: a write waits that long
+        # for this process's other writers, then that long for other processes.
+        if not pool.writer.acquire(timeout=self._timeout):
+            raise sqlite3.OperationalError("database is locked: another thread of this process kept writing")
+        try:
+            with self._connect(pool) as db:
+                yield db
+        finally:
+            pool.writer.release()
+
+    @contextmanager
     def _transaction(self) -> Generator[sqlite3.Connection, None, None]:
-        with self._connect() as db:
+        with self._writing() as db:
             # IMMEDIATE takes the write lock now, so no other process can
             # change what this transaction reads before it writes.
             db.execute("BEGIN IMMEDIATE")
@@ -364,26 +406,28 @@ class SQLiteInbox:
                 raise
             db.execute("COMMIT")
 
-    def record(self, body: bytes, token_name: str | None = None) -> int:
-        """Store the raw body, committed and synced; return the delivery's number."""
-        with self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO deliveries (received_at, body, token_name) VALUES (?, ?, ?)",
-                (self._now(), bytes(body), token_name),
-            )
-            number = cursor.lastrowid
+    def _insert(self, db: sqlite3.Connection, body: bytes, token_name: str | None, event_id: str | None) -> int:
+        number = db.execute(
+            "INSERT INTO deliveries (received_at, body, token_name, event_id) VALUES (?, ?, ?, ?)",
+            (self._now(), bytes(body), token_name, event_id),
+        ).lastrowid
         if number is None:
             raise AssertionError("an INSERT into a rowid table sets lastrowid")
         return number
 
+    def record(self, body: bytes, token_name: str | None = None) -> int:
+        """Store the raw body, committed and synced; return the delivery's number."""
+        with self._writing() as db:
+            return self._insert(db, body, token_name, None)
+
     def reject(self, delivery: int, codes: str) -> None:
         """Mark the delivery rejected."""
-        with self._connect() as db:
+        with self._writing() as db:
             db.execute("UPDATE deliveries SET rejected = ? WHERE number = ?", (codes, delivery))
 
     def dismiss(self, delivery: int) -> bool:
         """Dismiss a rejected delivery."""
-        with self._connect() as db:
+        with self._writing() as db:
             cursor = db.execute(
                 """
                 UPDATE deliveries SET dismissed = ?
@@ -403,24 +447,47 @@ class SQLiteInbox:
     def enqueue(self, delivery: int, event_id: str) -> Queued:
         """Leave the event for the worker; see [Inbox.enqueue][plenty_events.receiver.Inbox.enqueue]."""
         with self._transaction() as db:
-            now = self._now()
             self._tie(db, delivery, event_id)
-            row: tuple[str] | None = db.execute("SELECT state FROM events WHERE event_id = ?", (event_id,)).fetchone()
-            if row is not None and row[0] == State.HANDLED:
-                return "handled"
-            if row is not None and row[0] != State.DEAD:
-                return "waiting"
-            db.execute(
-                """
-                INSERT INTO events (event_id, state, delivery, attempts, updated_at, due_at)
-                VALUES (?, 'pending', ?, 0, ?, ?)
-                ON CONFLICT (event_id) DO UPDATE SET
-                    state = 'pending', delivery = excluded.delivery, attempts = 0,
-                    updated_at = excluded.updated_at, due_at = excluded.due_at
-                """,
-                (event_id, delivery, now, now),
-            )
-            return "queued"
+            return self._enqueue(db, delivery, event_id)
+
+    def record_enqueue(self, body: bytes, token_name: str | None, event_id: str) -> tuple[int, Queued]:
+        """[record][plenty_events.receiver.SQLiteInbox.record] and [enqueue][plenty_events.receiver.SQLiteInbox.enqueue] in one synced commit.
+
+        The receiver calls it in background mode for a body that decoded:
+        one commit, where the two calls pay two, and the body is as durable
+        before the answer. Returns the delivery's number and what
+        `enqueue` returns.
+
+        Examples:
+            >>> import tempfile, pathlib
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     with SQLiteInbox(pathlib.Path(folder) / "inbox.sqlite3") as inbox:
+            ...         inbox.record_enqueue(b"{}", None, "evt_1"), inbox.record_enqueue(b"{}", None, "evt_1")
+            ((1, 'queued'), (2, 'waiting'))
+
+        """
+        with self._transaction() as db:
+            number = self._insert(db, body, token_name, event_id)
+            return number, self._enqueue(db, number, event_id)
+
+    def _enqueue(self, db: sqlite3.Connection, delivery: int, event_id: str) -> Queued:
+        now = self._now()
+        row: tuple[str] | None = db.execute("SELECT state FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        if row is not None and row[0] == State.HANDLED:
+            return "handled"
+        if row is not None and row[0] != State.DEAD:
+            return "waiting"
+        db.execute(
+            """
+            INSERT INTO events (event_id, state, delivery, attempts, updated_at, due_at)
+            VALUES (?, 'pending', ?, 0, ?, ?)
+            ON CONFLICT (event_id) DO UPDATE SET
+                state = 'pending', delivery = excluded.delivery, attempts = 0,
+                updated_at = excluded.updated_at, due_at = excluded.due_at
+            """,
+            (event_id, delivery, now, now),
+        )
+        return "queued"
 
     def _claim(self, db: sqlite3.Connection, event_id: str, delivery: int, attempts: int, now: float) -> Claim:
         ticket = new_ticket()
@@ -444,21 +511,44 @@ class SQLiteInbox:
     def claim(self, delivery: int, event_id: str) -> Claim:
         """Take the event for handling unless it is handled or held; one transaction."""
         with self._transaction() as db:
-            now = self._now()
             self._tie(db, delivery, event_id)
-            row: tuple[str, float | None, str | None, int] | None = db.execute(
-                "SELECT state, lease_until, lease_boot, attempts FROM events WHERE event_id = ?", (event_id,)
-            ).fetchone()
-            attempts = 1
-            if row is not None:
-                state, lease_until, lease_boot, attempts = row
-                held = self._held_for(lease_until, lease_boot)
-                if state == State.HANDLED:
-                    return Claim(event_id, delivery, "handled")
-                if state == State.HANDLING and held > 0:
-                    return Claim(event_id, delivery, "busy", retry_after=held)
-                attempts = 1 if state == State.DEAD else attempts + 1
-            return self._claim(db, event_id, delivery, attempts, now)
+            return self._claim_event(db, delivery, event_id)
+
+    def record_claim(self, body: bytes, token_name: str | None, event_id: str) -> Claim:
+        """[record][plenty_events.receiver.SQLiteInbox.record] and [claim][plenty_events.receiver.SQLiteInbox.claim] in one synced commit.
+
+        The receiver calls it when it handles inline a body that decoded:
+        one commit, where the two calls pay two, and the body is as durable
+        before the answer. The claim's `delivery` is the new delivery's number.
+
+        Examples:
+            >>> import tempfile, pathlib
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     with SQLiteInbox(pathlib.Path(folder) / "inbox.sqlite3") as inbox:
+            ...         claim = inbox.record_claim(b"{}", None, "evt_1")
+            ...         again = inbox.record_claim(b"{}", None, "evt_1")
+            ...         (claim.delivery, claim.outcome), (again.delivery, again.outcome)
+            ((1, 'claimed'), (2, 'busy'))
+
+        """
+        with self._transaction() as db:
+            return self._claim_event(db, self._insert(db, body, token_name, event_id), event_id)
+
+    def _claim_event(self, db: sqlite3.Connection, delivery: int, event_id: str) -> Claim:
+        now = self._now()
+        row: tuple[str, float | None, str | None, int] | None = db.execute(
+            "SELECT state, lease_until, lease_boot, attempts FROM events WHERE event_id = ?", (event_id,)
+        ).fetchone()
+        attempts = 1
+        if row is not None:
+            state, lease_until, lease_boot, attempts = row
+            held = self._held_for(lease_until, lease_boot)
+            if state == State.HANDLED:
+                return Claim(event_id, delivery, "handled")
+            if state == State.HANDLING and held > 0:
+                return Claim(event_id, delivery, "busy", retry_after=held)
+            attempts = 1 if state == State.DEAD else attempts + 1
+        return self._claim(db, event_id, delivery, attempts, now)
 
     #: The events the worker may take at `:now`. A NULL due time (written by
     #: a process of an older version) is due.
@@ -598,7 +688,7 @@ class SQLiteInbox:
         [checkpoint][plenty_events.receiver.SQLiteInbox.checkpoint] yourself, with
         `checkpoint=False`, to learn whether it completed.
         """
-        with self._connect() as db:
+        with self._writing() as db:
             count = db.execute("DELETE FROM deliveries WHERE received_at < ?", (before.timestamp(),)).rowcount
         if checkpoint:
             self.checkpoint()
@@ -611,6 +701,6 @@ class SQLiteInbox:
         deleted bodies, are still on disk: run it again when no other process
         is reading (`plenty-events inbox DB purge` exits 1 then).
         """
-        with self._connect() as db:
+        with self._writing() as db:
             row: tuple[int, int, int] = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return row[0] == 0
