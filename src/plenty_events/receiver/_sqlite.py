@@ -10,7 +10,7 @@ import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._inbox import (
     BOOT,
@@ -28,12 +28,13 @@ from ._inbox import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Generator
+    from collections.abc import Callable, Collection, Generator
     from datetime import datetime
     from types import TracebackType
     from typing import Self
 
 log = logging.getLogger("plenty_events.receiver")
+_T = TypeVar("_T")
 #: The version of the schema below, kept in SQLite's ``user_version``.
 SCHEMA_VERSION = 2
 
@@ -170,6 +171,8 @@ class _Pool:
         self.timeout = timeout
         self.pid = os.getpid()
         self.lock = threading.Lock()
+        #: This process's writes to the file; see `_Writer`.
+        self.writer = _writer(path)
         #: Held for each write of this process to the file; see `_WRITERS`.
         self.writer = _writer(path)
         self.idle: list[sqlite3.Connection] = []
@@ -223,20 +226,48 @@ class _Pool:
 #: Every pool of this process, for the fork hook.
 _POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
 
-#: One lock per database file for the writes of this process, shared by
-#: every inbox object on that file. SQLite lets one writer in at a time and
-#: makes the others sleep in its busy handler (1 ms, 2 ms, 5 ms ... up to
-#: 100 ms a nap), so threads that race for its lock wait far longer than
-#: the write takes; queued on this lock, they go in one after another.
-#: Other processes still meet SQLite's own lock and busy timeout.
-_WRITERS: dict[str, threading.Lock] = {}
+
+class _Op:
+    """One write waiting for its commit: the step to run in the transaction, and what it gave."""
+
+    __slots__ = ("error", "finished", "step", "value")
+
+    def __init__(self, step: Callable[[sqlite3.Connection], Any]) -> None:
+        self.step = step
+        self.value: Any = None
+        self.error: BaseException | None = None
+        #: Set, under the writer's lock, once the commit that holds it succeeded or failed.
+        self.finished = False
+
+
+class _Writer:
+    """The writes of this process to one database file, committed together.
+
+    SQLite lets one writer in at a time and makes the others sleep in its
+    busy handler (1 ms, 2 ms, 5 ms ... up to 100 ms a nap), so threads that
+    race for its lock wait far longer than a write takes. Here each write
+    joins a queue; whichever thread holds `lock` runs every write queued so
+    far in one transaction, each in a savepoint of its own, and syncs them
+    with one commit; the others find theirs done when they get the lock
+    (group commit). Other processes still meet SQLite's own lock and busy
+    timeout.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.queue_lock = threading.Lock()
+        self.queue: list[_Op] = []
+
+
+#: One writer per database file in this process, shared by every inbox on it.
+_WRITERS: dict[str, _Writer] = {}
 _WRITERS_LOCK = threading.Lock()
 
 
-def _writer(path: str) -> threading.Lock:
+def _writer(path: str) -> _Writer:
     key = os.path.realpath(path)
     with _WRITERS_LOCK:
-        return _WRITERS.setdefault(key, threading.Lock())
+        return _WRITERS.setdefault(key, _Writer())
 
 
 def _close_before_fork() -> None:
@@ -381,17 +412,10 @@ class SQLiteInbox:
 
     @contextmanager
     def _writing(self) -> Generator[sqlite3.Connection, None, None]:
-        """A connection for a write, holding this process's write lock on the file."""
+        """A connection that no other thread of this process writes with until it is given back."""
         pool = self._current_pool()
-        # The same bound as SQLite's busy timeout: a write waits that long
-        # for this process's other writers, then that long for other processes.
-        if not pool.writer.acquire(timeout=self._timeout):
-            raise sqlite3.OperationalError("database is locked: another thread of this process kept writing")
-        try:
-            with self._connect(pool) as db:
-                yield db
-        finally:
-            pool.writer.release()
+        with pool.writer.lock, self._connect(pool) as db:
+            yield db
 
     @contextmanager
     def _transaction(self) -> Generator[sqlite3.Connection, None, None]:
@@ -406,6 +430,51 @@ class SQLiteInbox:
                 raise
             db.execute("COMMIT")
 
+    def _write(self, step: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `step` in a transaction, committed and synced with the other writes queued with it."""
+        pool = self._current_pool()
+        writer = pool.writer
+        op = _Op(step)
+        with writer.queue_lock:
+            writer.queue.append(op)
+        with writer.lock:
+            if not op.finished:
+                # No thread took it along: this one commits every write queued so far.
+                self._commit_queued(pool)
+        if op.error is not None:
+            raise op.error
+        value: _T = op.value
+        return value
+
+    def _commit_queued(self, pool: _Pool) -> None:
+        """Run every queued write in one transaction, each in a savepoint of its own; one synced commit."""
+        writer = pool.writer
+        with writer.queue_lock:
+            batch, writer.queue = writer.queue, []
+        try:
+            with self._connect(pool) as db:
+                # IMMEDIATE takes the write lock now, so no other process can
+                # change what a step reads before it writes.
+                db.execute("BEGIN IMMEDIATE")
+                for op in batch:
+                    db.execute("SAVEPOINT step")
+                    try:
+                        op.value = op.step(db)
+                    except Exception as exc:  # noqa: BLE001 -- that write alone fails; the others commit
+                        db.execute("ROLLBACK TO step")
+                        op.error = exc
+                    db.execute("RELEASE step")
+                db.execute("COMMIT")
+        except BaseException as exc:
+            # Nothing committed (the connection, closed, rolled back): every write of the batch failed.
+            for op in batch:
+                op.error = exc if isinstance(exc, Exception) else sqlite3.OperationalError("the commit was interrupted")
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for op in batch:
+                op.finished = True
+
     def _insert(self, db: sqlite3.Connection, body: bytes, token_name: str | None, event_id: str | None) -> int:
         number = db.execute(
             "INSERT INTO deliveries (received_at, body, token_name, event_id) VALUES (?, ?, ?, ?)",
@@ -417,17 +486,24 @@ class SQLiteInbox:
 
     def record(self, body: bytes, token_name: str | None = None) -> int:
         """Store the raw body, committed and synced; return the delivery's number."""
-        with self._writing() as db:
+
+        def step(db: sqlite3.Connection) -> int:
             return self._insert(db, body, token_name, None)
+
+        return self._write(step)
 
     def reject(self, delivery: int, codes: str) -> None:
         """Mark the delivery rejected."""
-        with self._writing() as db:
+
+        def step(db: sqlite3.Connection) -> None:
             db.execute("UPDATE deliveries SET rejected = ? WHERE number = ?", (codes, delivery))
+
+        self._write(step)
 
     def dismiss(self, delivery: int) -> bool:
         """Dismiss a rejected delivery."""
-        with self._writing() as db:
+
+        def step(db: sqlite3.Connection) -> bool:
             cursor = db.execute(
                 """
                 UPDATE deliveries SET dismissed = ?
@@ -436,6 +512,8 @@ class SQLiteInbox:
                 (self._now(), delivery),
             )
             return cursor.rowcount == 1
+
+        return self._write(step)
 
     @staticmethod
     def _tie(db: sqlite3.Connection, delivery: int, event_id: str) -> None:
@@ -446,9 +524,12 @@ class SQLiteInbox:
 
     def enqueue(self, delivery: int, event_id: str) -> Queued:
         """Leave the event for the worker; see [Inbox.enqueue][plenty_events.receiver.Inbox.enqueue]."""
-        with self._transaction() as db:
+
+        def step(db: sqlite3.Connection) -> Queued:
             self._tie(db, delivery, event_id)
             return self._enqueue(db, delivery, event_id)
+
+        return self._write(step)
 
     def record_enqueue(self, body: bytes, token_name: str | None, event_id: str) -> tuple[int, Queued]:
         """[record][plenty_events.receiver.SQLiteInbox.record] and [enqueue][plenty_events.receiver.SQLiteInbox.enqueue] in one synced commit.
@@ -466,9 +547,12 @@ class SQLiteInbox:
             ((1, 'queued'), (2, 'waiting'))
 
         """
-        with self._transaction() as db:
+
+        def step(db: sqlite3.Connection) -> tuple[int, Queued]:
             number = self._insert(db, body, token_name, event_id)
             return number, self._enqueue(db, number, event_id)
+
+        return self._write(step)
 
     def _enqueue(self, db: sqlite3.Connection, delivery: int, event_id: str) -> Queued:
         now = self._now()
@@ -510,9 +594,12 @@ class SQLiteInbox:
 
     def claim(self, delivery: int, event_id: str) -> Claim:
         """Take the event for handling unless it is handled or held; one transaction."""
-        with self._transaction() as db:
+
+        def step(db: sqlite3.Connection) -> Claim:
             self._tie(db, delivery, event_id)
             return self._claim_event(db, delivery, event_id)
+
+        return self._write(step)
 
     def record_claim(self, body: bytes, token_name: str | None, event_id: str) -> Claim:
         """[record][plenty_events.receiver.SQLiteInbox.record] and [claim][plenty_events.receiver.SQLiteInbox.claim] in one synced commit.
@@ -531,8 +618,11 @@ class SQLiteInbox:
             ((1, 'claimed'), (2, 'busy'))
 
         """
-        with self._transaction() as db:
+
+        def step(db: sqlite3.Connection) -> Claim:
             return self._claim_event(db, self._insert(db, body, token_name, event_id), event_id)
+
+        return self._write(step)
 
     def _claim_event(self, db: sqlite3.Connection, delivery: int, event_id: str) -> Claim:
         now = self._now()
@@ -574,7 +664,8 @@ class SQLiteInbox:
 
     def take(self, event_id: str) -> Claim | None:
         """Claim a due event for the worker; see [Inbox.take][plenty_events.receiver.Inbox.take]."""
-        with self._transaction() as db:
+
+        def step(db: sqlite3.Connection) -> Claim | None:
             now = self._now()
             row: tuple[int, int] | None = db.execute(
                 f"SELECT delivery, attempts FROM events WHERE event_id = :id AND ({self._DUE})",  # noqa: S608 -- a constant
@@ -599,12 +690,15 @@ class SQLiteInbox:
                 event_id, number, "claimed", claim.ticket, attempts=attempts + 1, body=body, token_name=token_name
             )
 
+        return self._write(step)
+
     def finish(
         self, claim: Claim, error: str | None, *, retry_in: float = 0.0, dead: bool = False, reason: str | None = None
     ) -> bool:
         """Record handled, failed or dead, if the claim still holds the event."""
         state = State.HANDLED if error is None else State.DEAD if dead else State.FAILED
-        with self._transaction() as db:
+
+        def step(db: sqlite3.Connection) -> bool:
             now = self._now()
             due_at = now + retry_in if state is State.FAILED else None
             cursor = db.execute(
@@ -625,6 +719,8 @@ class SQLiteInbox:
                 (error, claim.event_id),
             )
             return True
+
+        return self._write(step)
 
     def attempts(self, event_id: str) -> list[Attempt]:
         """Return every attempt at handling the event."""
@@ -688,8 +784,12 @@ class SQLiteInbox:
         [checkpoint][plenty_events.receiver.SQLiteInbox.checkpoint] yourself, with
         `checkpoint=False`, to learn whether it completed.
         """
-        with self._writing() as db:
-            count = db.execute("DELETE FROM deliveries WHERE received_at < ?", (before.timestamp(),)).rowcount
+
+        def step(db: sqlite3.Connection) -> int:
+            deleted: int = db.execute("DELETE FROM deliveries WHERE received_at < ?", (before.timestamp(),)).rowcount
+            return deleted
+
+        count = self._write(step)
         if checkpoint:
             self.checkpoint()
         return count
