@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextvars
+import functools
 import hashlib
 import hmac
 import inspect
@@ -33,7 +34,7 @@ from ._answers import (
     too_large,
     unavailable,
 )
-from ._inbox import Claim, MemoryInbox, OneCommitInbox, State
+from ._inbox import Claim, MemoryInbox, State
 from ._outcomes import Backoff, Kind, Outcome, Permanent, RetryLater
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
     from plenty_events import Decoder, ErrorDetail, Repair, ServicePurchaseEvent, UnknownEvent
 
-    from ._inbox import Delivery, Inbox, Queued
+    from ._inbox import Delivery, Inbox, OneCommitInbox, Queued
 
     Event: TypeAlias = ServicePurchaseEvent | UnknownEvent | Any
     #: A handler: a function, or an `async def` one (any callable whose result may be awaitable).
@@ -131,6 +132,12 @@ def wait_for(awaitable: Awaitable[object]) -> object:
         return pool.submit(context.run, asyncio.run, _completed(awaitable)).result()
 
 
+@functools.cache
+def _commits_once(kind: type) -> bool:
+    """Whether inboxes of this class are a `OneCommitInbox`: asked once per class, not per delivery."""
+    return all(callable(getattr(kind, name, None)) for name in ("record_claim", "record_enqueue"))
+
+
 @attrs.frozen
 class Job:
     """An event claimed for handling, with what its outcome needs."""
@@ -212,8 +219,9 @@ class Core:
     def start(self, body: bytes, token_name: str | None) -> Response | Job:
         """Store the body and judge it: an answer, or the claimed event to handle."""
         inbox = self.inbox
-        if not isinstance(inbox, OneCommitInbox):
+        if not _commits_once(type(inbox)):
             return self.store_then_judge(body, token_name)
+        inbox = cast("OneCommitInbox", inbox)
         # Decoded before it is stored, so that the body and the claim (or
         # the queueing) of its event go into one synced commit, not two.
         try:

@@ -456,14 +456,18 @@ class SQLiteInbox:
                 # IMMEDIATE takes the write lock now, so no other process can
                 # change what a step reads before it writes.
                 db.execute("BEGIN IMMEDIATE")
-                for op in batch:
-                    db.execute("SAVEPOINT step")
-                    try:
-                        op.value = op.step(db)
-                    except Exception as exc:  # noqa: BLE001 -- that write alone fails; the others commit
-                        db.execute("ROLLBACK TO step")
-                        op.error = exc
-                    db.execute("RELEASE step")
+                if len(batch) == 1:
+                    # Alone in its commit: it needs no savepoint, a failure rolls it all back.
+                    batch[0].value = batch[0].step(db)
+                else:
+                    for op in batch:
+                        db.execute("SAVEPOINT step")
+                        try:
+                            op.value = op.step(db)
+                        except Exception as exc:  # noqa: BLE001 -- that write alone fails; the others commit
+                            db.execute("ROLLBACK TO step")
+                            op.error = exc
+                        db.execute("RELEASE step")
                 db.execute("COMMIT")
         except BaseException as exc:
             # Nothing committed (the connection, closed, rolled back): every write of the batch failed.
