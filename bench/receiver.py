@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-TOKEN = "bench-token-0123456789abcdef"
+TOKEN = "bench-token-0123456789abcdef"  # noqa: S105 -- a token for 127.0.0.1 only
 SIDES = ("ours-inline", "ours-background", "peer")
 TARGET_RATIO = 1.2
 
@@ -80,7 +80,7 @@ def app(side: str, db: str) -> Any:
     from plenty_events.receiver.fastapi import router  # noqa: PLC0415
 
     receiver = Receiver(
-        tokens=TOKEN, handler=lambda event: None, inbox=SQLiteInbox(db), background=side == "ours-background"
+        tokens=TOKEN, handler=lambda _event: None, inbox=SQLiteInbox(db), background=side == "ours-background"
     )
     api = FastAPI()
     api.include_router(router(receiver), prefix="/webhooks")
@@ -196,7 +196,7 @@ def run(rounds: int, per_round: int, clients: int, sides: tuple[str, ...]) -> di
                     [sys.executable, __file__, "serve", side, str(db), str(port)]
                 )
                 servers[side] = (port, process, db)
-            for side, (port, process, _) in servers.items():
+            for port, process, _ in servers.values():
                 wait_until_up(port, process)
             for number in range(rounds + 1):  # round 0 warms up
                 order = sides[number % len(sides) :] + sides[: number % len(sides)]
@@ -250,9 +250,11 @@ def run(rounds: int, per_round: int, clients: int, sides: tuple[str, ...]) -> di
 
 def report(summary: dict[str, Any]) -> str:
     lines = [
-        f"Python {summary['python']}, {summary['machine']}, {summary['date']}: {summary['rounds']} rounds of "
-        f"{summary['deliveries_per_round']:,} deliveries a side, {summary['clients']} clients, synchronous=FULL, "
-        f"peer form {summary['peer_form']}",
+        (
+            f"Python {summary['python']}, {summary['machine']}, {summary['date']}: {summary['rounds']} rounds of "
+            f"{summary['deliveries_per_round']:,} deliveries a side, {summary['clients']} clients, "
+            f"synchronous=FULL, peer form {summary['peer_form']}"
+        ),
         f"{'side':<17}{'deliveries/s':>22}{'p50 ms':>20}{'p99 ms':>22}",
     ]
 

@@ -84,9 +84,10 @@ def batched(inbox: SQLiteInbox, calls: list[Callable[[], Any]]) -> list[Any]:
 
 def test_sixteen_threads_storing_at_once_all_commit(inbox: SQLiteInbox) -> None:
     """16 threads storing and claiming at once: every call commits, none sees 'database is locked'."""
-    calls: list[Callable[[], Any]] = []
-    for thread in range(THREADS):
-        calls.append(lambda thread=thread: [inbox.record_claim(b"{}", None, f"evt_{thread}_{n}") for n in range(20)])
+    calls: list[Callable[[], Any]] = [
+        lambda thread=thread: [inbox.record_claim(b"{}", None, f"evt_{thread}_{n}") for n in range(20)]
+        for thread in range(THREADS)
+    ]
     results = in_threads(calls)
     assert not [result for result in results if isinstance(result, BaseException)]
     numbers = [claim.delivery for claims in results for claim in claims]
@@ -121,9 +122,7 @@ def test_a_failing_write_in_a_batch_fails_alone(inbox: SQLiteInbox, tmp_path: pa
     assert sorted(delivery.body for delivery in inbox.deliveries()) == [b"first", b"second"]
 
 
-def test_an_interrupted_batch_commits_nothing_and_fails_every_write(
-    inbox: SQLiteInbox, tmp_path: pathlib.Path
-) -> None:
+def test_an_interrupted_batch_commits_nothing_and_fails_every_write(inbox: SQLiteInbox, tmp_path: pathlib.Path) -> None:
     """A write stopped by a BaseException fails its whole commit: its thread sees it, the others an error."""
     with SQLiteInbox(tmp_path / "inbox.sqlite3") as broken:
 
@@ -133,7 +132,11 @@ def test_an_interrupted_batch_commits_nothing_and_fails_every_write(
         broken._lease_now = interrupt
         results = batched(
             inbox,
-            [lambda: inbox.record(b"first"), lambda: broken.record_claim(b"x", None, "evt_1"), lambda: inbox.record(b"y")],
+            [
+                lambda: inbox.record(b"first"),
+                lambda: broken.record_claim(b"x", None, "evt_1"),
+                lambda: inbox.record(b"y"),
+            ],
         )
     kinds = sorted(type(result).__name__ for result in results)
     assert kinds == ["Interrupted", "OperationalError", "OperationalError"]
@@ -148,7 +151,7 @@ def test_another_process_writing_at_once_loses_nothing(inbox: SQLiteInbox, tmp_p
         "with SQLiteInbox(sys.argv[1]) as inbox:\n"
         "    for n in range(200):\n        inbox.record(b'other')\n"
     )
-    other = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "inbox.sqlite3")])  # noqa: S603
+    other = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "inbox.sqlite3")])
     results = in_threads([lambda: [inbox.record(b"ours") for _ in range(50)] for _ in range(4)])
     assert other.wait(60) == 0
     assert not [result for result in results if isinstance(result, BaseException)]
@@ -180,9 +183,9 @@ def test_the_synced_commits_a_delivery_pays(
 ) -> None:
     """Inline: body and claim, then outcome (2); background: body and queueing (1); a bad body: body, rejection (2)."""
     with SQLiteInbox(tmp_path / "inbox.sqlite3") as inbox:
-        receiver = Receiver(tokens=TOKEN, handler=lambda event: None, inbox=inbox, background=background)
+        receiver = Receiver(tokens=TOKEN, handler=lambda _event: None, inbox=inbox, background=background)
         if given == "handled":
-            Receiver(tokens=TOKEN, handler=lambda event: None, inbox=inbox).receive(TOKEN, body("evt_1"))
+            Receiver(tokens=TOKEN, handler=lambda _event: None, inbox=inbox).receive(TOKEN, body("evt_1"))
         commits.clear()
         answer = receiver.receive(TOKEN, b"nope" if given == "bad" else body("evt_1"))
         assert answer.status == {"bad": 400, "handled": 200, "new": 202}[given]

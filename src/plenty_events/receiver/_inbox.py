@@ -272,7 +272,7 @@ class OneCommitInbox(Protocol):
     """
 
     def record_claim(self, body: bytes, token_name: str | None, event_id: str) -> Claim:
-        """[record][plenty_events.receiver.Inbox.record] then [claim][plenty_events.receiver.Inbox.claim], atomically and durably.
+        """`record` then `claim`, atomically and durably, in one commit.
 
         Returns:
             The claim; its `delivery` is the new delivery's number.
@@ -281,7 +281,7 @@ class OneCommitInbox(Protocol):
         ...
 
     def record_enqueue(self, body: bytes, token_name: str | None, event_id: str) -> tuple[int, Queued]:
-        """[record][plenty_events.receiver.Inbox.record] then [enqueue][plenty_events.receiver.Inbox.enqueue], atomically and durably.
+        """`record` then `enqueue`, atomically and durably, in one commit.
 
         Returns:
             The new delivery's number, and what `enqueue` answers.

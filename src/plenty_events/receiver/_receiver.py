@@ -218,10 +218,9 @@ class Core:
 
     def start(self, body: bytes, token_name: str | None) -> Response | Job:
         """Store the body and judge it: an answer, or the claimed event to handle."""
-        inbox = self.inbox
-        if not _commits_once(type(inbox)):
+        if not _commits_once(type(self.inbox)):
             return self.store_then_judge(body, token_name)
-        inbox = cast("OneCommitInbox", inbox)
+        inbox = cast("OneCommitInbox", self.inbox)
         # Decoded before it is stored, so that the body and the claim (or
         # the queueing) of its event go into one synced commit, not two.
         try:
@@ -230,19 +229,20 @@ class Core:
             return self.store_then_judge(body, token_name, exc)
         event_id: str = event.id
         try:
-            if self.background:
-                number, queued = inbox.record_enqueue(body, token_name, event_id)
-            else:
-                claim = inbox.record_claim(body, token_name, event_id)
-                number = claim.delivery
+            kept = (
+                inbox.record_enqueue(body, token_name, event_id)
+                if self.background
+                else inbox.record_claim(body, token_name, event_id)
+            )
         except Exception as exc:  # noqa: BLE001 -- as in store_then_judge
             log.error("a delivery could not be stored: %s", type(exc).__name__)  # noqa: TRY400 -- no traceback, it may quote the body
             return unavailable()
+        number = kept.delivery if isinstance(kept, Claim) else kept[0]
         self.stored(number, body, token_name)
         self.log_repairs(number, event)
-        if self.background:
-            return self.queued(number, event_id, queued)
-        return self.claimed(number, event, token_name, claim)
+        if isinstance(kept, Claim):
+            return self.claimed(number, event, token_name, kept)
+        return self.queued(number, event_id, kept[1])
 
     def store_then_judge(self, body: bytes, token_name: str | None, failure: Exception | None = None) -> Response | Job:
         """Store the body, then judge it; `failure` is what decoding it raised already, if it was tried."""

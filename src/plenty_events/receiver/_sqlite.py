@@ -261,13 +261,11 @@ class _Writer:
 
 #: One writer per database file in this process, shared by every inbox on it.
 _WRITERS: dict[str, _Writer] = {}
-_WRITERS_LOCK = threading.Lock()
 
 
 def _writer(path: str) -> _Writer:
-    key = os.path.realpath(path)
-    with _WRITERS_LOCK:
-        return _WRITERS.setdefault(key, _Writer())
+    # dict.setdefault with a str key is atomic: two threads get the same writer.
+    return _WRITERS.setdefault(os.path.realpath(path), _Writer())
 
 
 def _close_before_fork() -> None:
@@ -279,10 +277,8 @@ def _close_before_fork() -> None:
 
 def _new_writers_after_fork() -> None:
     # A lock another thread of the parent held is held for ever in the child,
-    # where that thread does not exist: the child starts with fresh ones.
-    global _WRITERS_LOCK  # noqa: PLW0603 -- replaced once per fork, in the child only
+    # where that thread does not exist: the child's pools get fresh writers.
     _WRITERS.clear()
-    _WRITERS_LOCK = threading.Lock()
 
 
 os.register_at_fork(before=_close_before_fork, after_in_child=_new_writers_after_fork)
@@ -536,7 +532,7 @@ class SQLiteInbox:
         return self._write(step)
 
     def record_enqueue(self, body: bytes, token_name: str | None, event_id: str) -> tuple[int, Queued]:
-        """[record][plenty_events.receiver.SQLiteInbox.record] and [enqueue][plenty_events.receiver.SQLiteInbox.enqueue] in one synced commit.
+        """Store the body and leave its event for the worker, in one synced commit.
 
         The receiver calls it in background mode for a body that decoded:
         one commit, where the two calls pay two, and the body is as durable
@@ -606,7 +602,7 @@ class SQLiteInbox:
         return self._write(step)
 
     def record_claim(self, body: bytes, token_name: str | None, event_id: str) -> Claim:
-        """[record][plenty_events.receiver.SQLiteInbox.record] and [claim][plenty_events.receiver.SQLiteInbox.claim] in one synced commit.
+        """Store the body and claim its event, in one synced commit.
 
         The receiver calls it when it handles inline a body that decoded:
         one commit, where the two calls pay two, and the body is as durable
