@@ -61,7 +61,7 @@ def in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def batched(inbox: SQLiteInbox, calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads while this one holds the writer, so that one commit takes them all."""
+    """Run the calls in threads while this one leads, then hand the lead on, so that one commit takes them all."""
     writer = inbox._current_pool().writer
     results: list[Any] = [None] * len(calls)
 
@@ -72,11 +72,14 @@ def batched(inbox: SQLiteInbox, calls: list[Callable[[], Any]]) -> list[Any]:
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    with writer.lock:
-        for thread in threads:
-            thread.start()
-        while len(writer.queue) < len(calls):
-            time.sleep(0.001)
+    with writer.queue_lock:
+        writer.leading = True
+    for thread in threads:
+        thread.start()
+    while len(writer.queue) < len(calls):
+        time.sleep(0.001)
+    with writer.queue_lock:
+        writer.queue[0].wake.set()  # as a leader does when its commit is done
     for thread in threads:
         thread.join()
     return results

@@ -230,14 +230,16 @@ _POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
 class _Op:
     """One write waiting for its commit: the step to run in the transaction, and what it gave."""
 
-    __slots__ = ("error", "finished", "step", "value")
+    __slots__ = ("error", "finished", "step", "value", "wake")
 
     def __init__(self, step: Callable[[sqlite3.Connection], Any]) -> None:
         self.step = step
         self.value: Any = None
         self.error: BaseException | None = None
-        #: Set, under the writer's lock, once the commit that holds it succeeded or failed.
+        #: True once the commit that holds it succeeded or failed.
         self.finished = False
+        #: Set when it finished, or when its thread is to commit the queue next.
+        self.wake = threading.Event()
 
 
 class _Writer:
@@ -246,17 +248,20 @@ class _Writer:
     SQLite lets one writer in at a time and makes the others sleep in its
     busy handler (1 ms, 2 ms, 5 ms ... up to 100 ms a nap), so threads that
     race for its lock wait far longer than a write takes. Here each write
-    joins a queue; whichever thread holds `lock` runs every write queued so
-    far in one transaction, each in a savepoint of its own, and syncs them
-    with one commit; the others find theirs done when they get the lock
-    (group commit). Other processes still meet SQLite's own lock and busy
-    timeout.
+    joins a queue. One thread at a time leads: it runs every write queued so
+    far in one transaction, each in a savepoint of its own, syncs them with
+    one commit, wakes their threads, and hands the lead to the thread of the
+    first write queued meanwhile (group commit). Other processes still meet
+    SQLite's own lock and busy timeout.
     """
 
     def __init__(self) -> None:
+        #: Held by the leader while it commits, and by the writes outside the queue.
         self.lock = threading.Lock()
         self.queue_lock = threading.Lock()
         self.queue: list[_Op] = []
+        #: Whether a thread leads now; read and set under `queue_lock`.
+        self.leading = False
 
 
 #: One writer per database file in this process, shared by every inbox on it.
@@ -433,10 +438,12 @@ class SQLiteInbox:
         op = _Op(step)
         with writer.queue_lock:
             writer.queue.append(op)
-        with writer.lock:
-            if not op.finished:
-                # No thread took it along: this one commits every write queued so far.
-                self._commit_queued(pool)
+            lead, writer.leading = not writer.leading, True
+        if not lead:
+            op.wake.wait()
+        if not op.finished:
+            # Nobody leads, or the last leader handed the lead on: commit every write queued so far.
+            self._commit_queued(pool)
         if op.error is not None:
             raise op.error
         value: _T = op.value
@@ -448,7 +455,7 @@ class SQLiteInbox:
         with writer.queue_lock:
             batch, writer.queue = writer.queue, []
         try:
-            with self._connect(pool) as db:
+            with writer.lock, self._connect(pool) as db:
                 # IMMEDIATE takes the write lock now, so no other process can
                 # change what a step reads before it writes.
                 db.execute("BEGIN IMMEDIATE")
@@ -474,6 +481,12 @@ class SQLiteInbox:
         finally:
             for op in batch:
                 op.finished = True
+                op.wake.set()
+            with writer.queue_lock:
+                following = writer.queue[0] if writer.queue else None
+                writer.leading = following is not None
+            if following is not None:
+                following.wake.set()  # its thread leads next
 
     def _insert(self, db: sqlite3.Connection, body: bytes, token_name: str | None, event_id: str | None) -> int:
         number = db.execute(
