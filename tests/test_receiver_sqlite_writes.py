@@ -40,6 +40,21 @@ def inbox(tmp_path: pathlib.Path) -> Iterator[SQLiteInbox]:
         yield made
 
 
+@pytest.fixture
+def commits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The COMMIT statements every inbox connection opened from now on runs."""
+    seen: list[str] = []
+    opened = sqlite_module._Pool.open
+
+    def traced(pool: Any) -> sqlite3.Connection:
+        db = opened(pool)
+        db.set_trace_callback(lambda statement: seen.append(statement) if statement == "COMMIT" else None)
+        return db
+
+    monkeypatch.setattr(sqlite_module._Pool, "open", traced)
+    return seen
+
+
 def in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
     """Run each call in a thread of its own, all released at once; return what each returned or raised."""
     results: list[Any] = [None] * len(calls)
@@ -98,9 +113,11 @@ def test_sixteen_threads_storing_at_once_all_commit(inbox: SQLiteInbox) -> None:
     assert {delivery.state for delivery in inbox.deliveries(bodies=False)} == {State.HANDLING}
 
 
-def test_writes_queued_together_commit_together_and_in_order(inbox: SQLiteInbox) -> None:
-    """Writes queued while another holds the writer go into one commit, run one after another."""
+def test_writes_queued_together_commit_together_and_in_order(commits: list[str], inbox: SQLiteInbox) -> None:
+    """Writes queued while another thread leads go into one synced commit, run one after another."""
+    commits.clear()
     results = batched(inbox, [lambda: inbox.record_claim(b"{}", None, "evt_1") for _ in range(3)])
+    assert len(commits) == 1
     assert sorted(claim.outcome for claim in results) == ["busy", "busy", "claimed"]
     assert len(inbox.deliveries()) == 3
 
@@ -162,21 +179,6 @@ def test_another_process_writing_at_once_loses_nothing(inbox: SQLiteInbox, tmp_p
     assert (bodies.count(b"ours"), bodies.count(b"other")) == (200, 200)
 
 
-@pytest.fixture
-def commits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The COMMIT statements every inbox connection opened from now on runs."""
-    seen: list[str] = []
-    opened = sqlite_module._Pool.open
-
-    def traced(pool: Any) -> sqlite3.Connection:
-        db = opened(pool)
-        db.set_trace_callback(lambda statement: seen.append(statement) if statement == "COMMIT" else None)
-        return db
-
-    monkeypatch.setattr(sqlite_module._Pool, "open", traced)
-    return seen
-
-
 @pytest.mark.parametrize(
     ("background", "given", "synced"),
     [(False, "new", 2), (False, "handled", 1), (True, "new", 1), (True, "handled", 1), (False, "bad", 2)],
@@ -193,3 +195,30 @@ def test_the_synced_commits_a_delivery_pays(
         answer = receiver.receive(TOKEN, b"nope" if given == "bad" else body("evt_1"))
         assert answer.status == {"bad": 400, "handled": 200, "new": 202}[given]
         assert len(commits) == synced
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_body_and_claim_that_cannot_be_stored_are_503(
+    inbox: SQLiteInbox, monkeypatch: pytest.MonkeyPatch, background: bool
+) -> None:
+    """When the one commit of body and claim (or queueing) fails, the answer is 503 and nothing is kept."""
+
+    def fail(*_args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(inbox, "record_enqueue" if background else "record_claim", fail)
+    receiver = Receiver(tokens=TOKEN, handler=lambda _event: None, inbox=inbox, background=background)
+    answer = receiver.receive(TOKEN, body("evt_1"))
+    assert answer.status == 503
+    assert inbox.deliveries() == []
+
+
+def test_a_forked_child_gets_writers_of_its_own(tmp_path: pathlib.Path) -> None:
+    """After a fork the child's inboxes use fresh writers: a lock a parent's thread held does not stop them."""
+    with SQLiteInbox(tmp_path / "inbox.sqlite3") as parent:
+        held = parent._current_pool().writer
+        with held.lock:  # a parent's thread mid-commit when the process forked
+            sqlite_module._new_writers_after_fork()  # what the fork hook runs in the child
+            with SQLiteInbox(tmp_path / "inbox.sqlite3") as child:
+                assert child._current_pool().writer is not held
+                assert child.record(b"from the child") == 1
