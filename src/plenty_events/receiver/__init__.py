@@ -19,7 +19,7 @@ Examples:
 """
 
 from ._answers import Response
-from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, State
+from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, OneCommitInbox, State
 from ._logs import SERVER_LOGGERS, TokenFilter, django_logging, mask_tokens, uvicorn_log_config
 from ._outcomes import Backoff, Outcome, Permanent, RetryLater
 from ._receiver import Handler, Receiver, current_token_name
@@ -37,6 +37,7 @@ __all__ = [
     "Handler",
     "Inbox",
     "MemoryInbox",
+    "OneCommitInbox",
     "Outcome",
     "Permanent",
     "Receiver",

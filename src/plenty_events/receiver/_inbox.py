@@ -22,7 +22,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -249,6 +249,43 @@ class Inbox(Protocol):
 
         Event states, which hold no personal data, are kept, so that a late
         redelivery of a handled event is still not handled again.
+        """
+        ...
+
+
+@runtime_checkable
+class OneCommitInbox(Protocol):
+    """What an [Inbox][plenty_events.receiver.Inbox] may add, to store a body and its event's step in one commit.
+
+    A [Receiver][plenty_events.receiver.Receiver] whose inbox has both
+    methods decodes a body before storing it, and stores a body that
+    decoded together with its event's claim (inline) or queueing
+    (background mode): one durable commit where `record` then `claim` or
+    `enqueue` pay two. A body that does not decode is stored with `record`
+    as before. [SQLiteInbox][plenty_events.receiver.SQLiteInbox] has them.
+
+    Examples:
+        >>> from plenty_events.receiver import MemoryInbox, OneCommitInbox
+        >>> isinstance(MemoryInbox(), OneCommitInbox)
+        False
+
+    """
+
+    def record_claim(self, body: bytes, token_name: str | None, event_id: str) -> Claim:
+        """`record` then `claim`, atomically and durably, in one commit.
+
+        Returns:
+            The claim; its `delivery` is the new delivery's number.
+
+        """
+        ...
+
+    def record_enqueue(self, body: bytes, token_name: str | None, event_id: str) -> tuple[int, Queued]:
+        """`record` then `enqueue`, atomically and durably, in one commit.
+
+        Returns:
+            The new delivery's number, and what `enqueue` answers.
+
         """
         ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextvars
+import functools
 import hashlib
 import hmac
 import inspect
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
     from plenty_events import Decoder, ErrorDetail, Repair, ServicePurchaseEvent, UnknownEvent
 
-    from ._inbox import Delivery, Inbox
+    from ._inbox import Delivery, Inbox, OneCommitInbox, Queued
 
     Event: TypeAlias = ServicePurchaseEvent | UnknownEvent | Any
     Scope: TypeAlias = MutableMapping[str, Any]
@@ -153,6 +154,12 @@ def wait_for(awaitable: Awaitable[object]) -> object:
         return pool.submit(context.run, asyncio.run, _completed(awaitable)).result()
 
 
+@functools.cache
+def _commits_once(kind: type) -> bool:
+    """Whether inboxes of this class are a `OneCommitInbox`: asked once per class, not per delivery."""
+    return all(callable(getattr(kind, name, None)) for name in ("record_claim", "record_enqueue"))
+
+
 @attrs.frozen
 class Job:
     """An event claimed for handling, with what its outcome needs."""
@@ -233,21 +240,61 @@ class Core:
 
     def start(self, body: bytes, token_name: str | None) -> Response | Job:
         """Store the body and judge it: an answer, or the claimed event to handle."""
+        if not _commits_once(type(self.inbox)):
+            return self.store_then_judge(body, token_name)
+        inbox = cast("OneCommitInbox", self.inbox)
+        # Decoded before it is stored, so that the body and the claim (or
+        # the queueing) of its event go into one synced commit, not two.
+        try:
+            event = self.decode(body)
+        except Exception as exc:  # noqa: BLE001 -- judged after the body is stored, as by the other inboxes
+            return self.store_then_judge(body, token_name, exc)
+        event_id: str = event.id
+        try:
+            kept = (
+                inbox.record_enqueue(body, token_name, event_id)
+                if self.background
+                else inbox.record_claim(body, token_name, event_id)
+            )
+        except Exception as exc:  # noqa: BLE001 -- as in store_then_judge
+            log.error("a delivery could not be stored: %s", type(exc).__name__)  # noqa: TRY400 -- no traceback, it may quote the body
+            return unavailable()
+        number = kept.delivery if isinstance(kept, Claim) else kept[0]
+        self.stored(number, body, token_name)
+        self.log_repairs(number, event)
+        if isinstance(kept, Claim):
+            return self.claimed(number, event, token_name, kept)
+        return self.queued(number, event_id, kept[1])
+
+    def store_then_judge(self, body: bytes, token_name: str | None, failure: Exception | None = None) -> Response | Job:
+        """Store the body, then judge it; `failure` is what decoding it raised already, if it was tried."""
         try:
             number = self.inbox.record(body, token_name)
         except Exception as exc:  # noqa: BLE001 -- any store failure: not acknowledged, the sender may retry
             log.error("a delivery could not be stored: %s", type(exc).__name__)  # noqa: TRY400 -- no traceback, it may quote the body
             return unavailable()
-        log.debug("delivery #%d stored, %d bytes", number, len(body))
-        self.report(Outcome("received", number, token_name=token_name))
-        step = self.judge(number, body, set(), token_name)
+        self.stored(number, body, token_name)
+        step = self.judge(number, body, set(), token_name, failure)
         if step is None:
             raise AssertionError("a new delivery's event was not tried in this call")
         return step
 
-    def judge(self, number: int, body: bytes, tried: set[str], token_name: str | None) -> Response | Job | None:
-        """Decode a stored body and claim or enqueue its event; `None` when its event was in `tried`."""
+    def stored(self, number: int, body: bytes, token_name: str | None) -> None:
+        """Log and report a body stored."""
+        log.debug("delivery #%d stored, %d bytes", number, len(body))
+        self.report(Outcome("received", number, token_name=token_name))
+
+    def judge(
+        self, number: int, body: bytes, tried: set[str], token_name: str | None, failure: Exception | None = None
+    ) -> Response | Job | None:
+        """Decode a stored body and claim or enqueue its event; `None` when its event was in `tried`.
+
+        `failure` is what decoding it raised already, if it was tried: it
+        is judged, not decoded again.
+        """
         try:
+            if failure is not None:
+                raise failure
             event = self.decode(body)
         except DecodeError as exc:
             answer = rejected(exc)
@@ -269,18 +316,22 @@ class Core:
         if event_id in tried:
             return None
         tried.add(event_id)
+        self.log_repairs(number, event)
+        if self.background:
+            return self.enqueue(number, event_id)
+        return self.claim(number, event, token_name)
+
+    def log_repairs(self, number: int, event: Event) -> None:
+        """Log what lenient decoding repaired, by path and code."""
         repairs: Sequence[Repair] = getattr(event, "repairs", ())
         if repairs:
             log.info(
                 "delivery #%d, event %s: accepted with %s: %s",
                 number,
-                quote(event_id),
+                quote(event.id),
                 count(len(repairs), "repair"),
                 _findings(repairs),
             )
-        if self.background:
-            return self.enqueue(number, event_id)
-        return self.claim(number, event, token_name)
 
     def enqueue(self, number: int, event_id: str) -> Response:
         """Leave the event for the worker, and answer at once."""
@@ -289,6 +340,10 @@ class Core:
         except Exception as exc:  # noqa: BLE001 -- as in start
             log.error("delivery #%d, event %s: could not be queued: %s", number, quote(event_id), type(exc).__name__)  # noqa: TRY400
             return unavailable()
+        return self.queued(number, event_id, queued)
+
+    def queued(self, number: int, event_id: str, queued: Queued) -> Response:
+        """The answer to an event left for the worker."""
         if queued == "handled":
             log.info("delivery #%d, event %s: handled before, not handled again", number, quote(event_id))
             return already_handled(event_id)
@@ -302,6 +357,10 @@ class Core:
         except Exception as exc:  # noqa: BLE001 -- as in start
             log.error("delivery #%d, event %s: could not be claimed: %s", number, quote(event.id), type(exc).__name__)  # noqa: TRY400
             return unavailable()
+        return self.claimed(number, event, token_name, claim)
+
+    def claimed(self, number: int, event: Event, token_name: str | None, claim: Claim) -> Response | Job:
+        """The answer to a claim, or the job to run when it holds the event."""
         if claim.outcome == "handled":
             log.info("delivery #%d, event %s: handled before, not handled again", number, quote(event.id))
             return already_handled(event.id)
