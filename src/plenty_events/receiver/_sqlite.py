@@ -301,7 +301,10 @@ class SQLiteInbox:
     answered 2xx survives a crash of the process and of the machine. Claims
     run in `BEGIN IMMEDIATE` transactions: the read of an event's state
     and the write of the claim are one step for every process, so concurrent
-    deliveries of one event are handled once.
+    deliveries of one event are handled once. The writes of one process's
+    threads are committed together, one synced commit for all the writes
+    queued meanwhile, each in a savepoint of its own, so threads do not
+    sleep in SQLite's busy handler; other processes wait for SQLite's lock.
 
     Keep the file on a local disk: SQLite's locking is not reliable on
     network file systems. Leases use the machine's boot clock, which every
