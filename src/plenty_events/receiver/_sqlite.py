@@ -173,8 +173,6 @@ class _Pool:
         self.lock = threading.Lock()
         #: This process's writes to the file; see `_Writer`.
         self.writer = _writer(path)
-        #: Held for each write of this process to the file; see `_WRITERS`.
-        self.writer = _writer(path)
         self.idle: list[sqlite3.Connection] = []
         #: Set by close(), until the next call takes a connection: one that
         #: a call still running gives back then is closed, not kept idle in
