@@ -29,6 +29,7 @@ _ROUTES: Final = (
     ("POST", re.compile(r"/rest/accounts/contacts"), "create_contact"),
     ("POST", re.compile(r"/rest/accounts/contacts/([0-9]+)/addresses"), "create_address"),
     ("POST", re.compile(r"/rest/accounts/contacts/([0-9]+)/accounts"), "create_company"),
+    ("PUT", re.compile(r"/rest/accounts/contacts/([0-9]+)/anonymize"), "anonymize_contact"),
     ("GET", re.compile(r"/rest/tickets"), "find_ticket"),
     ("POST", re.compile(r"/rest/tickets"), "create_ticket"),
     ("GET", re.compile(r"/rest/tickets/types/names"), "ticket_types"),
@@ -323,7 +324,7 @@ class FakePlenty(httpx.BaseTransport):
         elif operation == "create_contact":
             email = next(option["value"] for option in body["options"] if option["typeId"] == 2)
             answer = self._create(self.contacts, {**body, "email": email})
-        elif operation in {"create_address", "create_company"}:
+        elif operation in {"create_address", "create_company", "anonymize_contact"}:
             contact_id = int(match.group(1))
             if contact_id not in self.contacts:
                 return httpx.Response(404, headers=headers, json={"error": "no such contact"})
@@ -365,6 +366,12 @@ class FakePlenty(httpx.BaseTransport):
         return {"id": key, **values}
 
     def _add_to_contact(self, operation: str, contact_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        if operation == "anonymize_contact":
+            # Every personal value of the contact, its addresses and companies gone; the contact stays.
+            self.contacts[contact_id] = {"email": "", "anonymized": True}
+            self.addresses.pop(contact_id, None)
+            self.companies.pop(contact_id, None)
+            return {"id": contact_id, **self.contacts[contact_id]}
         if operation == "create_company":
             self.companies.setdefault(contact_id, []).append(body["companyName"])
             return {"id": next(self._ids), **body}
