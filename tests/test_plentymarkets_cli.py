@@ -1,12 +1,17 @@
-"""`plenty-events plentymarkets dry-run`: the requests of a payload, personal values masked."""
+"""`plenty-events plentymarkets`: dry-run, check, work and erase."""
 
 import io
+import os
+import re
+import signal
 
 import pytest
 
 from plenty_events._cli import main
-from plenty_events.plentymarkets import Client, FakePlenty, _client
-from plenty_events.testing import sample_payload, to_json
+from plenty_events.plentymarkets import Client, FakePlenty, TicketHandler, _client
+from plenty_events.receiver import Receiver, SQLiteInbox
+from plenty_events.testing import sample_event, sample_payload, to_json
+from receiving import TOKEN
 
 
 def run(*argv):
@@ -170,3 +175,119 @@ def test_config_check_closes_the_client_it_made(plenty_env, monkeypatch):
     monkeypatch.setattr(_client, "Client", making)
     assert plenty_env.config().check() == []
     assert made[0]._http.is_closed
+
+
+def stop_after_handling(fake):
+    """Make the fake ask the running process to stop once a ticket's note is added, as systemd would."""
+    answer = fake._answer
+
+    def answering(operation, *args):
+        response = answer(operation, *args)
+        if operation == "add_note":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return response
+
+    fake._answer = answering
+
+
+def test_work_puts_the_inbox_events_into_plentymarkets_journalling_in_the_inbox(plenty_env, tmp_path):
+    """`plentymarkets work DB` runs TicketHandler under the worker, its steps in DB, until SIGTERM."""
+    db = tmp_path / "inbox.sqlite3"
+    inbox = SQLiteInbox(db)
+    receiver = Receiver(tokens=TOKEN, handler=print, inbox=inbox, background=True)
+    assert receiver.receive(TOKEN, to_json(sample_payload())).status == 202
+    stop_after_handling(plenty_env)
+    status, out, err = run("work", str(db))
+    assert status == 0, err
+    assert re.fullmatch(r"#1 'evt_\w+' handled\nstopped\n", out)
+    assert (len(plenty_env.contacts), len(plenty_env.tickets), len(plenty_env.notes)) == (1, 1, 1)
+    assert list(inbox.steps(sample_event().id)) == ["contact", "address", "company", "ticket", "note"]
+    inbox.close()
+
+
+@pytest.mark.usefixtures("plenty_env")
+def test_work_refuses_a_missing_inbox_a_bad_option_and_a_missing_variable(tmp_path, monkeypatch):
+    """A missing DB, a bad --max-attempts or a missing PLENTY_* variable exit 2 with a message."""
+    db = tmp_path / "inbox.sqlite3"
+    assert run("work", str(db))[::2] == (2, f"plenty-events: error: no inbox at {db}\n")
+    SQLiteInbox(db).close()
+    status, _, err = run("work", str(db), "--max-attempts", "0")
+    assert status == 2
+    assert "--max-attempts takes 1 or more" in err
+    (tmp_path / "newer.sqlite3").write_bytes(b"not a database, but long enough to be read as one" * 100)
+    status, _, err = run("work", str(tmp_path / "newer.sqlite3"))
+    assert status == 2
+    assert "cannot use" in err
+    monkeypatch.delenv("PLENTY_ID")
+    status, _, err = run("work", str(db))
+    assert status == 2
+    assert "PLENTY_ID is not set" in err
+
+
+@pytest.fixture
+def handled_inbox(plenty_env, tmp_path):
+    """An SQLite inbox holding one handled purchase of john@account.com, journalled in it."""
+    db = tmp_path / "inbox.sqlite3"
+    inbox = SQLiteInbox(db)
+    claim = inbox.claim(inbox.record(to_json(sample_payload())), sample_event().id)
+    config = plenty_env.config()
+    TicketHandler(config, client=Client(config, transport=plenty_env), journal=inbox)(sample_event())
+    inbox.finish(claim, None)
+    inbox.close()
+    return db
+
+
+def test_erase_anonymises_the_contact_and_deletes_the_rows(plenty_env, handled_inbox, monkeypatch):
+    """`plentymarkets erase - --inbox DB` reads the e-mail from stdin, anonymises, deletes, and names the tickets."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("John@Account.com\n"))
+    status, out, err = run("erase", "-", "--inbox", str(handled_inbox))
+    assert status == 0
+    (contact_id,) = [key for key, contact in plenty_env.contacts.items() if contact.get("anonymized")]
+    (ticket_id,) = plenty_env.tickets
+    assert out == (
+        "erased 1 deliveries and their journal rows\n"
+        f"anonymised contacts: [{contact_id}]\n"
+        f"delete these tickets in plentymarkets, their notes name the person: [{ticket_id}]\n"
+    )
+    assert "john" not in (out + err).lower()
+    with SQLiteInbox(handled_inbox) as inbox:
+        assert inbox.deliveries() == []
+
+
+def test_erase_inbox_only_calls_nothing_and_names_the_contacts(plenty_env, handled_inbox, monkeypatch):
+    """With --inbox-only nothing is sent and no PLENTY_* variable is needed: the contacts are printed to anonymise."""
+    monkeypatch.delenv("PLENTY_URL")
+    calls = len(plenty_env.calls)
+    status, out, _ = run("erase", "john@account.com", "--inbox", str(handled_inbox), "--inbox-only")
+    assert status == 0
+    assert "anonymise these contacts in plentymarkets: [" in out
+    assert len(plenty_env.calls) == calls
+    status, out, _ = run("erase", "john@account.com", "--inbox", str(handled_inbox), "--inbox-only")
+    assert (status, out) == (
+        0,
+        "erased 0 deliveries and their journal rows\nanonymise these contacts in plentymarkets: []\n",
+    )
+
+
+def test_erase_that_fails_deletes_nothing_and_exits_1(plenty_env, handled_inbox):
+    """A failed anonymisation exits 1, says nothing was deleted, and leaves the rows for the next run."""
+    plenty_env.fail("anonymize_contact", 503)
+    status, out, _ = run("erase", "john@account.com", "--inbox", str(handled_inbox))
+    assert (status, out) == (
+        1,
+        "not erased: anonymize_contact: plentymarkets answered 503; nothing was deleted, run it again\n",
+    )
+    with SQLiteInbox(handled_inbox) as inbox:
+        assert len(inbox.deliveries()) == 1
+    status, out, _ = run("erase", "john@account.com", "--inbox", str(handled_inbox))
+    assert status == 0
+
+
+def test_erase_refuses_no_email_and_a_missing_inbox(plenty_env, tmp_path, monkeypatch):
+    """An empty e-mail on stdin, or an inbox that does not exist, exit 2 before anything is sent."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert run("erase", "-", "--inbox", str(tmp_path / "x"))[::2] == (2, "plenty-events: error: no e-mail given\n")
+    status, _, err = run("erase", "a@b.example", "--inbox", str(tmp_path / "x"))
+    assert status == 2
+    assert "no inbox at" in err
+    assert plenty_env.calls == []
