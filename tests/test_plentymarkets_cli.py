@@ -127,8 +127,35 @@ def test_check_says_ok_for_a_good_config(plenty_env):
     """With a working login and existing type and status, check prints ok and exits 0."""
     status, out, _ = run("check")
     assert status == 0
-    assert out.startswith("ok: logged in to https://plenty.fake; ticket type 1 and status 1 exist")
-    assert plenty_env.calls == ["login", "current_user", "ticket_types", "ticket_statuses"]
+    assert out.startswith("ok: logged in to https://plenty.fake; ticket type 1, status 1 and owner users [7] exist")
+    assert plenty_env.calls == ["login", "current_user", "ticket_types", "ticket_statuses", "find_user"]
+
+
+def test_check_names_each_missing_owner_user_and_one_it_cannot_check(plenty_env, monkeypatch):
+    """An owner user the system does not have (404) is named; another failure says it could not be checked."""
+    monkeypatch.setenv("PLENTY_OWNER_USER_IDS", "7,8,9")
+    plenty_env.users.add(9)
+    plenty_env.fail("find_user", 403)
+    plenty_env.calls.clear()
+    status, out, _ = run("check")
+    assert status == 1
+    assert [line for line in out.splitlines() if line.startswith("problem")] == [
+        "problem: cannot check owner user 7: find_user: plentymarkets answered 403",
+        "problem: owner user 8 does not exist",
+    ]
+    plenty_env.fail("find_user", 503)
+    assert "problem: cannot check owner user 7: find_user: plentymarkets answered 503" in run("check")[1]
+
+
+@pytest.mark.usefixtures("plenty_env")
+def test_check_states_the_ticket_systems_end_of_maintenance(monkeypatch):
+    """Fault 6: whatever the outcome, check says that the ticket system is in end of maintenance since 2023-10-13."""
+    for ticket_type in ("1", "4"):
+        monkeypatch.setenv("PLENTY_TICKET_TYPE_ID", ticket_type)
+        out = run("check")[1]
+        assert out.splitlines()[-1].startswith(
+            "note: plentymarkets' ticket system is in end of maintenance since 2023-10-13"
+        )
 
 
 def test_check_prints_each_problem_without_secrets(plenty_env, monkeypatch):
@@ -137,7 +164,7 @@ def test_check_prints_each_problem_without_secrets(plenty_env, monkeypatch):
     monkeypatch.setenv("PLENTY_TICKET_STATUS_ID", "5")
     status, out, err = run("check")
     assert status == 1
-    assert out.splitlines() == [
+    assert out.splitlines()[:-1] == [
         "problem: ticket type 4 does not exist; the system has [1]",
         "problem: ticket status 5 does not exist; the system has [1]",
     ]
@@ -148,10 +175,13 @@ def test_check_reports_a_failed_login_and_failed_lists(plenty_env, monkeypatch):
     """Wrong credentials give one problem; a list that cannot be read is named with its reason."""
     plenty_env.fail("ticket_types", 500)
     status, out, _ = run("check")
-    assert (status, out) == (1, "problem: cannot list the ticket types: ticket_types: plentymarkets answered 500\n")
+    assert (status, out.splitlines()[0]) == (
+        1,
+        "problem: cannot list the ticket types: ticket_types: plentymarkets answered 500",
+    )
     monkeypatch.setenv("PLENTY_PASSWORD", "wrong-pa55")
     status, out, err = run("check")
-    assert (status, out) == (1, "problem: cannot log in: login: plentymarkets answered 401\n")
+    assert (status, out.splitlines()[0]) == (1, "problem: cannot log in: login: plentymarkets answered 401")
     assert "wrong-pa55" not in out + err
 
 

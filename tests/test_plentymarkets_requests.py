@@ -68,6 +68,7 @@ def test_the_schemas_are_valid_draft_2020_12():
         "ticket_types",
         "ticket_statuses",
         "current_user",
+        "find_user",
         "anonymize_contact",
     }
 

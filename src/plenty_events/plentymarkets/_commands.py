@@ -37,6 +37,14 @@ _PLACEHOLDER: Final = PlentyConfig(
 )
 
 
+#: What `check` says every time: where the tickets go has an end date.
+END_OF_MAINTENANCE: Final = (
+    "plentymarkets' ticket system is in end of maintenance since 2023-10-13 (shutdown not yet dated); "
+    "plentymarkets moves tickets to Messenger conversations. Should the ticket routes go, each purchase "
+    "ends dead with the step named, its contact and address kept, for a replay"
+)
+
+
 class CommandError(Exception):
     """A usage error: exit 2 with this message."""
 
@@ -61,9 +69,10 @@ def add_parser(commands: Any) -> None:
     dry.add_argument("file", metavar="FILE", help="a payload file")
     actions.add_parser(
         "check",
-        help="log in with the PLENTY_* settings and check the ticket type and status",
+        help="log in with the PLENTY_* settings and check the ticket type, status and owner users",
         description=(
-            "Log in to the system the PLENTY_* variables name, and check that the ticket type and status exist. "
+            "Log in to the system the PLENTY_* variables name, and check that the ticket type, the status and "
+            "the owner users exist. "
             "Prints each problem, never a secret. Exit 0 when all is well, 1 when not, 2 for a bad variable."
         ),
     )
@@ -196,13 +205,13 @@ def _check(stdout: TextIO) -> int:
     config = _from_env()
     problems = config.check()
     stdout.writelines(f"problem: {problem}\n" for problem in problems)
-    if problems:
-        return 1
-    stdout.write(
-        f"ok: logged in to {config.url}; ticket type {config.ticket_type_id} and status {config.ticket_status_id} "
-        "exist (owner users are not checked: no documented route lists them)\n"
-    )
-    return 0
+    if not problems:
+        stdout.write(
+            f"ok: logged in to {config.url}; ticket type {config.ticket_type_id}, status {config.ticket_status_id} "
+            f"and owner users {list(config.owner_user_ids)} exist (the role is not checked: no route lists roles)\n"
+        )
+    stdout.write(f"note: {END_OF_MAINTENANCE}\n")
+    return 1 if problems else 0
 
 
 def _dry_run(args: argparse.Namespace, stdout: TextIO) -> int:

@@ -35,6 +35,7 @@ _ROUTES: Final = (
     ("GET", re.compile(r"/rest/tickets/types/names"), "ticket_types"),
     ("GET", re.compile(r"/rest/tickets/status/names"), "ticket_statuses"),
     ("GET", re.compile(r"/rest/users/me"), "current_user"),
+    ("GET", re.compile(r"/rest/users/([0-9]+)"), "find_user"),
     ("GET", re.compile(r"/rest/tickets/([0-9]+)/messages"), "find_notes"),
     ("POST", re.compile(r"/rest/tickets/([0-9]+)"), "add_note"),
 )
@@ -150,6 +151,8 @@ class FakePlenty(httpx.BaseTransport):
         """The ticket types by id, each with its name."""
         self.ticket_statuses: dict[int, str] = {1: "New"}
         """The ticket statuses by id, each with its name."""
+        self.users: set[int] = {7}
+        """The back-end users' ids."""
         self.calls: list[str] = []
         """Every operation received, in order, those answered with a fault too."""
         self._period_calls = 0
@@ -317,6 +320,11 @@ class FakePlenty(httpx.BaseTransport):
         answer: Any
         if operation in {"ticket_types", "ticket_statuses", "current_user"}:
             answer = self._names(operation)
+        elif operation == "find_user":
+            user_id = int(match.group(1))
+            if user_id not in self.users:
+                return httpx.Response(404, headers=headers, json={"error": "no such user"})
+            answer = {"id": user_id, "userId": user_id}
         elif operation == "find_contact":
             answer = _page(
                 [{"id": key} for key, contact in self.contacts.items() if contact["email"] == query["email"]]

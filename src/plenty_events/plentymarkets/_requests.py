@@ -309,6 +309,11 @@ def current_user() -> Request:
     return Request("current_user", "GET", "/rest/users/me")
 
 
+def find_user(user_id: int) -> Request:
+    """`GET /rest/users/{userId}`: one back-end user, to check that a ticket owner exists (404 when not)."""
+    return Request("find_user", "GET", f"/rest/users/{user_id}")
+
+
 def plan(
     event: ServicePurchaseEvent, config: PlentyConfig, *, contact_id: int = 0, ticket_id: int = 0
 ) -> tuple[Request, ...]:

@@ -137,6 +137,7 @@ def _schemas() -> dict[str, dict[str, Any]]:
         "ticket_types": _call("GET", r"^/rest/tickets/types/names$", _NO_QUERY, _NO_BODY),
         "ticket_statuses": _call("GET", r"^/rest/tickets/status/names$", _NO_QUERY, _NO_BODY),
         "current_user": _call("GET", r"^/rest/users/me$", _NO_QUERY, _NO_BODY),
+        "find_user": _call("GET", r"^/rest/users/[0-9]+$", _NO_QUERY, _NO_BODY),
         "find_notes": _call("GET", r"^/rest/tickets/[0-9]+/messages$", _NO_QUERY, _NO_BODY),
         "add_note": _call(
             "POST",
