@@ -20,12 +20,14 @@ from plenty_events.plentymarkets import (
     TicketHandler,
     _fake,
     create_address,
+    erase_person,
     find_contact,
     note_text,
     ticket_title,
 )
 from plenty_events.plentymarkets import _handler as handler_module
-from plenty_events.receiver import MemoryInbox, Permanent, Receiver, RetryLater
+from plenty_events.receiver import Counts, MemoryInbox, Permanent, Receiver, RetryLater, SQLiteInbox, State, Worker
+from plenty_events.receiver._receiver import Core
 from plenty_events.testing import sample_event, sample_payload, to_json
 
 WRITES = ("create_contact", "create_address", "create_company", "create_ticket", "add_note")
@@ -75,9 +77,10 @@ def test_a_new_purchase_runs_every_step_and_journals_it():
         *WRITES[3:],
     ]
     assert len(journal) == 5
-    assert all(journal.done(event.id, step) for step in Step)
+    assert list(journal.steps(event.id)) == list(Step)
+    assert all(journal.steps(event.id)[step] for step in Step)
     assert_exactly_once(fake, [event])
-    assert fake.companies == {int(journal.done(event.id, Step.CONTACT)): ["MyStore"]}
+    assert fake.companies == {int(journal.steps(event.id)[Step.CONTACT]): ["MyStore"]}
 
 
 def test_a_redelivery_sends_nothing():
@@ -96,7 +99,7 @@ def test_without_a_company_no_company_is_created():
     event = sample_event({"$.resource.address.companyName": ""})
     handler_of(fake, journal)(event)
     assert "create_company" not in fake.calls
-    assert journal.done(event.id, Step.COMPANY) == ""
+    assert journal.steps(event.id)[Step.COMPANY] == ""
 
 
 @pytest.mark.parametrize("operation", STEPS)
@@ -132,7 +135,7 @@ def test_a_note_found_on_a_found_ticket_is_not_added_again():
     fresh(sample_event())
     assert fake.calls[-3:] == ["create_company", "find_ticket", "find_notes"]
     assert_exactly_once(fake, [sample_event()])
-    assert fresh.journal.done(sample_event().id, Step.NOTE) == str(next(iter(fake.notes)))
+    assert fresh.journal.steps(sample_event().id)[Step.NOTE] == str(next(iter(fake.notes)))
 
 
 def test_two_events_for_one_new_email_at_once_make_one_contact():
@@ -247,6 +250,25 @@ def test_fault_5_the_note_is_internal_and_escaped():
     assert "&lt;img src=x onerror=alert(1)&gt;" in note.text
 
 
+def test_fault_6_the_ticket_systems_end_loses_no_purchase_and_duplicates_nothing():
+    """Should the ticket routes go (410), each purchase is dead naming the step, its contact kept; a replay resumes."""
+    fake, inbox = FakePlenty(), MemoryInbox()
+    handler = handler_of(fake, inbox)
+    receiver = Receiver(tokens="a-token-of-16-characters", handler=handler, inbox=inbox, background=True)
+    receiver.receive("a-token-of-16-characters", to_json(sample_payload()))
+    fake.fail("find_ticket", 410, times=10)
+    assert Worker(inbox, handler).run_pending() == Counts(dead=1)
+    (delivery,) = inbox.deliveries()
+    assert (delivery.state, delivery.reason) == (State.DEAD, "find_ticket: plentymarkets answered 410")
+    assert list(inbox.steps(delivery.event_id)) == ["contact", "address", "company"]
+    fake.clear_faults()  # the routes answer again, or the handler writes elsewhere
+    replayed = Core(handler, inbox, strict=False).replay()
+    assert [answer.status for _, answer in replayed] == [202]
+    assert inbox.deliveries()[0].state is State.HANDLED
+    assert fake.calls.count("create_contact") == 1
+    assert_exactly_once(fake, [sample_event()])
+
+
 # Events it refuses, answers it cannot read -----------------------------------------
 
 
@@ -288,12 +310,54 @@ def test_an_answer_of_an_unexpected_shape_is_permanent(answers, reason):
 
 
 def test_the_memory_journal_is_a_step_journal():
-    """MemoryJournal satisfies the StepJournal protocol and counts what it recorded."""
+    """MemoryJournal satisfies the StepJournal protocol, keeps a step's first id and counts what it recorded."""
     journal = MemoryJournal()
     assert isinstance(journal, StepJournal)
-    journal.record("e", Step.NOTE, "1")
-    journal.record("e", Step.NOTE, "1")
-    assert len(journal) == 1
+    assert journal.record_step("e", Step.NOTE, "1") == "1"
+    assert journal.record_step("e", Step.NOTE, "2") == "1"
+    journal.record_step("f", Step.NOTE, "3")
+    assert journal.steps("e") == {"note": "1"}
+    assert len(journal) == 2
+
+
+@pytest.mark.parametrize("inbox_kind", ["memory", "sqlite"])
+def test_every_inbox_is_a_step_journal_the_handler_uses(inbox_kind, tmp_path):
+    """An inbox given as the journal holds the handler's steps, so a new handler on the same file sends nothing."""
+    make = MemoryInbox if inbox_kind == "memory" else lambda: SQLiteInbox(tmp_path / "in.sqlite3")
+    inbox = make()
+    assert isinstance(inbox, StepJournal)
+    fake, event = FakePlenty(), sample_event()
+    handler_of(fake, inbox)(event)
+    assert list(inbox.steps(event.id)) == list(Step)
+    calls = len(fake.calls)
+    if inbox_kind == "sqlite":
+        inbox.close()
+        inbox = make()  # a restart: the journal is in the file
+    handler_of(fake, inbox)(event)
+    assert len(fake.calls) == calls
+    assert_exactly_once(fake, [event])
+    if inbox_kind == "sqlite":
+        inbox.close()
+
+
+def test_a_ticket_another_run_recorded_first_is_the_one_used():
+    """When another run recorded its ticket first, this run adds the note to that ticket, not to its own."""
+    fake, journal = FakePlenty(), MemoryJournal()
+    event = sample_event()
+    record_step = journal.record_step
+
+    def racing(event_id, step, remote_id):
+        if step == Step.TICKET:
+            record_step(event_id, step, "424242")  # the other run, just before this one
+        return record_step(event_id, step, remote_id)
+
+    journal.record_step = racing
+    fake.tickets[424242] = {"id": 424242, "title": "the other run's", "contactId": 1}
+    handler_of(fake, journal)(event)
+    assert journal.steps(event.id)[Step.TICKET] == "424242"
+    assert fake.calls[-2:] == ["find_notes", "add_note"]  # looked for its note there first
+    (note,) = fake.notes_of(424242)
+    assert note.text == note_text(event, fake.config())
 
 
 # The fake itself --------------------------------------------------------------------
@@ -359,3 +423,53 @@ def test_a_handler_config_is_a_plentyconfig():
     config = FakePlenty().config(note_type="message")
     assert isinstance(config, PlentyConfig)
     assert (config.url, config.note_type) == ("https://plenty.fake", "message")
+
+
+READS = {"find_contact", "find_ticket", "find_notes", "current_user", "ticket_types", "ticket_statuses", "find_user"}
+
+
+def budget(fake, since=0):
+    """The reads and writes the fake received since call number `since`, logins left out."""
+    calls = [call for call in fake.calls[since:] if call not in {"login", "app_login"}]
+    reads = sum(call in READS for call in calls)
+    return reads, len(calls) - reads
+
+
+@pytest.mark.parametrize(
+    ("purchase", "expected"),
+    [
+        ("new buyer, with company", (3, 5)),
+        ("new buyer, no company", (3, 4)),
+        ("returning buyer", (2, 4)),
+        ("returning buyer, no company", (2, 3)),
+        ("redelivery, journal kept", (0, 0)),
+        ("replay, journal lost", (3, 2)),
+        ("replay, journal lost, no company", (3, 1)),
+    ],
+)
+def test_the_call_budget_per_purchase(purchase, expected):
+    """Each row of the docs' call budget: the reads and writes one purchase costs."""
+    fake, journal = FakePlenty(), MemoryJournal()
+    company = "" if purchase.endswith("no company") else "ACME"
+    event = event_of(2, **{"$.resource.address.companyName": company})
+    if purchase.startswith("returning"):
+        handler_of(fake)(event_of(1))
+    if purchase.startswith(("redelivery", "replay")):
+        handler_of(fake, journal)(event)
+    since = len(fake.calls)
+    handler_of(fake, MemoryJournal() if "lost" in purchase else journal)(event)
+    assert budget(fake, since) == expected
+
+
+def test_the_call_budget_of_a_check_and_an_erasure():
+    """Check costs 3 reads and one per owner user; an erasure one read and one write per contact."""
+    fake = FakePlenty()
+    fake.users.update({8, 9})
+    config = fake.config(owner_user_ids=(7, 8, 9))
+    assert config.check(client=Client(config, transport=fake)) == []
+    assert budget(fake) == (3 + 3, 0)
+    inbox = MemoryInbox()
+    handler_of(fake, inbox)(sample_event())
+    since = len(fake.calls)
+    erase_person("john@account.com", [inbox], client=Client(config, transport=fake))
+    assert budget(fake, since) == (1, 1)

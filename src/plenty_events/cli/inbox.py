@@ -94,7 +94,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             if args.action == "dismiss":
                 return _dismiss(inbox, args.numbers, out)
             if args.action == "work":
-                return _work(inbox, _load(args.handler), out, args)
+                return work(inbox, _load(args.handler), out, args)
             return _list(inbox, out)
     except (sqlite3.Error, ValueError) as exc:
         raise CommandError(f"cannot use {args.db} as an inbox: {exc}") from exc
@@ -210,7 +210,8 @@ def _dismiss(inbox: SQLiteInbox, numbers: list[int], out: TextIO) -> int:
     return status
 
 
-def _work(inbox: SQLiteInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
+def work(inbox: SQLiteInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
+    """Run a worker over the inbox until SIGTERM or SIGINT, printing each outcome; also `plentymarkets work`'s loop."""
     if args.max_attempts < 1 or not 0 < args.poll < float("inf"):
         raise CommandError("--max-attempts takes 1 or more, --poll a positive number of seconds")
 
