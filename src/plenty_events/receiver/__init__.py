@@ -21,6 +21,7 @@ Examples:
 from ._answers import Response
 from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, State
 from ._outcomes import Backoff, Outcome, Permanent, RetryLater
+from ._postgres import PostgresInbox
 from ._receiver import Receiver, current_token_name
 from ._router import Router
 from ._sqlite import SQLiteInbox
@@ -36,6 +37,7 @@ __all__ = [
     "MemoryInbox",
     "Outcome",
     "Permanent",
+    "PostgresInbox",
     "Receiver",
     "Response",
     "RetryLater",
