@@ -25,7 +25,7 @@ from plenty_events.plentymarkets import (
     ticket_title,
 )
 from plenty_events.plentymarkets import _handler as handler_module
-from plenty_events.receiver import MemoryInbox, Permanent, Receiver, RetryLater
+from plenty_events.receiver import MemoryInbox, Permanent, Receiver, RetryLater, SQLiteInbox
 from plenty_events.testing import sample_event, sample_payload, to_json
 
 WRITES = ("create_contact", "create_address", "create_company", "create_ticket", "add_note")
@@ -75,9 +75,10 @@ def test_a_new_purchase_runs_every_step_and_journals_it():
         *WRITES[3:],
     ]
     assert len(journal) == 5
-    assert all(journal.done(event.id, step) for step in Step)
+    assert list(journal.steps(event.id)) == list(Step)
+    assert all(journal.steps(event.id)[step] for step in Step)
     assert_exactly_once(fake, [event])
-    assert fake.companies == {int(journal.done(event.id, Step.CONTACT)): ["MyStore"]}
+    assert fake.companies == {int(journal.steps(event.id)[Step.CONTACT]): ["MyStore"]}
 
 
 def test_a_redelivery_sends_nothing():
@@ -96,7 +97,7 @@ def test_without_a_company_no_company_is_created():
     event = sample_event({"$.resource.address.companyName": ""})
     handler_of(fake, journal)(event)
     assert "create_company" not in fake.calls
-    assert journal.done(event.id, Step.COMPANY) == ""
+    assert journal.steps(event.id)[Step.COMPANY] == ""
 
 
 @pytest.mark.parametrize("operation", STEPS)
@@ -132,7 +133,7 @@ def test_a_note_found_on_a_found_ticket_is_not_added_again():
     fresh(sample_event())
     assert fake.calls[-3:] == ["create_company", "find_ticket", "find_notes"]
     assert_exactly_once(fake, [sample_event()])
-    assert fresh.journal.done(sample_event().id, Step.NOTE) == str(next(iter(fake.notes)))
+    assert fresh.journal.steps(sample_event().id)[Step.NOTE] == str(next(iter(fake.notes)))
 
 
 def test_two_events_for_one_new_email_at_once_make_one_contact():
@@ -288,12 +289,54 @@ def test_an_answer_of_an_unexpected_shape_is_permanent(answers, reason):
 
 
 def test_the_memory_journal_is_a_step_journal():
-    """MemoryJournal satisfies the StepJournal protocol and counts what it recorded."""
+    """MemoryJournal satisfies the StepJournal protocol, keeps a step's first id and counts what it recorded."""
     journal = MemoryJournal()
     assert isinstance(journal, StepJournal)
-    journal.record("e", Step.NOTE, "1")
-    journal.record("e", Step.NOTE, "1")
-    assert len(journal) == 1
+    assert journal.record_step("e", Step.NOTE, "1") == "1"
+    assert journal.record_step("e", Step.NOTE, "2") == "1"
+    journal.record_step("f", Step.NOTE, "3")
+    assert journal.steps("e") == {"note": "1"}
+    assert len(journal) == 2
+
+
+@pytest.mark.parametrize("inbox_kind", ["memory", "sqlite"])
+def test_every_inbox_is_a_step_journal_the_handler_uses(inbox_kind, tmp_path):
+    """An inbox given as the journal holds the handler's steps, so a new handler on the same file sends nothing."""
+    make = MemoryInbox if inbox_kind == "memory" else lambda: SQLiteInbox(tmp_path / "in.sqlite3")
+    inbox = make()
+    assert isinstance(inbox, StepJournal)
+    fake, event = FakePlenty(), sample_event()
+    handler_of(fake, inbox)(event)
+    assert list(inbox.steps(event.id)) == list(Step)
+    calls = len(fake.calls)
+    if inbox_kind == "sqlite":
+        inbox.close()
+        inbox = make()  # a restart: the journal is in the file
+    handler_of(fake, inbox)(event)
+    assert len(fake.calls) == calls
+    assert_exactly_once(fake, [event])
+    if inbox_kind == "sqlite":
+        inbox.close()
+
+
+def test_a_ticket_another_run_recorded_first_is_the_one_used():
+    """When another run recorded its ticket first, this run adds the note to that ticket, not to its own."""
+    fake, journal = FakePlenty(), MemoryJournal()
+    event = sample_event()
+    record_step = journal.record_step
+
+    def racing(event_id, step, remote_id):
+        if step == Step.TICKET:
+            record_step(event_id, step, "424242")  # the other run, just before this one
+        return record_step(event_id, step, remote_id)
+
+    journal.record_step = racing
+    fake.tickets[424242] = {"id": 424242, "title": "the other run's", "contactId": 1}
+    handler_of(fake, journal)(event)
+    assert journal.steps(event.id)[Step.TICKET] == "424242"
+    assert fake.calls[-2:] == ["find_notes", "add_note"]  # looked for its note there first
+    (note,) = fake.notes_of(424242)
+    assert note.text == note_text(event, fake.config())
 
 
 # The fake itself --------------------------------------------------------------------

@@ -52,8 +52,8 @@ def test_a_purchase_becomes_one_ticket_in_a_real_system(config):
         journal = MemoryJournal()
         TicketHandler(config, client=client, journal=journal)(event)
         TicketHandler(config, client=client, journal=MemoryJournal())(event)
-        ticket_id = journal.done(event.id, Step.TICKET)
-        contact_id = journal.done(event.id, Step.CONTACT)
+        ticket_id = journal.steps(event.id).get(Step.TICKET)
+        contact_id = journal.steps(event.id).get(Step.CONTACT)
         assert ticket_id
         assert contact_id
         send(Request("delete_ticket", "DELETE", f"/rest/tickets/{ticket_id}"))

@@ -261,7 +261,7 @@ def test_sqlite_needs_a_file(path: str) -> None:
 
 
 def test_sqlite_keeps_everything_across_reopening_in_wal_mode(tmp_path: Path) -> None:
-    """A second SQLiteInbox on the file sees what the first stored; the file is in WAL mode, schema 1."""
+    """A second SQLiteInbox on the file sees what the first stored; the file is in WAL mode, schema 3."""
     path = tmp_path / "in.db"
     first = SQLiteInbox(str(path))
     first.finish(first.claim(first.record(b"{}"), "evt_1"), None)
@@ -269,7 +269,7 @@ def test_sqlite_keeps_everything_across_reopening_in_wal_mode(tmp_path: Path) ->
     assert [(d.state, d.event_id) for d in second.deliveries()] == [(State.HANDLED, "evt_1")]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
     db.close()
 
 
@@ -278,9 +278,9 @@ def test_sqlite_refuses_a_file_from_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "in.db"
     SQLiteInbox(path)
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 3")
+    db.execute("PRAGMA user_version = 4")
     db.close()
-    with pytest.raises(ValueError, match="schema version 3"):
+    with pytest.raises(ValueError, match="schema version 4"):
         SQLiteInbox(path)
 
 
@@ -495,13 +495,13 @@ def test_a_collected_connection_closes_itself_only_in_its_own_process(
 
 
 def test_a_version_1_file_is_migrated_keeping_every_body(tmp_path: Path) -> None:
-    """Version 1 becomes 2 in place: bodies and states kept, a failed event due at once, the lease kept."""
+    """Version 1 becomes 3 in place: bodies and states kept, a failed event due at once, the lease kept."""
     path = tmp_path / "v1.sqlite3"
     now = time.time()
     make_v1(path, now)
     inbox = SQLiteInbox(path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
     db.close()  # the with block commits; it does not close
     found = [(d.number, d.state, d.event_id, d.attempts, d.error, d.body) for d in inbox.deliveries()]
     assert found == [
@@ -522,6 +522,9 @@ def test_a_version_1_file_is_migrated_keeping_every_body(tmp_path: Path) -> None
     assert inbox.take("evt_handling") is not None
     assert inbox.claim(6, "evt_handled").outcome == "handled"
     assert inbox.attempts("evt_failed") == []  # version 1 kept no history
+    assert inbox.steps("evt_handled") == {}  # nor a step journal, which works now
+    assert inbox.record_step("evt_handled", "contact", "7") == "7"
+    assert inbox.steps("evt_handled") == {"contact": "7"}
     inbox.close()
     SQLiteInbox(path).close()  # opening a migrated file again changes nothing
 
@@ -635,3 +638,90 @@ def test_the_boot_clock_falls_back_to_the_wall_clock_without_a_boot_id(tmp_path:
     boot, clock = boot_clock()
     assert boot
     assert clock() == pytest.approx(time.clock_gettime(time.CLOCK_BOOTTIME), abs=1)
+
+
+def test_a_step_is_recorded_once_and_read_back_in_order(inbox: Any) -> None:
+    """record_step keeps each step's first id; steps reads them back in the order recorded, per event."""
+    assert inbox.steps("evt_1") == {}
+    assert inbox.record_step("evt_1", "contact", "42") == "42"
+    assert inbox.record_step("evt_1", "address", "") == ""
+    assert inbox.record_step("evt_2", "contact", "43") == "43"
+    assert inbox.record_step("evt_1", "contact", "99") == "42"  # a second run's id does not replace the first
+    assert inbox.steps("evt_1") == {"contact": "42", "address": ""}
+    assert list(inbox.steps("evt_1")) == ["contact", "address"]
+    assert inbox.steps("evt_2") == {"contact": "43"}
+    inbox.steps("evt_1")["note"] = "1"  # a copy: changing it records nothing
+    assert "note" not in inbox.steps("evt_1")
+
+
+def test_steps_need_no_claim_and_survive_any_outcome_and_a_purge(inbox: Any) -> None:
+    """Steps are recorded whoever holds the event, and stay through failure, death, revival and purge."""
+    number = inbox.record(b"{}")
+    claim = inbox.claim(number, "evt_1")
+    inbox.record_step("evt_1", "contact", "1")
+    inbox.finish(claim, "RetryLater")
+    inbox.record_step("evt_1", "ticket", "2")  # no claim held now
+    inbox.finish(inbox.claim(number, "evt_1"), "Permanent", dead=True)
+    inbox.enqueue(inbox.record(b"{}"), "evt_1")  # revived by a redelivery
+    inbox.clock[0] += 100
+    assert inbox.purge(utc(inbox.clock[0])) == 2
+    assert inbox.steps("evt_1") == {"contact": "1", "ticket": "2"}
+
+
+def test_erase_deletes_the_deliveries_and_the_steps_of_their_events_only(inbox: Any) -> None:
+    """Inbox.erase deletes the given deliveries and their events' steps; other deliveries, steps and states stay."""
+    gone, kept, rejected = inbox.record(b"person"), inbox.record(b"other"), inbox.record(b"person, not json")
+    inbox.finish(inbox.claim(gone, "evt_gone"), None)
+    inbox.finish(inbox.claim(kept, "evt_kept"), None)
+    inbox.reject(rejected, "json_invalid")
+    inbox.record_step("evt_gone", "contact", "1")
+    inbox.record_step("evt_kept", "contact", "2")
+    assert inbox.erase([gone, rejected, gone, 9999]) == 2  # a repeated or unknown number counts nothing
+    assert [d.number for d in inbox.deliveries()] == [kept]
+    assert inbox.steps("evt_gone") == {}
+    assert inbox.steps("evt_kept") == {"contact": "2"}
+    assert inbox.claim(inbox.record(b"person"), "evt_gone").outcome == "handled"  # its state is kept
+    assert inbox.erase([]) == 0
+
+
+def test_sqlite_erase_leaves_no_trace_of_a_body_on_disk(tmp_path: Path) -> None:
+    """After erase, the erased body's bytes are in neither the database file nor its WAL."""
+    path = tmp_path / "in.db"
+    inbox = SQLiteInbox(path)
+    secret = b"Customer-Name-Jane-Roe-" * 20
+    number = inbox.record(secret)
+    inbox.record(b"kept")
+    assert inbox.erase([number]) == 1
+    on_disk = b"".join(file.read_bytes() for file in tmp_path.iterdir())
+    assert b"Customer-Name-Jane-Roe" not in on_disk
+    assert inbox.erase([number], checkpoint=False) == 0
+    inbox.close()
+
+
+def test_a_version_2_file_is_migrated_to_3_keeping_everything(tmp_path: Path) -> None:
+    """Version 2 becomes 3 in place: deliveries, states and attempts kept, and a step journal added."""
+    path = tmp_path / "v2.sqlite3"
+    inbox = SQLiteInbox(path)
+    inbox.finish(inbox.claim(inbox.record(b'{"id": "evt_1"}'), "evt_1"), "RuntimeError")
+    inbox.close()
+    with sqlite3.connect(path) as db:  # back to version 2, as that version left it
+        db.execute("DROP TABLE steps")
+        db.execute("PRAGMA user_version = 2")
+    db.close()  # the with block commits; it does not close
+    before = sqlite3.connect(path)
+    tables = {name for (name,) in before.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    before.close()
+    assert "steps" not in tables
+    inbox = SQLiteInbox(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+    db.close()
+    assert [(d.state, d.event_id, d.error, d.body) for d in inbox.deliveries()] == [
+        (State.FAILED, "evt_1", "RuntimeError", b'{"id": "evt_1"}')
+    ]
+    assert [a.error for a in inbox.attempts("evt_1")] == ["RuntimeError"]
+    assert inbox.record_step("evt_1", "contact", "5") == "5"
+    inbox.close()
+    reopened = SQLiteInbox(path)  # opening a migrated file again changes nothing
+    assert reopened.steps("evt_1") == {"contact": "5"}
+    reopened.close()

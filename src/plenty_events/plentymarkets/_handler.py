@@ -124,23 +124,25 @@ class TicketHandler:
             raise Permanent("plentymarkets: only service purchases become tickets")
         if not contact_email(event):
             raise Permanent("contact: the event has no e-mail to find the contact by")
-        contact_id = self._contact(event)
-        self._step(event, Step.ADDRESS, lambda: create_address(event, contact_id))
-        self._step(event, Step.COMPANY, lambda: create_company(event, contact_id))
-        ticket_id, created = self._ticket(event, contact_id)
-        self._note(event, ticket_id, look=not created)
+        done = self.journal.steps(event.id)
+        contact_id = self._contact(event, done)
+        self._step(event, done, Step.ADDRESS, lambda: create_address(event, contact_id))
+        self._step(event, done, Step.COMPANY, lambda: create_company(event, contact_id))
+        ticket_id, created = self._ticket(event, done, contact_id)
+        self._note(event, done, ticket_id, look=not created)
 
-    def _step(self, event: ServicePurchaseEvent, step: Step, request: Callable[[], Request | None]) -> None:
-        if self.journal.done(event.id, step) is not None:
+    def _step(
+        self, event: ServicePurchaseEvent, done: dict[str, str], step: Step, request: Callable[[], Request | None]
+    ) -> None:
+        if step in done:
             return
         call = request()
         remote = "" if call is None else str(_id(call.operation, self.client.send(call)))
-        self.journal.record(event.id, step, remote)
+        self.journal.record_step(event.id, step, remote)
 
-    def _contact(self, event: ServicePurchaseEvent) -> int:
-        done = self.journal.done(event.id, Step.CONTACT)
-        if done is not None:
-            return int(done)
+    def _contact(self, event: ServicePurchaseEvent, done: dict[str, str]) -> int:
+        if Step.CONTACT in done:
+            return int(done[Step.CONTACT])
         with _lock_for(contact_email(event)):
             contact_id = self._find_contact(event)
             if contact_id is None:
@@ -151,18 +153,17 @@ class TicketHandler:
                 contact_id = created if again is None else min(created, again)
                 if contact_id != created:
                     log.warning("event %s: another contact with this e-mail appeared; using the oldest", event.id)
-        self.journal.record(event.id, Step.CONTACT, str(contact_id))
-        return contact_id
+        # A run that took this event over may have recorded its contact first: go on with that one.
+        return int(self.journal.record_step(event.id, Step.CONTACT, str(contact_id)))
 
     def _find_contact(self, event: ServicePurchaseEvent) -> int | None:
         entries = list_entries("find_contact", self.client.send(find_contact(event)))
         ids = [_id("find_contact", entry) for entry in entries]
         return min(ids, default=None)
 
-    def _ticket(self, event: ServicePurchaseEvent, contact_id: int) -> tuple[int, bool]:
-        done = self.journal.done(event.id, Step.TICKET)
-        if done is not None:
-            return int(done), False
+    def _ticket(self, event: ServicePurchaseEvent, done: dict[str, str], contact_id: int) -> tuple[int, bool]:
+        if Step.TICKET in done:
+            return int(done[Step.TICKET]), False
         title = ticket_title(event, self.config)
         entries = list_entries("find_ticket", self.client.send(find_ticket(event, self.config, contact_id)))
         found = [_id("find_ticket", entry) for entry in entries if entry.get("title") == title]
@@ -172,11 +173,11 @@ class TicketHandler:
             if created
             else min(found)
         )
-        self.journal.record(event.id, Step.TICKET, str(ticket_id))
-        return ticket_id, created
+        recorded = int(self.journal.record_step(event.id, Step.TICKET, str(ticket_id)))
+        return recorded, created and recorded == ticket_id
 
-    def _note(self, event: ServicePurchaseEvent, ticket_id: int, *, look: bool) -> None:
-        if self.journal.done(event.id, Step.NOTE) is not None:
+    def _note(self, event: ServicePurchaseEvent, done: dict[str, str], ticket_id: int, *, look: bool) -> None:
+        if Step.NOTE in done:
             return
         text = note_text(event, self.config)
         if look:
@@ -184,7 +185,7 @@ class TicketHandler:
             entries = list_entries("find_notes", self.client.send(find_notes(ticket_id)))
             found = [_id("find_notes", entry) for entry in entries if entry.get("text") == text]
             if found:
-                self.journal.record(event.id, Step.NOTE, str(min(found)))
+                self.journal.record_step(event.id, Step.NOTE, str(min(found)))
                 return
         note_id = _id("add_note", self.client.send(add_note(event, self.config, ticket_id)))
-        self.journal.record(event.id, Step.NOTE, str(note_id))
+        self.journal.record_step(event.id, Step.NOTE, str(note_id))

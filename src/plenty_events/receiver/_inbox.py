@@ -248,7 +248,41 @@ class Inbox(Protocol):
         """Delete the deliveries stored before `before` (their raw bodies); return how many.
 
         Event states, which hold no personal data, are kept, so that a late
-        redelivery of a handled event is still not handled again.
+        redelivery of a handled event is still not handled again; so are the
+        recorded [steps][plenty_events.receiver.Inbox.steps].
+        """
+        ...
+
+    def record_step(self, event_id: str, step: str, remote_id: str) -> str:
+        """Record, durably, that `step` of the event's handling is done, with the id the remote system gave.
+
+        A handler calls it after each side effect and before the next, so
+        that a re-run after a crash, a restart or a redelivery skips what is
+        done (the step journal). It needs no claim: a step done is done,
+        whoever did it. A step recorded before keeps its first id.
+
+        Args:
+            event_id: The event the step belongs to.
+            step: The step's name, chosen by the handler (such as `"contact"`).
+            remote_id: The id the remote system returned, `""` if none.
+
+        Returns:
+            The id recorded for the step: `remote_id`, or the one recorded first.
+
+        """
+        ...
+
+    def steps(self, event_id: str) -> dict[str, str]:
+        """Return the event's recorded steps, step name to remote id, in the order they were recorded."""
+        ...
+
+    def erase(self, deliveries: Collection[int]) -> int:
+        """Delete these deliveries (their raw bodies) and the recorded steps of the events they carry; return how many.
+
+        For a person's erasure request: which deliveries hold their personal
+        data is for the caller to find (see `plenty_events.plentymarkets.erase_person`).
+        Event states, which hold no personal data, are kept, so that a late
+        redelivery of a handled event is still not handled again. Unknown numbers are ignored.
         """
         ...
 
@@ -348,6 +382,7 @@ class MemoryInbox:
         self._deliveries: dict[int, _Stored] = {}
         self._events: dict[str, _Event] = {}
         self._attempts: dict[str, list[list[Any]]] = {}
+        self._steps: dict[str, dict[str, str]] = {}
         self._next = 1
         self._now = time.time
         # Leases on a clock that a step of the wall clock does not move.
@@ -528,3 +563,22 @@ class MemoryInbox:
             for number in old:
                 del self._deliveries[number]
             return len(old)
+
+    def record_step(self, event_id: str, step: str, remote_id: str) -> str:
+        """Record that `step` of the event is done; the first id recorded stays."""
+        with self._lock:
+            return self._steps.setdefault(event_id, {}).setdefault(str(step), str(remote_id))
+
+    def steps(self, event_id: str) -> dict[str, str]:
+        """Return the event's recorded steps, in the order recorded."""
+        with self._lock:
+            return dict(self._steps.get(event_id, {}))
+
+    def erase(self, deliveries: Collection[int]) -> int:
+        """Delete these deliveries and the recorded steps of their events; return how many deliveries."""
+        with self._lock:
+            erased = [self._deliveries.pop(number) for number in set(deliveries) if number in self._deliveries]
+            for stored in erased:
+                if stored.event_id is not None:
+                    self._steps.pop(stored.event_id, None)
+            return len(erased)

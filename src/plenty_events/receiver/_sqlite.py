@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("plenty_events.receiver")
 #: The version of the schema below, kept in SQLite's ``user_version``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 EVENTS = """
 CREATE TABLE {table} (
@@ -64,6 +64,16 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_by_event ON attempts (event_id)
 """
 
+STEPS = """
+CREATE TABLE steps (
+    event_id    TEXT    NOT NULL,
+    step        TEXT    NOT NULL,  -- the handler's name for it
+    remote_id   TEXT    NOT NULL,  -- the id the remote system gave, '' if none
+    recorded_at REAL    NOT NULL,
+    PRIMARY KEY (event_id, step)
+)
+"""
+
 SCHEMA = f"""
 CREATE TABLE deliveries (
     number      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,6 +89,7 @@ CREATE INDEX deliveries_by_event ON deliveries (event_id);
 {EVENTS.format(table="events")};
 CREATE INDEX events_by_due ON events (state, due_at);
 {ATTEMPTS};
+{STEPS};
 """
 
 #: From version 1: new columns, and the events table rebuilt for its wider
@@ -101,6 +112,9 @@ ALTER TABLE events_2 RENAME TO events;
 CREATE INDEX events_by_due ON events (state, due_at);
 {ATTEMPTS};
 """  # noqa: S608 -- built from constants only
+
+#: From version 2: the step journal.
+MIGRATION_FROM_2 = STEPS
 
 
 def _statements(script: str) -> list[str]:
@@ -308,6 +322,9 @@ class SQLiteInbox:
                 for statement in _statements(MIGRATION_FROM_1):
                     clocks = {"now": self._now(), "lease_now": self._lease_now(), "boot": self._boot}
                     db.execute(statement, clocks if statement.lstrip().startswith("INSERT") else {})
+            if version in {1, 2}:
+                for statement in _statements(MIGRATION_FROM_2):
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _new_pool(self) -> _Pool:
@@ -600,6 +617,43 @@ class SQLiteInbox:
         """
         with self._connect() as db:
             count = db.execute("DELETE FROM deliveries WHERE received_at < ?", (before.timestamp(),)).rowcount
+        if checkpoint:
+            self.checkpoint()
+        return count
+
+    def record_step(self, event_id: str, step: str, remote_id: str) -> str:
+        """Record that `step` of the event is done, committed and synced; the first id recorded stays."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO steps (event_id, step, remote_id, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (event_id, str(step), str(remote_id), self._now()),
+            )
+            row: tuple[str] = db.execute(
+                "SELECT remote_id FROM steps WHERE event_id = ? AND step = ?", (event_id, str(step))
+            ).fetchone()
+        return row[0]
+
+    def steps(self, event_id: str) -> dict[str, str]:
+        """Return the event's recorded steps, in the order recorded."""
+        with self._connect() as db:
+            rows: list[tuple[str, str]] = db.execute(
+                "SELECT step, remote_id FROM steps WHERE event_id = ? ORDER BY rowid", (event_id,)
+            ).fetchall()
+        return dict(rows)
+
+    def erase(self, deliveries: Collection[int], *, checkpoint: bool = True) -> int:
+        """Delete these deliveries and the recorded steps of their events, and overwrite them on disk.
+
+        As for [purge][plenty_events.receiver.SQLiteInbox.purge], the deleted
+        pages are overwritten and the WAL emptied unless `checkpoint=False`.
+        """
+        numbers = [(number,) for number in set(deliveries)]
+        with self._transaction() as db:
+            db.executemany(
+                "DELETE FROM steps WHERE event_id = (SELECT event_id FROM deliveries WHERE number = ?)", numbers
+            )
+            # executemany sums the rows each run deleted.
+            count = db.executemany("DELETE FROM deliveries WHERE number = ?", numbers).rowcount
         if checkpoint:
             self.checkpoint()
         return count
