@@ -16,6 +16,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 import hashlib  # noqa: E402 -- the fixtures below come after the profiles
 import pathlib  # noqa: E402
+import urllib.parse  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -44,8 +45,11 @@ def postgres_dsn() -> str:
 POSTGRES_SCHEMAS: set[str] = set()
 
 
-def postgres_inbox(folder: pathlib.Path, lease: float) -> PostgresInbox:
-    """A PostgresInbox in a schema of its own per folder: empty for a new folder, the same store for the same one."""
+def postgres_url(folder: pathlib.Path) -> str:
+    """A postgresql:// URL of the test database whose tables go to a schema of its own per folder.
+
+    Empty for a new folder, the same store for the same one.
+    """
     import psycopg  # noqa: PLC0415 -- only where a server is given
 
     dsn = postgres_dsn()
@@ -55,7 +59,14 @@ def postgres_inbox(folder: pathlib.Path, lease: float) -> PostgresInbox:
             db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             db.execute(f"CREATE SCHEMA {schema}")
         POSTGRES_SCHEMAS.add(schema)
-    return PostgresInbox(psycopg.conninfo.make_conninfo(dsn, options=f"-csearch_path={schema}"), lease=lease)
+    # libpq takes every parameter in a URL's query, so any DSN becomes one.
+    parts = {**psycopg.conninfo.conninfo_to_dict(dsn), "options": f"-csearch_path={schema}"}
+    return "postgresql://?" + urllib.parse.urlencode(parts)
+
+
+def postgres_inbox(folder: pathlib.Path, lease: float) -> PostgresInbox:
+    """A PostgresInbox in the schema of the folder (see postgres_url)."""
+    return PostgresInbox(postgres_url(folder), lease=lease)
 
 
 #: Every Inbox implementation the conformance suite (tests/test_receiver_inbox.py)

@@ -1,8 +1,9 @@
-"""`plenty-events inbox DB`: list, replay, dismiss, work and purge the deliveries of an SQLite inbox.
+"""`plenty-events inbox DB`: list, replay, dismiss, work and purge the deliveries of an SQLite or PostgreSQL inbox.
 
 Output never shows a body or a personal value: deliveries are listed by
 number, time, state, escaped event id, attempts and error type or codes; a
-replay shows the decode errors' paths, codes and messages.
+replay shows the decode errors' paths, codes and messages. A PostgreSQL
+DSN is shown without its password.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ._inbox import State
 from ._outcomes import Backoff
+from ._postgres import PostgresInbox, import_psycopg, mask
 from ._receiver import Core, quote
 from ._sqlite import SQLiteInbox
 from ._worker import Worker
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_PENDING, EXIT_USAGE = 0, 1, 2
 
+#: The inboxes the command opens: a file, or a PostgreSQL database named by a URL of these schemes.
+AnyInbox = SQLiteInbox | PostgresInbox
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
 
 class CommandError(Exception):
     """A usage error: exit 2 with this message."""
@@ -41,13 +47,15 @@ def add_parser(commands: Any) -> None:
     """Add the `inbox` command to the subparsers of the main parser."""
     inbox = commands.add_parser(
         "inbox",
-        help="list, replay, dismiss, work on or purge the deliveries of a receiver's SQLite inbox",
+        help="list, replay, dismiss, work on or purge the deliveries of a receiver's SQLite or PostgreSQL inbox",
         description=(
             "Without an action, list the deliveries in DB by state, without bodies or personal values. "
             "Exit 0 when none needs a person (received, rejected, failed, dead), else 1; 2 for usage errors."
         ),
     )
-    inbox.add_argument("db", metavar="DB", help="the SQLite file of an SQLiteInbox")
+    inbox.add_argument(
+        "db", metavar="DB", help="the SQLite file of an SQLiteInbox, or the postgresql:// URL of a PostgresInbox"
+    )
     actions = inbox.add_subparsers(dest="action", metavar="ACTION")
     replay = actions.add_parser(
         "replay",
@@ -92,22 +100,42 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         CommandError: For a missing or unreadable database, or a handler that cannot be loaded.
 
     """
+    if args.db.startswith(POSTGRES_SCHEMES):
+        return _run_postgres(args, out)
     path = Path(args.db)
     if not path.is_file():
         raise CommandError(f"no inbox at {args.db}")
     try:
         with SQLiteInbox(path) as inbox:
-            if args.action == "replay":
-                return _replay(inbox, _load(args.handler), out, strict=args.strict)
-            if args.action == "purge":
-                return _purge(inbox, args.older_than, out)
-            if args.action == "dismiss":
-                return _dismiss(inbox, args.numbers, out)
-            if args.action == "work":
-                return _work(inbox, _load(args.handler), out, args)
-            return _list(inbox, out)
+            return _act(inbox, args, out)
     except (sqlite3.Error, ValueError) as exc:
         raise CommandError(f"cannot use {args.db} as an inbox: {exc}") from exc
+
+
+def _run_postgres(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        driver = import_psycopg()
+    except ImportError as exc:
+        raise CommandError(str(exc)) from None
+    shown = mask(args.db)
+    try:
+        with PostgresInbox(args.db) as inbox:
+            return _act(inbox, args, out)
+    except (driver.Error, ValueError) as exc:
+        # Not chained: the cause's traceback is not the command's to show.
+        raise CommandError(f"cannot use {shown} as an inbox: {exc}") from None
+
+
+def _act(inbox: AnyInbox, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "replay":
+        return _replay(inbox, _load(args.handler), out, strict=args.strict)
+    if args.action == "purge":
+        return _purge(inbox, args.older_than, out)
+    if args.action == "dismiss":
+        return _dismiss(inbox, args.numbers, out)
+    if args.action == "work":
+        return _work(inbox, _load(args.handler), out, args)
+    return _list(inbox, out)
 
 
 #: The states that make the listing, the health check, exit 1: each needs a
@@ -141,7 +169,7 @@ def _line(delivery: Delivery) -> str:
     return "  " + " ".join(parts)
 
 
-def _list(inbox: SQLiteInbox, out: TextIO) -> int:
+def _list(inbox: AnyInbox, out: TextIO) -> int:
     deliveries = inbox.deliveries(bodies=False)
     counts = Counter(delivery.state for delivery in deliveries)
     summary = ", ".join(f"{counts[state]} {state}" for state in State if counts[state])
@@ -171,7 +199,7 @@ def _load(spec: str) -> Any:
     return handler
 
 
-def _replay(inbox: SQLiteInbox, handler: Any, out: TextIO, *, strict: bool) -> int:
+def _replay(inbox: AnyInbox, handler: Any, out: TextIO, *, strict: bool) -> int:
     status = EXIT_OK
     count = 0
     try:
@@ -209,7 +237,7 @@ def _report(delivery: Delivery, response: Response, out: TextIO) -> int:
     return status
 
 
-def _dismiss(inbox: SQLiteInbox, numbers: list[int], out: TextIO) -> int:
+def _dismiss(inbox: AnyInbox, numbers: list[int], out: TextIO) -> int:
     status = EXIT_OK
     for number in numbers:
         if inbox.dismiss(number):
@@ -220,7 +248,7 @@ def _dismiss(inbox: SQLiteInbox, numbers: list[int], out: TextIO) -> int:
     return status
 
 
-def _work(inbox: SQLiteInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
+def _work(inbox: AnyInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
     if args.max_attempts < 1 or not 0 < args.poll < float("inf"):
         raise CommandError("--max-attempts takes 1 or more, --poll a positive number of seconds")
 
@@ -252,10 +280,14 @@ def _work(inbox: SQLiteInbox, handler: Any, out: TextIO, args: argparse.Namespac
     return EXIT_OK
 
 
-def _purge(inbox: SQLiteInbox, days: float, out: TextIO) -> int:
+def _purge(inbox: AnyInbox, days: float, out: TextIO) -> int:
     if not days >= 0:
         raise CommandError("--older-than takes a number of days, 0 or more")
     cutoff = datetime.now(UTC) - timedelta(days=days)
+    if isinstance(inbox, PostgresInbox):
+        deleted = inbox.purge(cutoff)
+        out.write(f"deleted {deleted} deliveries stored before {cutoff.isoformat(timespec='seconds')}\n")
+        return EXIT_OK
     deleted = inbox.purge(cutoff, checkpoint=False)
     out.write(f"deleted {deleted} deliveries stored before {cutoff.isoformat(timespec='seconds')}\n")
     if not inbox.checkpoint():

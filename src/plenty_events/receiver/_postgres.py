@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import psycopg
 
 #: The version of the schema below, kept in the table plenty_events_schema.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: MIGRATIONS[n] takes the schema from version n to n + 1; version 0 is an
 #: empty database. A new version appends its step, never edits an old one.
@@ -63,6 +63,17 @@ MIGRATIONS: list[LiteralString] = [
     );
     CREATE INDEX plenty_events_attempts_by_event ON plenty_events_attempts (event_id)
     """,
+    # Version 2: the step journal.
+    """
+    CREATE TABLE plenty_events_steps (
+        id          bigint      GENERATED ALWAYS AS IDENTITY,
+        event_id    text        NOT NULL,
+        step        text        NOT NULL,  -- the handler's name for it
+        remote_id   text        NOT NULL,  -- the id the remote system gave, '' if none
+        recorded_at timestamptz NOT NULL,
+        PRIMARY KEY (event_id, step)
+    )
+    """,
 ]
 
 #: The time now, and the time leases are measured on: the database's clock
@@ -91,7 +102,7 @@ class ConnectionPool(Protocol):
         ...
 
 
-def _import_psycopg() -> Any:
+def import_psycopg() -> Any:
     try:
         import psycopg  # noqa: PLC0415 -- an optional dependency, imported by the users of this inbox only
     except ImportError as exc:
@@ -109,7 +120,7 @@ def mask(dsn: str) -> str:
 
     A DSN that does not parse is not shown at all: any part of it may be the password.
     """
-    conninfo = _import_psycopg().conninfo
+    conninfo = import_psycopg().conninfo
     try:
         parts = conninfo.conninfo_to_dict(dsn)
     except Exception:  # noqa: BLE001 -- psycopg's ProgrammingError, whose message quotes the DSN
@@ -131,7 +142,7 @@ class _Pool:
         _POOLS.add(self)
 
     def open(self) -> psycopg.Connection[Any]:
-        driver = _import_psycopg()
+        driver = import_psycopg()
         password = driver.conninfo.conninfo_to_dict(self.dsn).get("password")
         try:
             # autocommit: each call opens its transaction itself, and nothing stays open between calls.
@@ -235,7 +246,7 @@ class PostgresInbox:
             self._dsn = dsn_or_pool
             self._pool = self._new_pool()
         else:
-            _import_psycopg()
+            import_psycopg()
             self._given = dsn_or_pool
         self._now = self._lease_now = _database_clock
         with self._transaction() as db:
@@ -570,6 +581,52 @@ class PostgresInbox:
         """
         with self._transaction() as db:
             return db.execute("DELETE FROM plenty_events_deliveries WHERE received_at < %s", (before,)).rowcount
+
+    def record_step(self, event_id: str, step: str, remote_id: str) -> str:
+        """Record that `step` of the event is done, committed; the first id recorded stays."""
+        with self._transaction() as db:
+            db.execute(
+                f"""
+                INSERT INTO plenty_events_steps (event_id, step, remote_id, recorded_at)
+                VALUES (%(id)s, %(step)s, %(remote_id)s, {NOW}) ON CONFLICT DO NOTHING
+                """,  # noqa: S608 -- built from constants only
+                self._clocks(id=event_id, step=str(step), remote_id=str(remote_id)),
+            )
+            row = _one(
+                db.execute(
+                    "SELECT remote_id FROM plenty_events_steps WHERE event_id = %s AND step = %s",
+                    (event_id, str(step)),
+                )
+            )
+        return str(row[0])
+
+    def steps(self, event_id: str) -> dict[str, str]:
+        """Return the event's recorded steps, in the order recorded."""
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT step, remote_id FROM plenty_events_steps WHERE event_id = %s ORDER BY id", (event_id,)
+            ).fetchall()
+        return {str(step): str(remote_id) for step, remote_id in rows}
+
+    def erase(self, deliveries: Collection[int]) -> int:
+        """Delete these deliveries and the recorded steps of their events; return how many deliveries.
+
+        As for [purge][plenty_events.receiver.PostgresInbox.purge], the
+        deleted rows' bytes stay on the server's disk until `VACUUM`.
+        """
+        numbers = sorted({int(number) for number in deliveries})
+        with self._transaction() as db:
+            db.execute(
+                """
+                DELETE FROM plenty_events_steps WHERE event_id IN (
+                    SELECT event_id FROM plenty_events_deliveries WHERE number = ANY(%(numbers)s::bigint[])
+                )
+                """,
+                {"numbers": numbers},
+            )
+            return db.execute(
+                "DELETE FROM plenty_events_deliveries WHERE number = ANY(%s::bigint[])", (numbers,)
+            ).rowcount
 
 
 def _one(cursor: psycopg.Cursor[Any]) -> Any:
