@@ -25,7 +25,8 @@ from plenty_events.plentymarkets import (
     ticket_title,
 )
 from plenty_events.plentymarkets import _handler as handler_module
-from plenty_events.receiver import MemoryInbox, Permanent, Receiver, RetryLater, SQLiteInbox
+from plenty_events.receiver import Counts, MemoryInbox, Permanent, Receiver, RetryLater, SQLiteInbox, State, Worker
+from plenty_events.receiver._receiver import Core
 from plenty_events.testing import sample_event, sample_payload, to_json
 
 WRITES = ("create_contact", "create_address", "create_company", "create_ticket", "add_note")
@@ -246,6 +247,25 @@ def test_fault_5_the_note_is_internal_and_escaped():
     assert note.type == "comment"
     assert "<img" not in note.text
     assert "&lt;img src=x onerror=alert(1)&gt;" in note.text
+
+
+def test_fault_6_the_ticket_systems_end_loses_no_purchase_and_duplicates_nothing():
+    """Should the ticket routes go (410), each purchase is dead naming the step, its contact kept; a replay resumes."""
+    fake, inbox = FakePlenty(), MemoryInbox()
+    handler = handler_of(fake, inbox)
+    receiver = Receiver(tokens="a-token-of-16-characters", handler=handler, inbox=inbox, background=True)
+    receiver.receive("a-token-of-16-characters", to_json(sample_payload()))
+    fake.fail("find_ticket", 410, times=10)
+    assert Worker(inbox, handler).run_pending() == Counts(dead=1)
+    (delivery,) = inbox.deliveries()
+    assert (delivery.state, delivery.reason) == (State.DEAD, "find_ticket: plentymarkets answered 410")
+    assert list(inbox.steps(delivery.event_id)) == ["contact", "address", "company"]
+    fake.clear_faults()  # the routes answer again, or the handler writes elsewhere
+    replayed = Core(handler, inbox, strict=False).replay()
+    assert [answer.status for _, answer in replayed] == [202]
+    assert inbox.deliveries()[0].state is State.HANDLED
+    assert fake.calls.count("create_contact") == 1
+    assert_exactly_once(fake, [sample_event()])
 
 
 # Events it refuses, answers it cannot read -----------------------------------------

@@ -52,7 +52,7 @@ def check(request):
 
 
 def test_the_schemas_are_valid_draft_2020_12():
-    """Each request schema is itself a valid draft 2020-12 schema, one per operation the handler sends."""
+    """Each request schema is itself a valid draft 2020-12 schema, one per operation sent."""
     for schema in SCHEMAS.values():
         jsonschema.Draft202012Validator.check_schema(schema)
     assert set(SCHEMAS) == {
@@ -68,6 +68,8 @@ def test_the_schemas_are_valid_draft_2020_12():
         "ticket_types",
         "ticket_statuses",
         "current_user",
+        "find_user",
+        "anonymize_contact",
     }
 
 
@@ -246,7 +248,7 @@ def test_the_request_repr_shows_no_personal_value():
 
 @pytest.mark.parametrize(
     "module",
-    ["", "._check", "._config", "._requests", "._schemas", "._journal", "._client", "._handler", "._fake"],
+    ["", "._check", "._config", "._requests", "._schemas", "._journal", "._client", "._handler", "._fake", "._erase"],
 )
 def test_docstring_examples_run(module):
     """Every >>> example in the plentymarkets modules' docstrings gives the output it shows."""

@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from ._check import check
 from ._config import DEFAULT_TEMPLATE, PLACEHOLDERS, AppClient, PlentyConfig, UserLogin
+from ._erase import Erasure, erase_person, holds_email
 from ._handler import TicketHandler
 from ._journal import MemoryJournal, Step, StepJournal
 from ._requests import (
     UNKNOWN_COUNTRY,
     Request,
     add_note,
+    anonymize_contact,
     contact_email,
     country_id,
     create_address,
@@ -42,8 +44,10 @@ from ._requests import (
     create_ticket,
     current_user,
     find_contact,
+    find_contact_by_email,
     find_notes,
     find_ticket,
+    find_user,
     note_text,
     plan,
     ticket_statuses,
@@ -74,6 +78,7 @@ __all__ = [
     "UNKNOWN_COUNTRY",
     "AppClient",
     "Client",
+    "Erasure",
     "FakeCrash",
     "FakePlenty",
     "MemoryJournal",
@@ -85,6 +90,7 @@ __all__ = [
     "TicketHandler",
     "UserLogin",
     "add_note",
+    "anonymize_contact",
     "check",
     "contact_email",
     "country_id",
@@ -93,9 +99,13 @@ __all__ = [
     "create_contact",
     "create_ticket",
     "current_user",
+    "erase_person",
     "find_contact",
+    "find_contact_by_email",
     "find_notes",
     "find_ticket",
+    "find_user",
+    "holds_email",
     "note_text",
     "plan",
     "request_document",

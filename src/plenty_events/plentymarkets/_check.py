@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from plenty_events.receiver import Permanent, RetryLater
 
 from ._handler import list_entries
-from ._requests import current_user, ticket_statuses, ticket_types
+from ._requests import current_user, find_user, ticket_statuses, ticket_types
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 
 
 def check(config: PlentyConfig, *, client: Client | None = None) -> list[str]:
-    """Log in and check that the config's ticket type and status exist; return what is wrong.
+    """Log in and check that the config's ticket type, status and owner users exist; return what is wrong.
 
     An empty list: all good. Each problem names the setting and its id,
-    never a secret. The owner users are not checked: no documented route
-    lists users (`GET /rest/users/me` checks the login only).
+    never a secret. Each owner user is looked up (`GET /rest/users/{id}`,
+    a 404 meaning it does not exist); the role is not checked: no route
+    lists ticket roles.
 
     Args:
         config: The config to check.
@@ -57,6 +58,15 @@ def check(config: PlentyConfig, *, client: Client | None = None) -> list[str]:
             if wanted not in known:
                 ids = sorted(number for number in known if isinstance(number, int))
                 problems.append(f"{what} {wanted} does not exist; the system has {ids}")
+        for user_id in config.owner_user_ids:
+            try:
+                client.send(find_user(user_id))
+            except (Permanent, RetryLater) as exc:
+                # The client's reason for a 404, exactly: any other failure says nothing of the user.
+                if exc.reason == "find_user: plentymarkets answered 404":
+                    problems.append(f"owner user {user_id} does not exist")
+                else:
+                    problems.append(f"cannot check owner user {user_id}: {exc.reason}")
         return problems
     finally:
         if own:

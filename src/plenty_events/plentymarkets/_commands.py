@@ -1,17 +1,23 @@
-"""`plenty-events plentymarkets dry-run FILE`: the requests a payload would give, personal values masked."""
+"""`plenty-events plentymarkets`: dry-run, check, work and erase, for the plentymarkets handler."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 from plenty_events import DecodeError, ServicePurchaseEvent, decode
 from plenty_events._privacy import masked
+from plenty_events.receiver import Permanent, RetryLater
 
 from ._config import PlentyConfig, UserLogin
 from ._requests import plan
+
+if TYPE_CHECKING:
+    from plenty_events.receiver import SQLiteInbox
 
 if TYPE_CHECKING:
     import argparse
@@ -28,6 +34,14 @@ _PLACEHOLDER: Final = PlentyConfig(
     ticket_status_id=0,
     ticket_role_id=0,
     owner_user_ids=(0,),
+)
+
+
+#: What `check` says every time: where the tickets go has an end date.
+END_OF_MAINTENANCE: Final = (
+    "plentymarkets' ticket system is in end of maintenance since 2023-10-13 (shutdown not yet dated); "
+    "plentymarkets moves tickets to Messenger conversations. Should the ticket routes go, each purchase "
+    "ends dead with the step named, its contact and address kept, for a replay"
 )
 
 
@@ -55,11 +69,39 @@ def add_parser(commands: Any) -> None:
     dry.add_argument("file", metavar="FILE", help="a payload file")
     actions.add_parser(
         "check",
-        help="log in with the PLENTY_* settings and check the ticket type and status",
+        help="log in with the PLENTY_* settings and check the ticket type, status and owner users",
         description=(
-            "Log in to the system the PLENTY_* variables name, and check that the ticket type and status exist. "
+            "Log in to the system the PLENTY_* variables name, and check that the ticket type, the status and "
+            "the owner users exist. "
             "Prints each problem, never a secret. Exit 0 when all is well, 1 when not, 2 for a bad variable."
         ),
+    )
+    work = actions.add_parser(
+        "work",
+        help="put the events of an SQLite inbox into plentymarkets until interrupted",
+        description=(
+            "Run the worker over DB, the SQLite inbox a background receiver stores into, with TicketHandler "
+            "configured by the PLENTY_* variables and journalling its steps in DB. Handles due events and retries "
+            "failed ones until SIGTERM or SIGINT; the event being handled is finished first. Exit 0 then."
+        ),
+    )
+    work.add_argument("db", metavar="DB", help="the SQLite file of the receiver's SQLiteInbox")
+    work.add_argument("--max-attempts", type=int, default=10, metavar="N", help="attempts before dead (10)")
+    work.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="wait when idle (1)")
+    work.add_argument("--strict", action="store_true", help="decode in strict mode (default: lenient)")
+    erase = actions.add_parser(
+        "erase",
+        help="erase a person: anonymise their contact, delete their deliveries and journal rows",
+        description=(
+            "Anonymise the person's contacts in the plentymarkets system the PLENTY_* variables name, then delete "
+            "every delivery of each inbox DB whose body holds EMAIL, with its journal rows. EMAIL '-' reads it "
+            "from the standard input, keeping it out of the process list and the shell's history."
+        ),
+    )
+    erase.add_argument("email", metavar="EMAIL", help="the person's e-mail, or - to read it from the standard input")
+    erase.add_argument("--inbox", action="append", required=True, metavar="DB", help="an SQLite inbox (repeatable)")
+    erase.add_argument(
+        "--inbox-only", action="store_true", help="do not call plentymarkets; print the contacts to anonymise"
     )
 
 
@@ -84,23 +126,92 @@ def run(args: argparse.Namespace, stdout: TextIO) -> int:
     """
     if args.action == "check":
         return _check(stdout)
+    if args.action == "work":
+        return _work(args, stdout)
+    if args.action == "erase":
+        return _erase(args, stdout)
     return _dry_run(args, stdout)
 
 
-def _check(stdout: TextIO) -> int:
+def _from_env() -> PlentyConfig:
     try:
-        config = PlentyConfig.from_env()
+        return PlentyConfig.from_env()
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _open(path: str) -> SQLiteInbox:
+    from plenty_events.receiver import SQLiteInbox  # noqa: PLC0415 -- as the receiver's own commands do
+
+    if not Path(path).is_file():
+        raise CommandError(f"no inbox at {path}")
+    try:
+        return SQLiteInbox(path)
+    except (sqlite3.Error, ValueError) as exc:
+        raise CommandError(f"cannot use {path} as an inbox: {exc}") from exc
+
+
+def _work(args: argparse.Namespace, stdout: TextIO) -> int:
+    from plenty_events.receiver._commands import CommandError as InboxError  # noqa: PLC0415
+    from plenty_events.receiver._commands import work  # noqa: PLC0415 -- one worker loop for both commands
+
+    from ._handler import TicketHandler  # noqa: PLC0415 -- as the receiver's own commands do
+
+    config = _from_env()
+    with _open(args.db) as inbox:
+        # The inbox is the step journal: the steps live beside the deliveries, in one file.
+        try:
+            return work(inbox, TicketHandler(config, journal=inbox), stdout, args)
+        except InboxError as exc:
+            raise CommandError(str(exc)) from None
+
+
+def _erase(args: argparse.Namespace, stdout: TextIO) -> int:
+    from ._erase import erase_person  # noqa: PLC0415 -- as the receiver's own commands do
+
+    email = (sys.stdin.readline() if args.email == "-" else args.email).strip()
+    if not email:
+        raise CommandError("no e-mail given")
+    client = None
+    if not args.inbox_only:
+        from ._client import Client  # noqa: PLC0415 -- httpx is an extra, needed only here
+
+        client = Client(_from_env())
+    paths: list[str] = args.inbox
+    inboxes: list[SQLiteInbox] = []
+    try:
+        inboxes.extend(_open(path) for path in paths)
+        erasure = erase_person(email, inboxes, client=client)
+    except (RetryLater, Permanent) as exc:
+        stdout.write(f"not erased: {exc.reason}; nothing was deleted, run it again\n")
+        return 1
+    finally:
+        for inbox in inboxes:
+            inbox.close()
+        if client is not None:
+            client.close()
+    stdout.write(f"erased {erasure.deliveries} deliveries and their journal rows\n")
+    contacts = list(erasure.contacts)
+    if args.inbox_only:
+        stdout.write(f"anonymise these contacts in plentymarkets: {contacts}\n")
+    else:
+        stdout.write(f"anonymised contacts: {contacts}\n")
+    if erasure.tickets:
+        stdout.write(f"delete these tickets in plentymarkets, their notes name the person: {list(erasure.tickets)}\n")
+    return 0
+
+
+def _check(stdout: TextIO) -> int:
+    config = _from_env()
     problems = config.check()
     stdout.writelines(f"problem: {problem}\n" for problem in problems)
-    if problems:
-        return 1
-    stdout.write(
-        f"ok: logged in to {config.url}; ticket type {config.ticket_type_id} and status {config.ticket_status_id} "
-        "exist (owner users are not checked: no documented route lists them)\n"
-    )
-    return 0
+    if not problems:
+        stdout.write(
+            f"ok: logged in to {config.url}; ticket type {config.ticket_type_id}, status {config.ticket_status_id} "
+            f"and owner users {list(config.owner_user_ids)} exist (the role is not checked: no route lists roles)\n"
+        )
+    stdout.write(f"note: {END_OF_MAINTENANCE}\n")
+    return 1 if problems else 0
 
 
 def _dry_run(args: argparse.Namespace, stdout: TextIO) -> int:

@@ -29,11 +29,13 @@ _ROUTES: Final = (
     ("POST", re.compile(r"/rest/accounts/contacts"), "create_contact"),
     ("POST", re.compile(r"/rest/accounts/contacts/([0-9]+)/addresses"), "create_address"),
     ("POST", re.compile(r"/rest/accounts/contacts/([0-9]+)/accounts"), "create_company"),
+    ("PUT", re.compile(r"/rest/accounts/contacts/([0-9]+)/anonymize"), "anonymize_contact"),
     ("GET", re.compile(r"/rest/tickets"), "find_ticket"),
     ("POST", re.compile(r"/rest/tickets"), "create_ticket"),
     ("GET", re.compile(r"/rest/tickets/types/names"), "ticket_types"),
     ("GET", re.compile(r"/rest/tickets/status/names"), "ticket_statuses"),
     ("GET", re.compile(r"/rest/users/me"), "current_user"),
+    ("GET", re.compile(r"/rest/users/([0-9]+)"), "find_user"),
     ("GET", re.compile(r"/rest/tickets/([0-9]+)/messages"), "find_notes"),
     ("POST", re.compile(r"/rest/tickets/([0-9]+)"), "add_note"),
 )
@@ -149,6 +151,8 @@ class FakePlenty(httpx.BaseTransport):
         """The ticket types by id, each with its name."""
         self.ticket_statuses: dict[int, str] = {1: "New"}
         """The ticket statuses by id, each with its name."""
+        self.users: set[int] = {7}
+        """The back-end users' ids."""
         self.calls: list[str] = []
         """Every operation received, in order, those answered with a fault too."""
         self._period_calls = 0
@@ -316,6 +320,11 @@ class FakePlenty(httpx.BaseTransport):
         answer: Any
         if operation in {"ticket_types", "ticket_statuses", "current_user"}:
             answer = self._names(operation)
+        elif operation == "find_user":
+            user_id = int(match.group(1))
+            if user_id not in self.users:
+                return httpx.Response(404, headers=headers, json={"error": "no such user"})
+            answer = {"id": user_id, "userId": user_id}
         elif operation == "find_contact":
             answer = _page(
                 [{"id": key} for key, contact in self.contacts.items() if contact["email"] == query["email"]]
@@ -323,7 +332,7 @@ class FakePlenty(httpx.BaseTransport):
         elif operation == "create_contact":
             email = next(option["value"] for option in body["options"] if option["typeId"] == 2)
             answer = self._create(self.contacts, {**body, "email": email})
-        elif operation in {"create_address", "create_company"}:
+        elif operation in {"create_address", "create_company", "anonymize_contact"}:
             contact_id = int(match.group(1))
             if contact_id not in self.contacts:
                 return httpx.Response(404, headers=headers, json={"error": "no such contact"})
@@ -365,6 +374,12 @@ class FakePlenty(httpx.BaseTransport):
         return {"id": key, **values}
 
     def _add_to_contact(self, operation: str, contact_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        if operation == "anonymize_contact":
+            # Every personal value of the contact, its addresses and companies gone; the contact stays.
+            self.contacts[contact_id] = {"email": "", "anonymized": True}
+            self.addresses.pop(contact_id, None)
+            self.companies.pop(contact_id, None)
+            return {"id": contact_id, **self.contacts[contact_id]}
         if operation == "create_company":
             self.companies.setdefault(contact_id, []).append(body["companyName"])
             return {"id": next(self._ids), **body}

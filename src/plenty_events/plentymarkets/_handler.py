@@ -53,7 +53,7 @@ def list_entries(step: str, answer: Any) -> list[dict[str, Any]]:
     return [cast("dict[str, Any]", entry) for entry in cast("list[object]", entries) if isinstance(entry, dict)]
 
 
-def _id(step: str, answer: Any) -> int:
+def entry_id(step: str, answer: Any) -> int:
     """The `id` of a created object."""
     value: object = cast("dict[str, object]", answer).get("id") if isinstance(answer, dict) else None
     if not isinstance(value, int) or isinstance(value, bool):
@@ -137,7 +137,7 @@ class TicketHandler:
         if step in done:
             return
         call = request()
-        remote = "" if call is None else str(_id(call.operation, self.client.send(call)))
+        remote = "" if call is None else str(entry_id(call.operation, self.client.send(call)))
         self.journal.record_step(event.id, step, remote)
 
     def _contact(self, event: ServicePurchaseEvent, done: dict[str, str]) -> int:
@@ -146,7 +146,7 @@ class TicketHandler:
         with _lock_for(contact_email(event)):
             contact_id = self._find_contact(event)
             if contact_id is None:
-                created = _id("create_contact", self.client.send(create_contact(event, self.config)))
+                created = entry_id("create_contact", self.client.send(create_contact(event, self.config)))
                 # Another process may have created one at the same moment: look
                 # again, and let every event settle on the oldest (lowest id).
                 again = self._find_contact(event)
@@ -158,7 +158,7 @@ class TicketHandler:
 
     def _find_contact(self, event: ServicePurchaseEvent) -> int | None:
         entries = list_entries("find_contact", self.client.send(find_contact(event)))
-        ids = [_id("find_contact", entry) for entry in entries]
+        ids = [entry_id("find_contact", entry) for entry in entries]
         return min(ids, default=None)
 
     def _ticket(self, event: ServicePurchaseEvent, done: dict[str, str], contact_id: int) -> tuple[int, bool]:
@@ -166,10 +166,10 @@ class TicketHandler:
             return int(done[Step.TICKET]), False
         title = ticket_title(event, self.config)
         entries = list_entries("find_ticket", self.client.send(find_ticket(event, self.config, contact_id)))
-        found = [_id("find_ticket", entry) for entry in entries if entry.get("title") == title]
+        found = [entry_id("find_ticket", entry) for entry in entries if entry.get("title") == title]
         created = not found
         ticket_id = (
-            _id("create_ticket", self.client.send(create_ticket(event, self.config, contact_id)))
+            entry_id("create_ticket", self.client.send(create_ticket(event, self.config, contact_id)))
             if created
             else min(found)
         )
@@ -183,9 +183,9 @@ class TicketHandler:
         if look:
             # A ticket this run did not create may have its note from before a crash.
             entries = list_entries("find_notes", self.client.send(find_notes(ticket_id)))
-            found = [_id("find_notes", entry) for entry in entries if entry.get("text") == text]
+            found = [entry_id("find_notes", entry) for entry in entries if entry.get("text") == text]
             if found:
                 self.journal.record_step(event.id, Step.NOTE, str(min(found)))
                 return
-        note_id = _id("add_note", self.client.send(add_note(event, self.config, ticket_id)))
+        note_id = entry_id("add_note", self.client.send(add_note(event, self.config, ticket_id)))
         self.journal.record_step(event.id, Step.NOTE, str(note_id))

@@ -89,7 +89,31 @@ def find_contact(event: ServicePurchaseEvent) -> Request:
     email = contact_email(event)
     if not email:
         raise ValueError("the event has no e-mail to find the contact by")
+    return find_contact_by_email(email)
+
+
+def find_contact_by_email(email: str) -> Request:
+    """`GET /rest/accounts/contacts?email=…`: the contacts with exactly this e-mail (`email` is the exact filter).
+
+    Raises:
+        ValueError: The e-mail is empty.
+
+    """
+    if not email:
+        raise ValueError("an empty e-mail finds no contact")
     return Request("find_contact", "GET", "/rest/accounts/contacts", (("email", email),))
+
+
+def anonymize_contact(contact_id: int) -> Request:
+    """`PUT /rest/accounts/contacts/{contactId}/anonymize`: replace a contact's personal data, for an erasure request.
+
+    Examples:
+        >>> from plenty_events.plentymarkets import anonymize_contact
+        >>> anonymize_contact(42)
+        Request(operation='anonymize_contact', method='PUT', path='/rest/accounts/contacts/42/anonymize')
+
+    """
+    return Request("anonymize_contact", "PUT", f"/rest/accounts/contacts/{contact_id}/anonymize")
 
 
 def create_contact(event: ServicePurchaseEvent, config: PlentyConfig) -> Request:
@@ -283,6 +307,11 @@ def ticket_statuses() -> Request:
 def current_user() -> Request:
     """`GET /rest/users/me`: the user logged in, to check the login."""
     return Request("current_user", "GET", "/rest/users/me")
+
+
+def find_user(user_id: int) -> Request:
+    """`GET /rest/users/{userId}`: one back-end user, to check that a ticket owner exists (404 when not)."""
+    return Request("find_user", "GET", f"/rest/users/{user_id}")
 
 
 def plan(

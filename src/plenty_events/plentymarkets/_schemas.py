@@ -133,9 +133,11 @@ def _schemas() -> dict[str, dict[str, Any]]:
                 {"orderId": _ID, "confidential": {"enum": [0, 1]}},
             ),
         ),
+        "anonymize_contact": _call("PUT", r"^/rest/accounts/contacts/[0-9]+/anonymize$", _NO_QUERY, _NO_BODY),
         "ticket_types": _call("GET", r"^/rest/tickets/types/names$", _NO_QUERY, _NO_BODY),
         "ticket_statuses": _call("GET", r"^/rest/tickets/status/names$", _NO_QUERY, _NO_BODY),
         "current_user": _call("GET", r"^/rest/users/me$", _NO_QUERY, _NO_BODY),
+        "find_user": _call("GET", r"^/rest/users/[0-9]+$", _NO_QUERY, _NO_BODY),
         "find_notes": _call("GET", r"^/rest/tickets/[0-9]+/messages$", _NO_QUERY, _NO_BODY),
         "add_note": _call(
             "POST",
@@ -156,7 +158,7 @@ def request_schemas() -> dict[str, dict[str, Any]]:
     Examples:
         >>> from plenty_events.plentymarkets import request_schemas
         >>> sorted(request_schemas())[:3]
-        ['add_note', 'create_address', 'create_company']
+        ['add_note', 'anonymize_contact', 'create_address']
 
     """
     return copy.deepcopy(_schemas())

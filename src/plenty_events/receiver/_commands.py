@@ -134,7 +134,7 @@ def _act(inbox: AnyInbox, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "dismiss":
         return _dismiss(inbox, args.numbers, out)
     if args.action == "work":
-        return _work(inbox, _load(args.handler), out, args)
+        return work(inbox, _load(args.handler), out, args)
     return _list(inbox, out)
 
 
@@ -248,7 +248,8 @@ def _dismiss(inbox: AnyInbox, numbers: list[int], out: TextIO) -> int:
     return status
 
 
-def _work(inbox: AnyInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
+def work(inbox: AnyInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
+    """Run a worker over the inbox until SIGTERM or SIGINT, printing each outcome; also `plentymarkets work`'s loop."""
     if args.max_attempts < 1 or not 0 < args.poll < float("inf"):
         raise CommandError("--max-attempts takes 1 or more, --poll a positive number of seconds")
 
