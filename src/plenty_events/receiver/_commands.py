@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ._inbox import State
 from ._outcomes import Backoff
-from ._postgres import PostgresInbox, import_psycopg, mask
+from ._postgres import PostgresInbox, postgres_command
 from ._receiver import Core, quote
 from ._sqlite import SQLiteInbox
 from ._worker import Worker
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     """
     if args.db.startswith(POSTGRES_SCHEMES):
-        return _run_postgres(args, out)
+        return postgres_command(args.db, lambda inbox: _act(inbox, args, out), CommandError)
     path = Path(args.db)
     if not path.is_file():
         raise CommandError(f"no inbox at {args.db}")
@@ -110,20 +110,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             return _act(inbox, args, out)
     except (sqlite3.Error, ValueError) as exc:
         raise CommandError(f"cannot use {args.db} as an inbox: {exc}") from exc
-
-
-def _run_postgres(args: argparse.Namespace, out: TextIO) -> int:
-    try:
-        driver = import_psycopg()
-    except ImportError as exc:
-        raise CommandError(str(exc)) from None
-    shown = mask(args.db)
-    try:
-        with PostgresInbox(args.db) as inbox:
-            return _act(inbox, args, out)
-    except (driver.Error, ValueError) as exc:
-        # Not chained: the cause's traceback is not the command's to show.
-        raise CommandError(f"cannot use {shown} as an inbox: {exc}") from None
 
 
 def _act(inbox: AnyInbox, args: argparse.Namespace, out: TextIO) -> int:
@@ -285,13 +271,10 @@ def _purge(inbox: AnyInbox, days: float, out: TextIO) -> int:
     if not days >= 0:
         raise CommandError("--older-than takes a number of days, 0 or more")
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    if isinstance(inbox, PostgresInbox):
-        deleted = inbox.purge(cutoff)
-        out.write(f"deleted {deleted} deliveries stored before {cutoff.isoformat(timespec='seconds')}\n")
-        return EXIT_OK
-    deleted = inbox.purge(cutoff, checkpoint=False)
+    deleted = inbox.purge(cutoff) if isinstance(inbox, PostgresInbox) else inbox.purge(cutoff, checkpoint=False)
     out.write(f"deleted {deleted} deliveries stored before {cutoff.isoformat(timespec='seconds')}\n")
-    if not inbox.checkpoint():
+    # PostgreSQL has no WAL of SQLite's kind to empty: see PostgresInbox.purge.
+    if not isinstance(inbox, PostgresInbox) and not inbox.checkpoint():
         out.write(
             "the WAL could not be emptied while another process reads the inbox: "
             "pages of deleted bodies may remain on disk; run purge again\n"
