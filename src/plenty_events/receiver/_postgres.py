@@ -289,6 +289,9 @@ class PostgresInbox:
 
     @contextmanager
     def _connect(self) -> Generator[psycopg.Connection[Any], None, None]:
+        # One statement needs no transaction block: on the inbox's own
+        # connections (autocommit) it commits as it runs, in one round trip;
+        # a lent pool commits when the block ends. Either way before the call returns.
         if self._given is not None:
             with self._given.connection() as db:
                 yield db
@@ -317,7 +320,7 @@ class PostgresInbox:
 
     def record(self, body: bytes, token_name: str | None = None) -> int:
         """Store the raw body, committed; return the delivery's number."""
-        with self._transaction() as db:
+        with self._connect() as db:
             row = _one(
                 db.execute(
                     f"""
@@ -331,12 +334,12 @@ class PostgresInbox:
 
     def reject(self, delivery: int, codes: str) -> None:
         """Mark the delivery rejected."""
-        with self._transaction() as db:
+        with self._connect() as db:
             db.execute("UPDATE plenty_events_deliveries SET rejected = %s WHERE number = %s", (codes, delivery))
 
     def dismiss(self, delivery: int) -> bool:
         """Dismiss a rejected delivery."""
-        with self._transaction() as db:
+        with self._connect() as db:
             cursor = db.execute(
                 f"""
                 UPDATE plenty_events_deliveries SET dismissed = {NOW}
@@ -424,7 +427,7 @@ class PostgresInbox:
 
     def due(self, limit: int) -> list[str]:
         """Return the ids of the events due now, skipping those another worker is taking right now."""
-        with self._transaction() as db:
+        with self._connect() as db:
             rows = db.execute(
                 f"""
                 SELECT event_id FROM plenty_events_events WHERE {DUE}
@@ -506,7 +509,7 @@ class PostgresInbox:
 
     def attempts(self, event_id: str) -> list[Attempt]:
         """Return every attempt at handling the event."""
-        with self._transaction() as db:
+        with self._connect() as db:
             rows = db.execute(
                 "SELECT attempt, started_at, error FROM plenty_events_attempts WHERE event_id = %s ORDER BY id",
                 (event_id,),
@@ -516,7 +519,7 @@ class PostgresInbox:
     def deliveries(self, states: Collection[State] | None = None, *, bodies: bool = True) -> list[Delivery]:
         """Return the stored deliveries in order of arrival; a body is read only for a delivery returned."""
         wanted = None if states is None else [str(state) for state in states]
-        with self._transaction() as db:
+        with self._connect() as db:
             rows = db.execute(
                 f"""
                 SELECT number, received_at, state, event_id, attempts, error, token_name,
@@ -579,7 +582,7 @@ class PostgresInbox:
         `VACUUM` reuses its space, and in its write-ahead log and backups:
         the bodies are gone from every query at once, from the disk later.
         """
-        with self._transaction() as db:
+        with self._connect() as db:
             return db.execute("DELETE FROM plenty_events_deliveries WHERE received_at < %s", (before,)).rowcount
 
     def record_step(self, event_id: str, step: str, remote_id: str) -> str:
@@ -602,7 +605,7 @@ class PostgresInbox:
 
     def steps(self, event_id: str) -> dict[str, str]:
         """Return the event's recorded steps, in the order recorded."""
-        with self._transaction() as db:
+        with self._connect() as db:
             rows = db.execute(
                 "SELECT step, remote_id FROM plenty_events_steps WHERE event_id = %s ORDER BY id", (event_id,)
             ).fetchall()
