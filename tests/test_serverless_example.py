@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib.util
 import uuid
@@ -29,13 +30,21 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The example, imported from its file with its environment set: a fresh cold start over an empty database."""
     monkeypatch.setenv("PLENTY_EVENTS_POSTGRES_DSN", postgres_url(tmp_path))
     monkeypatch.setenv("PLENTY_WEBHOOK_TOKENS", f"an-older-token-0123456789,{TOKEN}")
+    # Mangum runs the app on the thread's event loop, which lives as long as
+    # a Lambda instance does: here, one the test sets, and closes.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     spec = importlib.util.spec_from_file_location("plenty_serverless_example", ROOT / "examples" / "serverless.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    module.inbox.close()
+    try:
+        spec.loader.exec_module(module)
+        yield module
+        module.inbox.close()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def rest_api_event(path: str, body: bytes) -> dict[str, Any]:
