@@ -3,10 +3,13 @@
 import io
 import os
 import re
+import shlex
 import signal
+from pathlib import Path
 
 import pytest
 
+from plenty_events import _cli
 from plenty_events._cli import main
 from plenty_events.plentymarkets import Client, FakePlenty, TicketHandler, _client
 from plenty_events.receiver import Receiver, SQLiteInbox
@@ -321,3 +324,16 @@ def test_erase_refuses_no_email_and_a_missing_inbox(plenty_env, tmp_path, monkey
     assert status == 2
     assert "no inbox at" in err
     assert plenty_env.calls == []
+
+
+def test_the_setup_commands_on_the_page_parse():
+    """Every plenty-events command line of the setup page (console, systemd, compose) is one the CLI accepts."""
+    page = (Path(__file__).parent.parent / "docs" / "service-helper.md").read_text(encoding="utf-8")
+    found = re.findall(r"(?:^|/bin/|command: |\| )(plenty-events [^\n`]+)", page, flags=re.MULTILINE)
+    commands = [shlex.split(line) for line in found]
+    assert len(commands) >= 7
+    assert ["plenty-events", "plentymarkets", "work", "/var/lib/plenty-events/inbox.sqlite3"] in commands
+    assert ["plenty-events", "plentymarkets", "work", "/data/inbox.sqlite3"] in commands
+    for argv in commands:
+        parsed = _cli._parser().parse_args(argv[1:])
+        assert callable(parsed.run)

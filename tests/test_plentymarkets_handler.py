@@ -20,6 +20,7 @@ from plenty_events.plentymarkets import (
     TicketHandler,
     _fake,
     create_address,
+    erase_person,
     find_contact,
     note_text,
     ticket_title,
@@ -422,3 +423,53 @@ def test_a_handler_config_is_a_plentyconfig():
     config = FakePlenty().config(note_type="message")
     assert isinstance(config, PlentyConfig)
     assert (config.url, config.note_type) == ("https://plenty.fake", "message")
+
+
+READS = {"find_contact", "find_ticket", "find_notes", "current_user", "ticket_types", "ticket_statuses", "find_user"}
+
+
+def budget(fake, since=0):
+    """The reads and writes the fake received since call number `since`, logins left out."""
+    calls = [call for call in fake.calls[since:] if call not in {"login", "app_login"}]
+    reads = sum(call in READS for call in calls)
+    return reads, len(calls) - reads
+
+
+@pytest.mark.parametrize(
+    ("purchase", "expected"),
+    [
+        ("new buyer, with company", (3, 5)),
+        ("new buyer, no company", (3, 4)),
+        ("returning buyer", (2, 4)),
+        ("returning buyer, no company", (2, 3)),
+        ("redelivery, journal kept", (0, 0)),
+        ("replay, journal lost", (3, 2)),
+        ("replay, journal lost, no company", (3, 1)),
+    ],
+)
+def test_the_call_budget_per_purchase(purchase, expected):
+    """Each row of the docs' call budget: the reads and writes one purchase costs."""
+    fake, journal = FakePlenty(), MemoryJournal()
+    company = "" if purchase.endswith("no company") else "ACME"
+    event = event_of(2, **{"$.resource.address.companyName": company})
+    if purchase.startswith("returning"):
+        handler_of(fake)(event_of(1))
+    if purchase.startswith(("redelivery", "replay")):
+        handler_of(fake, journal)(event)
+    since = len(fake.calls)
+    handler_of(fake, MemoryJournal() if "lost" in purchase else journal)(event)
+    assert budget(fake, since) == expected
+
+
+def test_the_call_budget_of_a_check_and_an_erasure():
+    """Check costs 3 reads and one per owner user; an erasure one read and one write per contact."""
+    fake = FakePlenty()
+    fake.users.update({8, 9})
+    config = fake.config(owner_user_ids=(7, 8, 9))
+    assert config.check(client=Client(config, transport=fake)) == []
+    assert budget(fake) == (3 + 3, 0)
+    inbox = MemoryInbox()
+    handler_of(fake, inbox)(sample_event())
+    since = len(fake.calls)
+    erase_person("john@account.com", [inbox], client=Client(config, transport=fake))
+    assert budget(fake, since) == (1, 1)

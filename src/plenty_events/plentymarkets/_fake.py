@@ -92,7 +92,8 @@ class FakePlenty(httpx.BaseTransport):
     mismatch; it answers each call with the `X-Plenty-*` call-limit headers;
     and it can be told to answer a status (401, 429 with `Retry-After`, 5xx),
     to time out before or after applying a call, to crash the caller after
-    applying one, and to expire its tokens. Needs `jsonschema`.
+    applying one, and to expire its tokens. It anonymises contacts, and
+    answers for its back-end `users`. Needs `jsonschema`.
 
     Args:
         token_keys: The spelling of the login answer's keys: `"snake"` as
