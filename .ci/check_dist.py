@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 ROOT = Path(__file__).resolve().parents[1]
 # The extras users install. Development tools are dependency groups, which
 # are not published; an extra that appears here by mistake would be.
-USER_EXTRAS = {"testing", "fastapi", "flask", "django", "plentymarkets"}
+USER_EXTRAS = {"testing", "fastapi", "flask", "django", "plentymarkets", "postgres"}
 
 
 def fail(message: str) -> NoReturn:

@@ -10,7 +10,7 @@ import pytest
 
 from plenty_events.testing import sample_payload, to_json
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SAMPLE = to_json(sample_payload())
 LINES = [
     SAMPLE,

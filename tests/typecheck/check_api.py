@@ -134,3 +134,15 @@ def check_decoder(body: bytes) -> None:
     assert_type(decoder, plenty_events.Decoder[RefundEvent])
     assert_type(decoder.decode(body, strict=True), RefundEvent | ServicePurchaseEvent)
     assert_type(decoder.decode(body), RefundEvent | ServicePurchaseEvent | UnknownEvent)
+
+
+def check_postgres_inbox(dsn: str) -> None:
+    """PostgresInbox is an Inbox, made from a DSN, for receivers and workers."""
+    from plenty_events.receiver import Inbox, PostgresInbox, Receiver, Worker  # noqa: PLC0415
+
+    inbox: Inbox = PostgresInbox(dsn, lease=30)
+    Receiver(tokens="a-token-of-16-characters", handler=print, inbox=inbox, background=True)
+    Worker(inbox, print)
+    with PostgresInbox(dsn) as shared:
+        assert_type(shared.record(b"{}"), int)
+        assert_type(shared.steps("evt_1"), dict[str, str])

@@ -1,8 +1,9 @@
-"""`plenty-events inbox DB`: list, replay, dismiss, work and purge the deliveries of an SQLite inbox.
+"""`plenty-events inbox DB`: list, replay, dismiss, work and purge the deliveries of an SQLite or PostgreSQL inbox.
 
 Output never shows a body or a personal value: deliveries are listed by
 number, time, state, escaped event id, attempts and error type or codes; a
-replay shows the decode errors' paths, codes and messages.
+replay shows the decode errors' paths, codes and messages. A PostgreSQL
+DSN is shown without its password.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
-from plenty_events.receiver import Backoff, SQLiteInbox, State, Worker
+from plenty_events.receiver import Backoff, PostgresInbox, SQLiteInbox, State, Worker
+from plenty_events.receiver._postgres import postgres_command
 from plenty_events.receiver._receiver import Core, quote
 
 from ._app import Command, Streams, UsageError
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_PENDING, EXIT_USAGE = 0, 1, 2
 
+#: The inboxes the command opens: a file, or a PostgreSQL database named by a URL of these schemes.
+AnyInbox = SQLiteInbox | PostgresInbox
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
 
 class CommandError(UsageError):
     """A usage error: exit 2 with this message."""
@@ -37,7 +43,9 @@ class CommandError(UsageError):
 
 def arguments(inbox: argparse.ArgumentParser) -> None:
     """Add the arguments and actions of ``inbox`` to its parser."""
-    inbox.add_argument("db", metavar="DB", help="the SQLite file of an SQLiteInbox")
+    inbox.add_argument(
+        "db", metavar="DB", help="the SQLite file of an SQLiteInbox, or the postgresql:// URL of a PostgresInbox"
+    )
     actions = inbox.add_subparsers(dest="action", metavar="ACTION")
     replay = actions.add_parser(
         "replay",
@@ -82,22 +90,28 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         CommandError: For a missing or unreadable database, or a handler that cannot be loaded.
 
     """
+    if args.db.startswith(POSTGRES_SCHEMES):
+        return postgres_command(args.db, lambda inbox: _act(inbox, args, out), CommandError)
     path = Path(args.db)
     if not path.is_file():
         raise CommandError(f"no inbox at {args.db}")
     try:
         with SQLiteInbox(path) as inbox:
-            if args.action == "replay":
-                return _replay(inbox, _load(args.handler), out, strict=args.strict)
-            if args.action == "purge":
-                return _purge(inbox, args.older_than, out)
-            if args.action == "dismiss":
-                return _dismiss(inbox, args.numbers, out)
-            if args.action == "work":
-                return work(inbox, _load(args.handler), out, args)
-            return _list(inbox, out)
+            return _act(inbox, args, out)
     except (sqlite3.Error, ValueError) as exc:
         raise CommandError(f"cannot use {args.db} as an inbox: {exc}") from exc
+
+
+def _act(inbox: AnyInbox, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "replay":
+        return _replay(inbox, _load(args.handler), out, strict=args.strict)
+    if args.action == "purge":
+        return _purge(inbox, args.older_than, out)
+    if args.action == "dismiss":
+        return _dismiss(inbox, args.numbers, out)
+    if args.action == "work":
+        return work(inbox, _load(args.handler), out, args)
+    return _list(inbox, out)
 
 
 #: The states that make the listing, the health check, exit 1: each needs a
@@ -131,7 +145,7 @@ def _line(delivery: Delivery) -> str:
     return "  " + " ".join(parts)
 
 
-def _list(inbox: SQLiteInbox, out: TextIO) -> int:
+def _list(inbox: AnyInbox, out: TextIO) -> int:
     deliveries = inbox.deliveries(bodies=False)
     counts = Counter(delivery.state for delivery in deliveries)
     summary = ", ".join(f"{counts[state]} {state}" for state in State if counts[state])
@@ -161,7 +175,7 @@ def _load(spec: str) -> Any:
     return handler
 
 
-def _replay(inbox: SQLiteInbox, handler: Any, out: TextIO, *, strict: bool) -> int:
+def _replay(inbox: AnyInbox, handler: Any, out: TextIO, *, strict: bool) -> int:
     status = EXIT_OK
     count = 0
     try:
@@ -199,7 +213,7 @@ def _report(delivery: Delivery, response: Response, out: TextIO) -> int:
     return status
 
 
-def _dismiss(inbox: SQLiteInbox, numbers: list[int], out: TextIO) -> int:
+def _dismiss(inbox: AnyInbox, numbers: list[int], out: TextIO) -> int:
     status = EXIT_OK
     for number in numbers:
         if inbox.dismiss(number):
@@ -210,7 +224,7 @@ def _dismiss(inbox: SQLiteInbox, numbers: list[int], out: TextIO) -> int:
     return status
 
 
-def work(inbox: SQLiteInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
+def work(inbox: AnyInbox, handler: Any, out: TextIO, args: argparse.Namespace) -> int:
     """Run a worker over the inbox until SIGTERM or SIGINT, printing each outcome; also `plentymarkets work`'s loop."""
     if args.max_attempts < 1 or not 0 < args.poll < float("inf"):
         raise CommandError("--max-attempts takes 1 or more, --poll a positive number of seconds")
@@ -243,13 +257,14 @@ def work(inbox: SQLiteInbox, handler: Any, out: TextIO, args: argparse.Namespace
     return EXIT_OK
 
 
-def _purge(inbox: SQLiteInbox, days: float, out: TextIO) -> int:
+def _purge(inbox: AnyInbox, days: float, out: TextIO) -> int:
     if not days >= 0:
         raise CommandError("--older-than takes a number of days, 0 or more")
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    deleted = inbox.purge(cutoff, checkpoint=False)
+    deleted = inbox.purge(cutoff) if isinstance(inbox, PostgresInbox) else inbox.purge(cutoff, checkpoint=False)
     out.write(f"deleted {deleted} deliveries stored before {cutoff.isoformat(timespec='seconds')}\n")
-    if not inbox.checkpoint():
+    # PostgreSQL has no WAL of SQLite's kind to empty: see PostgresInbox.purge.
+    if not isinstance(inbox, PostgresInbox) and not inbox.checkpoint():
         out.write(
             "the WAL could not be emptied while another process reads the inbox: "
             "pages of deleted bodies may remain on disk; run purge again\n"
@@ -264,7 +279,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
 
 INBOX: Final = Command(
     "inbox",
-    help="list, replay, dismiss, work on or purge the deliveries of a receiver's SQLite inbox",
+    help="list, replay, dismiss, work on or purge the deliveries of a receiver's SQLite or PostgreSQL inbox",
     description=(
         "Without an action, list the deliveries in DB by state, without bodies or personal values.\n"
         "Exit 0 when none needs a person (received, rejected, failed, dead), else 1; 2 for usage errors."

@@ -22,6 +22,7 @@ from ._answers import Response
 from ._inbox import Attempt, Claim, Delivery, Inbox, MemoryInbox, OneCommitInbox, State
 from ._logs import SERVER_LOGGERS, TokenFilter, django_logging, mask_tokens, uvicorn_log_config
 from ._outcomes import Backoff, Outcome, Permanent, RetryLater
+from ._postgres import PostgresInbox
 from ._receiver import Handler, Receiver, current_token_name
 from ._router import Router
 from ._sqlite import SQLiteInbox
@@ -40,6 +41,7 @@ __all__ = [
     "OneCommitInbox",
     "Outcome",
     "Permanent",
+    "PostgresInbox",
     "Receiver",
     "Response",
     "RetryLater",

@@ -154,8 +154,8 @@ Queued = Literal["queued", "handled", "waiting"]
 class Inbox(Protocol):
     """Where a [Receiver][plenty_events.receiver.Receiver] keeps deliveries and event states.
 
-    [SQLiteInbox][plenty_events.receiver.SQLiteInbox] and [MemoryInbox][plenty_events.receiver.MemoryInbox]
-    implement it; so can a class over Postgres or Redis. Every call must be
+    [SQLiteInbox][plenty_events.receiver.SQLiteInbox], [PostgresInbox][plenty_events.receiver.PostgresInbox] and
+    [MemoryInbox][plenty_events.receiver.MemoryInbox] implement it; so can a class over Redis. Every call must be
     safe to make from several threads at once, and
     [claim][plenty_events.receiver.Inbox.claim] and [take][plenty_events.receiver.Inbox.take]
     must be atomic across every process sharing the store: that is what makes handling happen once.
