@@ -6,7 +6,7 @@ import linecache
 import pickle
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import attrs
 import pytest
@@ -246,7 +246,7 @@ def test_the_glue_is_registered_for_tracebacks() -> None:
     lines = linecache.getlines(build.__code__.co_filename)
     assert lines[0] == "def build_OrderItem(wire):\n"
     assert "def build_ServicePurchaseEvent(wire, colons):\n" in lines
-    assert "set_Contact_first_name(event_resource_contact, wire_resource_contact.first_name)\n" in [
+    assert "event_resource_contact.first_name = wire_resource_contact.first_name\n" in [
         line.strip() + "\n" for line in lines
     ]
 
@@ -274,16 +274,37 @@ def test_objects_built_by_filling_slots_are_the_objects_init_builds() -> None:
 
 
 def _model_with(**field: Any) -> type:
-    return attrs.make_class(
-        "Strange",
-        {
-            "id": attrs.field(metadata=wire("id", Kind.INTEGER), **field),
-            "type": attrs.field(metadata=wire("type", Kind.TEXT)),
-            "created_at": attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP)),
-        },
-        frozen=True,
-        slots=True,
-    )
+    return attrs.make_class("Strange", _fields(**field), frozen=True, slots=True)
+
+
+def _fields(**field: Any) -> dict[str, Any]:
+    return {
+        "id": attrs.field(metadata=wire("id", Kind.INTEGER), **field),
+        "type": attrs.field(metadata=wire("type", Kind.TEXT)),
+        "created_at": attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP)),
+    }
+
+
+class _Meta(type):
+    """A metaclass, which would run again for the road's subclass."""
+
+
+class _Hooked:
+    """A base whose subclasses are seen by a hook, which the road must not wake."""
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+
+
+class _OwnNew:
+    """A base that makes its objects itself."""
+
+    def __new__(cls, *args: object, **kwargs: object) -> Self:  # noqa: ARG004 -- attrs passes the fields
+        return super().__new__(cls)
+
+
+def _doubling_setattr(self: object, name: str, value: Any) -> None:
+    object.__setattr__(self, name, value * 2 if name == "id" else value)
 
 
 @pytest.mark.parametrize(
@@ -291,19 +312,11 @@ def _model_with(**field: Any) -> type:
     [
         (_model_with(validator=attrs.validators.gt(0)), 7),
         (_model_with(converter=lambda number: number * 2), 14),
-        (
-            attrs.make_class(
-                "Strange",
-                {
-                    "id": attrs.field(metadata=wire("id", Kind.INTEGER)),
-                    "type": attrs.field(metadata=wire("type", Kind.TEXT)),
-                    "created_at": attrs.field(metadata=wire("createdAt", Kind.TIMESTAMP)),
-                },
-                frozen=True,
-                slots=False,
-            ),
-            7,
-        ),
+        (attrs.make_class("Strange", _fields(), frozen=True, slots=False), 7),
+        (attrs.frozen(_Meta("Strange", (), {"__annotations__": {}, **_fields()})), 7),
+        (attrs.make_class("Strange", _fields(), (_Hooked,), frozen=True), 7),
+        (attrs.make_class("Strange", _fields(), (_OwnNew,), frozen=True), 7),
+        (attrs.define(type("Strange", (), {"__setattr__": _doubling_setattr, **_fields()})), 14),
         (
             attrs.make_class(
                 "Strange",
@@ -319,13 +332,54 @@ def _model_with(**field: Any) -> type:
             7,
         ),
     ],
-    ids=["validator", "converter", "no slots", "factory default"],
+    ids=[
+        "validator",
+        "converter",
+        "no slots",
+        "factory default",
+        "metaclass",
+        "subclass hook",
+        "own new",
+        "own setattr",
+    ],
 )
 def test_a_model_whose_init_does_more_is_built_by_its_init(model: type, expected: int) -> None:
-    """Filling slots would skip a validator, a converter or a factory, or find no slot: __init__ builds such a model."""
+    """Filling would skip a validator, converter, factory, __new__ or __setattr__, or wake a metaclass: __init__ does."""
     road = FastRoad({**BUILTIN_MODELS, "STRANGE": model})
     event = road.decode(b'{"id":7,"type":"STRANGE","createdAt":0}')
     assert type(event) is model
     assert event.id == expected  # type: ignore[attr-defined]
     assert event.created_at == datetime(1970, 1, 1, tzinfo=UTC)  # type: ignore[attr-defined]
     assert road.decode(SAMPLE) == fast(SAMPLE)
+
+
+@attrs.frozen
+class _Base:
+    id: int = attrs.field(metadata=wire("id", Kind.INTEGER))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        _model_with(),
+        attrs.make_class("Strange", _fields(), frozen=True, slots=True, weakref_slot=False),
+        attrs.make_class(
+            "Strange",
+            {key: value for key, value in _fields().items() if key != "id"},
+            (_Base,),
+            frozen=True,
+            slots=True,
+        ),
+        attrs.make_class("Strange", _fields(), slots=True),
+    ],
+    ids=["frozen", "no weakref slot", "inherited field", "mutable"],
+)
+def test_a_model_built_by_filling_its_slots_is_the_object_its_init_builds(model: type) -> None:
+    """A slotted model, frozen or not, inherited or without a weakref slot, is filled into what its __init__ builds."""
+    road = FastRoad({**BUILTIN_MODELS, "STRANGE": model})
+    event = road.decode(b'{"id":7,"type":"STRANGE","createdAt":0}')
+    built = model(7, "STRANGE", datetime(1970, 1, 1, tzinfo=UTC))
+    assert type(event) is model
+    assert (event, repr(event)) == (built, repr(built))
+    source = linecache.getlines(builder(model, "STRANGE").__code__.co_filename)
+    assert "    event = StrangeFilling()\n" in source

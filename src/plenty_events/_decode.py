@@ -31,7 +31,7 @@ from ._report import ROOT, Report, key_path
 from ._walk import MISSING, Mode, decode_object, mode, plan
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from ._kinds import ScalarKind
     from ._types import JSONInput, JSONText
@@ -41,43 +41,44 @@ if TYPE_CHECKING:
 class Engine:
     """Decodes the events of a set of models, each for its event type.
 
-    The fast road is built on first use: a process that imports the library
-    and never decodes does not pay for it.
+    `read` is the fast road, `explain` the explaining road: a decode tries
+    the one, then the other. The fast road is built on first use: a process
+    that imports the library and never decodes does not pay for it.
     """
 
-    __slots__ = ("_fast", "models")
+    __slots__ = ("_road", "models", "read")
 
     def __init__(self, models: Mapping[str, type]) -> None:
         self.models: Final = dict(models)
-        self._fast: FastRoad | None = None
+        self._road: FastRoad | None = None
+        #: Decodes a valid event from JSON text, else returns None: the
+        #: fast road's, once built.
+        self.read: Callable[[object], object | None] = self._build_and_read
+
+    def _build_and_read(self, data: object) -> object | None:
+        return self.fast_road().decode(data)
 
     def fast_road(self) -> FastRoad:
-        """Return the fast road of these models, building it on first use."""
-        if self._fast is None:
-            self._fast = FastRoad(self.models)
-        return self._fast
+        """Return the fast road of these models, building it on first use, as ``read`` from then on."""
+        if self._road is None:
+            self._road = FastRoad(self.models)
+            self.read = self._road.decode
+        return self._road
 
-    def decode(self, data: JSONInput | object, *, strict: bool) -> object:
-        """Decode JSON text or an already parsed value; raise DecodeError on failure."""
+    def explain(self, data: JSONInput | object, *, strict: bool) -> object:
+        """Decode on the explaining road: the event, or DecodeError with every error and its path."""
         # The explaining road reads numbers (and timestamps, and number
         # strings) under a decimal context of its own: the caller's may trap
         # nothing, and turn an exponent Decimal cannot hold into NaN.
-        if isinstance(data, (bytes, bytearray, memoryview, str)):
-            text = cast("JSONText", data)  # isinstance() leaves memoryview's item type unknown
-            event = (self._fast or self.fast_road()).decode(text)
-            if event is not None:
-                return event
-            report = Report()
-            with decimal.localcontext(_json.NUMBERS):
-                return self._explain(_json.parse(text, report, strict=strict), report, mode(strict=strict))
         report = Report()
         with decimal.localcontext(_json.NUMBERS):
-            return self._explain(_json.check(data, ROOT, report), report, mode(strict=strict))
-
-    def _explain(self, value: object, report: Report, walk: Mode) -> object:
-        if value is INVALID:
-            raise DecodeError(report.errors())
-        return decode_value(value, walk, report, self.models)
+            if isinstance(data, (bytes, bytearray, memoryview, str)):
+                value = _json.parse(cast("JSONText", data), report, strict=strict)
+            else:
+                value = _json.check(data, ROOT, report)
+            if value is INVALID:
+                raise DecodeError(report.errors())
+            return decode_value(value, mode(strict=strict), report, self.models)
 
 
 BUILTIN_MODELS: Final[Mapping[str, type]] = {"SERVICE.PLUGIN.PURCHASE": ServicePurchaseEvent}

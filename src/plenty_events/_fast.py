@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Union, final
 import attrs
 import msgspec
 
-from ._json import INVALID, colons
+from ._json import INVALID
 from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import Extra, WireField, wire_fields
 from ._report import ROOT, Report
@@ -82,19 +82,30 @@ class FastRoad:
             structs[event_type]: builder(model, event_type) for event_type, model in models.items()
         }
 
-    def decode(self, data: JSONText) -> object | None:
-        """Decode a valid event from JSON text, or return ``None`` for the explaining road."""
+    def decode(self, data: object) -> object | None:
+        """Decode a valid event from JSON text; return ``None`` for the explaining road.
+
+        Anything but JSON text (an already parsed mapping, say) is the
+        explaining road's too.
+        """
         # A text cannot hold more brackets than characters: a short one needs no count.
-        if isinstance(data, str):
-            if len(data) > MAX_BRACKETS and data.count("[") + data.count("{") > MAX_BRACKETS:
+        if type(data) is not bytes:
+            if isinstance(data, str):
+                if len(data) > MAX_BRACKETS and data.count("[") + data.count("{") > MAX_BRACKETS:
+                    return None
+                return self._build(data, data.count(":"))
+            if not isinstance(data, (bytes, bytearray, memoryview)):
                 return None
-        else:
             try:
-                data = data if type(data) is bytes else bytes(data)
+                data = bytes(data)
             except ValueError:  # a released memoryview, which the explaining road words
                 return None
-            if len(data) > MAX_BRACKETS and data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
-                return None
+        if len(data) > MAX_BRACKETS and data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
+            return None
+        return self._build(data, data.count(b":"))
+
+    def _build(self, data: JSONText, colons: int) -> object | None:
+        """Decode ``data``, whose colons are counted, into the event; or return ``None``."""
         try:
             wire = self._decoder.decode(data)
         except (ValueError, ArithmeticError, RecursionError):
@@ -104,7 +115,7 @@ class FastRoad:
             # below the depth.
             return None
         try:
-            return self._builders[type(wire)](wire, colons(data))
+            return self._builders[type(wire)](wire, colons)
         except Exception:  # noqa: BLE001 -- a conversion's ValueError, or a registered model's validator
             return None
 
@@ -161,9 +172,9 @@ def builder(model: type, tag: str) -> Builder:
     """Return the generated function that builds a ``model`` event from its struct.
 
     The glue calls the kinds' conversions by name and fills the attrs
-    objects' slots, as their ``__init__`` would, at two thirds of the cost
-    (a model whose ``__init__`` does more, such as a validator, is built by
-    its ``__init__``). Its source is registered with ``linecache`` under a
+    objects' slots, as their ``__init__`` would, at half the cost (see
+    ``_filling``; a model whose ``__init__`` does more, such as a validator,
+    is built by its ``__init__``). Its source is registered with ``linecache`` under a
     name of its own, as attrs does, so that a traceback shows its lines.
     """
     glue = _Glue()
@@ -193,7 +204,7 @@ class _Glue:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"NEW": object.__new__, "UNSET": msgspec.UNSET}
+        self.namespace: dict[str, Any] = {"UNSET": msgspec.UNSET}
         self.done: set[type] = set()
 
     def envelope(self, model: type, tag: str) -> str:
@@ -264,14 +275,17 @@ class _Glue:
             arguments = ", ".join(f"{fields[name].alias}={value}" for name, value in values.items())
             body.append(f"{result} = {model_name}({arguments})")
             return
-        body.append(f"{result} = NEW({model_name})")
+        # The object starts as a Filling, stores its slots plainly, and
+        # becomes the model: see _filling.
+        filling = self._constant(f"{model.__name__}Filling", _filling(model))
+        body.append(f"{result} = {filling}()")
         for field in attrs.fields(model):
-            setter = self._constant(f"set_{model.__name__}_{field.name}", getattr(model, field.name).__set__)
             if field.name in values:
                 value = values[field.name]
             else:
                 value = self._constant(f"default_{model.__name__}_{field.name}", field.default)
-            body.append(f"{setter}({result}, {value})")
+            body.append(f"{result}.{field.name} = {value}")
+        body.append(f"{result}.__class__ = {model_name}")
 
     def _count(self, model: type, wire: str, tag: str | None = None) -> str:
         """Return an expression for the number of keys in the objects of ``wire``, a struct of ``model``."""
@@ -333,7 +347,7 @@ _CONSTANTS: Final = (type(None), bool, int, str, tuple, Extra)
 
 def _fills_slots(model: type) -> bool:
     """Tell whether filling ``model``'s slots builds the object that its ``__init__`` builds."""
-    if hasattr(model, "__attrs_post_init__") or hasattr(model, "__attrs_pre_init__"):
+    if not _plain(model):
         return False
     on_wire = {field.name for field in wire_fields(model)}
     for field in attrs.fields(model):
@@ -344,3 +358,51 @@ def _fills_slots(model: type) -> bool:
         if field.name not in on_wire and type(field.default) not in _CONSTANTS:  # NOTHING, or a Factory
             return False
     return True
+
+
+def _plain(model: type) -> bool:
+    """Tell whether making a ``model`` object, and subclassing ``model``, runs none of the model's own code.
+
+    Its ``__init__`` (generated by attrs) aside: no metaclass, no hook, no
+    ``__new__``, and a ``__setattr__`` and ``__delattr__`` that are object's
+    or the ones attrs gives a frozen class (which only raise: its
+    ``__init__`` stores through object's).
+    """
+    for cls in model.__mro__[:-1]:
+        namespace = vars(cls)
+        if any(name in namespace for name in _HOOKS):
+            return False
+        for name in ("__setattr__", "__delattr__"):
+            if name in namespace and getattr(namespace[name], "__qualname__", None) not in _FROZEN:
+                return False
+    return type(model) is type
+
+
+#: What a class may define that filling would skip (attrs' hooks, ``__new__``) or wake (``_filling``'s subclass).
+_HOOKS: Final = ("__attrs_pre_init__", "__attrs_post_init__", "__new__", "__init_subclass__")
+#: The qualified names of the methods that attrs gives a frozen class.
+_FROZEN: Final = frozenset({"_frozen_setattrs", "_frozen_delattrs"})
+
+
+def _filling(model: type) -> type:
+    """Return a subclass of ``model`` whose instances store their slots plainly.
+
+    The interpreter turns ``obj.name = value`` into a direct slot store only
+    on a type whose ``__setattr__`` and ``__delattr__`` are object's; a
+    frozen attrs class has raising ones of its own. A Filling restores
+    object's and adds no slot, so that once its slots are filled, the object
+    can become the model by ``__class__`` assignment, which checks that the
+    two layouts are the same. Built this way, an object costs about half of
+    what calling each slot's descriptor costs. The Filling never escapes the
+    glue, though ``model.__subclasses__()`` lists it.
+    """
+    namespace = {
+        "__slots__": (),
+        # Calling the class with no arguments makes an empty object, faster
+        # than object.__new__(cls) does.
+        "__init__": object.__init__,
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__module__": model.__module__,
+    }
+    return type(f"{model.__name__}Filling", (model,), namespace)
