@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Generic, Literal, Never, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Generic, Literal, Never, TypeVar, overload
 
 import attrs
 
@@ -52,10 +52,11 @@ def decode(data: JSONInput, *, strict: bool = False) -> ServicePurchaseEvent | U
     """
     # One call for a valid payload, which the fast road reads. The built-in
     # models decode to these two classes only.
-    event = BUILTIN.read(data)
-    if event is None:
-        event = BUILTIN.explain(data, strict=strict)
-    return cast("ServicePurchaseEvent | UnknownEvent", event)
+    event: ServicePurchaseEvent | UnknownEvent | None = BUILTIN.read(data)
+    if event is not None:
+        return event
+    explained: ServicePurchaseEvent | UnknownEvent = BUILTIN.explain(data, strict=strict)
+    return explained
 
 
 def _copy_models(models: Mapping[str, type[_Model]]) -> dict[str, type[_Model]]:
@@ -191,7 +192,8 @@ class Decoder(Generic[_Model]):
         Raises:
             DecodeError: The payload breaks the rules of the mode.
         """
-        event = self._engine.read(data)
-        if event is None:
-            event = self._engine.explain(data, strict=strict)
-        return cast("_Model | ServicePurchaseEvent | UnknownEvent", event)
+        event: _Model | ServicePurchaseEvent | UnknownEvent | None = self._engine.read(data)
+        if event is not None:
+            return event
+        explained: _Model | ServicePurchaseEvent | UnknownEvent = self._engine.explain(data, strict=strict)
+        return explained

@@ -52,10 +52,10 @@ class Engine:
         self.models: Final = dict(models)
         self._road: FastRoad | None = None
         #: Decodes a valid event from JSON text, else returns None: the
-        #: fast road's, once built.
-        self.read: Callable[[object], object | None] = self._build_and_read
+        #: fast road's, once built. Any: an instance of one of the models.
+        self.read: Callable[[object], Any] = self._build_and_read
 
-    def _build_and_read(self, data: object) -> object | None:
+    def _build_and_read(self, data: object) -> Any:
         return self.fast_road().decode(data)
 
     def fast_road(self) -> FastRoad:
@@ -65,7 +65,7 @@ class Engine:
             self.read = self._road.decode
         return self._road
 
-    def explain(self, data: JSONInput | object, *, strict: bool) -> object:
+    def explain(self, data: JSONInput | object, *, strict: bool) -> Any:
         """Decode on the explaining road: the event, or DecodeError with every error and its path."""
         # The explaining road reads numbers (and timestamps, and number
         # strings) under a decimal context of its own: the caller's may trap

@@ -27,7 +27,7 @@ import functools
 import linecache
 from collections.abc import Mapping
 from types import MemberDescriptorType
-from typing import TYPE_CHECKING, Any, Final, Literal, Union, final
+from typing import TYPE_CHECKING, Any, Final, Literal, Union, cast, final
 
 import attrs
 import msgspec
@@ -39,8 +39,6 @@ from ._report import ROOT, Report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from ._types import JSONText
 
     #: (decoded struct, colons in the text) -> the event, or None when a key occurred twice.
     Builder = Callable[[Any, int], object]
@@ -88,36 +86,38 @@ class FastRoad:
         Anything but JSON text (an already parsed mapping, say) is the
         explaining road's too.
         """
-        # A text cannot hold more brackets than characters: a short one needs no count.
-        if type(data) is not bytes:
-            if isinstance(data, str):
-                if len(data) > MAX_BRACKETS and data.count("[") + data.count("{") > MAX_BRACKETS:
-                    return None
-                return self._build(data, data.count(":"))
-            if not isinstance(data, (bytes, bytearray, memoryview)):
-                return None
+        if type(data) is bytes:
+            colons = data.count(b":")
+        elif isinstance(data, str):
+            colons = data.count(":")
+        elif isinstance(data, (bytes, bytearray, memoryview)):
             try:
-                data = bytes(data)
+                data = bytes(cast("bytes | bytearray | memoryview[int]", data))
             except ValueError:  # a released memoryview, which the explaining road words
                 return None
-        if len(data) > MAX_BRACKETS and data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
+            colons = data.count(b":")
+        else:
             return None
-        return self._build(data, data.count(b":"))
-
-    def _build(self, data: JSONText, colons: int) -> object | None:
-        """Decode ``data``, whose colons are counted, into the event; or return ``None``."""
+        # A text cannot hold more brackets than characters: a short one needs no count.
+        if len(data) > MAX_BRACKETS and _brackets(data) > MAX_BRACKETS:
+            return None
         try:
             wire = self._decoder.decode(data)
-        except (ValueError, ArithmeticError, RecursionError):
-            # msgspec's errors are ValueErrors; so are read_fraction's, and a
-            # str that UTF-8 cannot encode. ArithmeticError: an exponent that
-            # Decimal cannot hold. RecursionError: a caller's recursion limit
-            # below the depth.
-            return None
-        try:
             return self._builders[type(wire)](wire, colons)
-        except Exception:  # noqa: BLE001 -- a conversion's ValueError, or a registered model's validator
+        except Exception:  # noqa: BLE001 -- whatever fails is the explaining road's to say
+            # msgspec's errors are ValueErrors; so are read_fraction's and the
+            # conversions', and a str's that UTF-8 cannot encode. Also: an
+            # ArithmeticError for an exponent that Decimal cannot hold, a
+            # RecursionError under a caller's low recursion limit, whatever a
+            # registered model's validator raises.
             return None
+
+
+def _brackets(text: bytes | str) -> int:
+    """Count the opening brackets of JSON text."""
+    if isinstance(text, str):
+        return text.count("[") + text.count("{")
+    return text.count(b"[") + text.count(b"{")
 
 
 @functools.cache
