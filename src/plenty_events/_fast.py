@@ -246,9 +246,9 @@ class _Glue:
     def _converted(self, kind: ScalarKind, member: str) -> str:
         if kind.convert is None:
             return member
-        name = f"convert_{kind.name.replace(' ', '_')}"
-        self.namespace[name] = kind.convert
-        return f"{name}({member})"
+        name = self._constant(f"convert_{kind.name.replace(' ', '_')}", kind.convert)
+        arguments = [self._constant(f"{name}_with_{index}", value) for index, value in enumerate(kind.convert_with)]
+        return f"{name}({', '.join([member, *arguments])})"
 
     def _constant(self, name: str, value: object) -> str:
         self.namespace[name] = value

@@ -90,6 +90,9 @@ class ScalarKind:
         convert: Turns what msgspec decoded into the model value, or raises
             ``ValueError`` for a value the strict rule rejects; ``None``
             where msgspec's value is the model value.
+        convert_with: Arguments that ``convert`` takes after the value, so
+            that a function of the standard library can serve as it is
+            (a wrapper around it would cost a Python call per value).
         strict: The strict rule.
         lenient: The lenient rule: accepts all the strict rule accepts, with
             the same result, and repairs more.
@@ -107,6 +110,7 @@ class ScalarKind:
 
     __slots__ = (
         "convert",
+        "convert_with",
         "encode",
         "lenient",
         "name",
@@ -124,7 +128,8 @@ class ScalarKind:
         name: str,
         *,
         wire: Callable[[], object],
-        convert: Callable[[Any], object] | None,
+        convert: Callable[..., object] | None,
+        convert_with: tuple[object, ...] = (),
         strict: Rule,
         lenient: Rule,
         schema: Callable[[], dict[str, Any]],
@@ -137,6 +142,7 @@ class ScalarKind:
         self.name = name
         self.wire = wire
         self.convert = convert
+        self.convert_with = convert_with
         self.strict = strict
         self.lenient = lenient
         self.schema = schema
@@ -579,7 +585,10 @@ _TIMESTAMP_BOUNDS: Final = Meta(ge=0, le=MAX_SECONDS)
 TIMESTAMP: Final = ScalarKind(
     "timestamp",
     wire=lambda: Annotated[int, _TIMESTAMP_BOUNDS],
-    convert=_timestamp_from_wire,
+    # Where gmtime() stops at the year 3000, fromtimestamp() raises past it,
+    # and the fast road declines: the strict rule's conversion goes on.
+    convert=datetime.fromtimestamp,
+    convert_with=(UTC,),
     strict=_strict_timestamp,
     lenient=_lenient_timestamp,
     schema=lambda: msgspec.json.schema(Annotated[int, _TIMESTAMP_BOUNDS]),
