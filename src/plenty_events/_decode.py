@@ -28,7 +28,7 @@ from ._json import INVALID
 from ._kinds import EVENT_TYPE, TEXT, obj
 from ._model import ServicePurchaseEvent, UnknownEvent, repairs_field, wire_fields
 from ._report import ROOT, Report, key_path
-from ._walk import MISSING, Mode, decode_object, mode, plan
+from ._walk import MISSING, Mode, mode, plan
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -118,7 +118,7 @@ def decode_model(envelope: dict[str, object], model: type, mode: Mode, report: R
     if "type" not in model_plan.keys:
         # The type picked the model, which need not keep it: it is no unknown key.
         envelope = {key: value for key, value in envelope.items() if key != "type"}
-    event = decode_object(envelope, ROOT, model_plan, report)
+    event = model_plan.walk(envelope, ROOT, report)
     if event is INVALID:
         return INVALID
     repairs = report.repairs()

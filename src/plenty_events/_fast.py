@@ -24,7 +24,6 @@ why. Two things msgspec does not check are checked here:
 from __future__ import annotations
 
 import functools
-import linecache
 from collections.abc import Mapping
 from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any, Final, Literal, Union, cast, final
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Union, cast, final
 import attrs
 import msgspec
 
+from ._codegen import define
 from ._json import INVALID
 from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import Extra, WireField, wire_fields
@@ -174,29 +174,12 @@ def builder(model: type, tag: str) -> Builder:
     The glue calls the kinds' conversions by name and fills the attrs
     objects' slots, as their ``__init__`` would, at half the cost (see
     ``_filling``; a model whose ``__init__`` does more, such as a validator,
-    is built by its ``__init__``). Its source is registered with ``linecache`` under a
-    name of its own, as attrs does, so that a traceback shows its lines.
+    is built by its ``__init__``). A traceback shows its lines (``_codegen``).
     """
     glue = _Glue()
     name = glue.envelope(model, tag)
-    source = "\n".join(glue.lines) + "\n"
-    filename = _unique_filename(f"<plenty_events fast road {model.__name__} {tag}")
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    exec(compile(source, filename, "exec"), glue.namespace)  # noqa: S102 -- our own source, from the model
+    define(glue.lines, glue.namespace, f"fast road {model.__name__} {tag}")
     return glue.namespace[name]  # type: ignore[no-any-return]
-
-
-def _unique_filename(base: str) -> str:
-    """Return a ``linecache`` name that no other generated source holds: ``base>``, else ``base-1>``, and so on.
-
-    Two ``Decoder`` objects may generate glue for models of one name: each
-    traceback must show its own source, as attrs and cattrs ensure.
-    """
-    filename, count = f"{base}>", 0
-    while filename in linecache.cache:
-        count += 1
-        filename = f"{base}-{count}>"
-    return filename
 
 
 class _Glue:

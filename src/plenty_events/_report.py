@@ -93,9 +93,20 @@ class Report:
     does not fit on, findings are only counted.
     """
 
-    __slots__ = ("_error_length", "_errors", "_omitted_errors", "_omitted_repairs", "_repair_length", "_repairs")
+    __slots__ = (
+        "_error_length",
+        "_errors",
+        "_omitted_errors",
+        "_omitted_repairs",
+        "_repair_length",
+        "_repairs",
+        "failed",
+    )
 
     def __init__(self) -> None:
+        #: Whether any error was reported, listed or not: what ``bool()`` says,
+        #: read where a method call per object would count.
+        self.failed = False
         self._errors: list[ErrorDetail] = []
         self._repairs: list[Repair] = []
         self._omitted_errors = 0
@@ -105,7 +116,7 @@ class Report:
 
     def __bool__(self) -> bool:
         """Tell whether any error was reported, listed or not."""
-        return bool(self._errors) or self._omitted_errors > 0
+        return self.failed
 
     def error_count(self) -> int:
         """Count the errors reported so far, listed or not."""
@@ -113,6 +124,7 @@ class Report:
 
     def error(self, path: str, code: str, message: str) -> None:
         """Record that the value at ``path`` breaks a rule."""
+        self.failed = True
         path, message = bounded_path(path), shorten(message, MAX_MESSAGE_LENGTH)
         size = _size(path, code, message)
         if (

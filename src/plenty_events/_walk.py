@@ -9,10 +9,12 @@ mode, and reports every error and repair at its wire path.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Final, NamedTuple, cast, final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 
 import attrs
 
+from ._codegen import define
 from ._json import INVALID, check
 from ._kinds import NestedKind, ScalarKind, fail, obj
 from ._model import NO_EXTRA, Extra, extra_field, wire_fields
@@ -100,8 +102,7 @@ MISSING: Final = object()
 
 
 # Named tuples rather than attrs classes: they are built on first use, when
-# an attrs class would cost a compile() of its generated methods; and the
-# walk unpacks a field in one step.
+# an attrs class would cost a compile() of its generated methods.
 class Field(NamedTuple):
     """One field of a plan: its wire key and kind, and how to decode its value."""
 
@@ -112,6 +113,10 @@ class Field(NamedTuple):
     plan: Plan | None
     many: bool  # an array of objects
     required: bool  # an optional key may be absent: the model's default holds then
+
+
+#: Decodes the object at a path into the plan's model, or returns INVALID: (object, path, report) -> model.
+Walk = Callable[[dict[str, object], str, Report], object]
 
 
 class Plan(NamedTuple):
@@ -127,6 +132,8 @@ class Plan(NamedTuple):
     #: The wire fields are the model's first positional arguments, in order:
     #: a positional call builds it at half the cost of keywords.
     positional: bool
+    #: The generated walk of an object: see ``_walker``.
+    walk: Walk
 
 
 def _positional(model: type, aliases: list[str]) -> bool:
@@ -151,59 +158,111 @@ def plan(model: type, mode: Mode) -> Plan:
         for field in wire_fields(model)
     )
     aliases = tuple(init_aliases[field.name] for field in wire_fields(model))
-    return Plan(
-        model,
-        fields,
-        frozenset(f.wire for f in fields),
-        mode,
-        extra_field(model),
-        aliases,
-        _positional(model, list(aliases)),
+    keys = frozenset(f.wire for f in fields)
+    keeps_extra = extra_field(model)
+    positional = _positional(model, list(aliases))
+    walk = _walker(model, mode, fields, keys, keeps_extra=keeps_extra, aliases=aliases, positional=positional)
+    return Plan(model, fields, keys, mode, keeps_extra, aliases, positional, walk)
+
+
+def _walker(  # noqa: PLR0913 -- the plan's facts, before the plan exists
+    model: type,
+    mode: Mode,
+    fields: tuple[Field, ...],
+    keys: frozenset[str],
+    *,
+    keeps_extra: bool,
+    aliases: tuple[str, ...],
+    positional: bool,
+) -> Walk:
+    """Generate the walk of a ``model`` object in ``mode``: each field's rule called by name.
+
+    For each field, in order: the key's value, else what the mode makes of
+    a missing key (an optional key's absence is no finding: its field keeps
+    the model's default); the kind's rule on a scalar; on an object or an
+    array, the nested rule, which checks the container and names its path,
+    then the nested model's walk. Then the keys outside the plan, as the
+    mode decides. Any error makes the whole decode fail: the object is built
+    only while the report holds none.
+    """
+    namespace: dict[str, Any] = dict(  # noqa: C408 -- the generated source's names, written as identifiers
+        MISSING=MISSING,
+        INVALID=INVALID,
+        NO_EXTRA=NO_EXTRA,
+        KEYS=keys,
+        ALIASES=aliases,
+        Model=model,
+        missing=mode.missing,
+        unknown=mode.unknown,
+        member=_member,
+        index_path=index_path,
+        unfit=_unfit,
+        by_keywords=_by_keywords,
     )
-
-
-def decode_object(obj: dict[str, object], path: str, plan: Plan, report: Report) -> object:
-    """Decode the object at ``path`` into ``plan``'s model, or return INVALID."""
-    values: list[object] = []
-    for wire, kind, rule, nested, item_plan, many, required in plan.fields:
-        value = obj.get(wire, MISSING)
-        if value is MISSING:
-            # An optional key's absence is no finding: its field keeps the model's default.
-            values.append(plan.mode.missing(kind, path, wire, report) if required else MISSING)
-        elif rule is not None:
-            values.append(rule(value, path, wire, report))
-        elif nested is None or item_plan is None:
-            raise AssertionError(f"{wire} has neither a rule nor a model")
+    body: list[str] = []
+    values: list[str] = []
+    for index, (wire, kind, rule, nested, item_plan, many, required) in enumerate(fields):
+        value, key = f"v{index}", repr(wire)
+        namespace[f"kind{index}"] = kind
+        values.append(value)
+        body.append(f"{value} = obj.get({key}, MISSING)")
+        if required:
+            body += [f"if {value} is MISSING:", f"    {value} = missing(kind{index}, path, {key}, report)", "else:"]
         else:
-            # The nested rule checks the container, and names its path.
-            container, child = nested(value, path, wire, report)
-            if container is None:
-                values.append(INVALID)
-            elif many:
-                items = cast("list[object]", container)  # what the array rule returns
-                values.append(
-                    tuple(_member(item, index_path(child, i), item_plan, report) for i, item in enumerate(items))
-                )
-            else:
-                # A duplicate key reported in the object makes it INVALID, as any error does.
-                values.append(decode_object(cast("dict[str, object]", container), child, item_plan, report))
-    extra: object = NO_EXTRA
-    if not plan.keys.issuperset(obj):
-        unknown = [key for key in obj if key not in plan.keys]
-        extra = plan.mode.unknown(obj, unknown, path, report, keep=plan.keeps_extra)
-    # Any error makes the whole decode fail: an object is built only while there is none.
-    if report:
-        return INVALID
-    try:
-        if plan.positional:  # every field required: no value is MISSING
-            return plan.model(*values) if extra is NO_EXTRA else plan.model(*values, extra=extra)
-        keywords = {alias: value for alias, value in zip(plan.aliases, values, strict=True) if value is not MISSING}
-        return plan.model(**keywords) if extra is NO_EXTRA else plan.model(**keywords, extra=extra)
-    except Exception as exc:  # noqa: BLE001 -- a registered model's validator: the verdict is an error
-        return fail(path, None, report, "invalid", f"the values do not fit the model ({type(exc).__name__})")
+            body.append(f"if {value} is not MISSING:")
+        if rule is not None:
+            namespace[f"rule{index}"] = rule
+            body.append(f"    {value} = rule{index}({value}, path, {key}, report)")
+            continue
+        if nested is None or item_plan is None:
+            raise AssertionError(f"{model.__name__}.{wire} has neither a rule nor a model")
+        namespace[f"nested{index}"], namespace[f"walk{index}"] = nested, item_plan.walk
+        body.append(f"    container, child = nested{index}({value}, path, {key}, report)")
+        if many:
+            items = f"[member(item, index_path(child, i), walk{index}, report) for i, item in enumerate(container)]"
+            body.append(f"    {value} = INVALID if container is None else tuple({items})")
+        else:
+            # A duplicate key reported in the object makes it INVALID, as any error does.
+            body.append(f"    {value} = INVALID if container is None else walk{index}(container, child, report)")
+    keep = "True" if keeps_extra else "False"
+    body += [
+        "extra = NO_EXTRA",
+        "if not KEYS.issuperset(obj):",
+        f"    extra = unknown(obj, [key for key in obj if key not in KEYS], path, report, keep={keep})",
+        "if report.failed:",
+        "    return INVALID",
+        "try:",
+    ]
+    arguments = ", ".join(values)
+    if positional:  # every field required: no value is MISSING
+        body += [
+            "    if extra is NO_EXTRA:",
+            f"        return Model({arguments})",
+            f"    return Model({arguments}, extra=extra)",
+        ]
+    else:
+        body.append(f"    return by_keywords(Model, ALIASES, ({arguments}{',' if len(values) == 1 else ''}), extra)")
+    body += [
+        "except Exception as exc:  # a registered model's validator: the verdict is an error",
+        "    return unfit(exc, path, report)",
+    ]
+    lines = ["def walk(obj, path, report):", *(f"    {line}" for line in body)]
+    define(lines, namespace, f"{mode.name} walk {model.__name__}")
+    return namespace["walk"]  # type: ignore[no-any-return]
 
 
-def _member(value: object, path: str, plan: Plan, report: Report) -> object:
-    """Decode an item of an array, which should be an object of ``plan``'s model."""
+def _member(value: object, path: str, walk: Walk, report: Report) -> object:
+    """Decode an item of an array, which should be an object of the walk's model."""
     found = obj(value, path, None, report)
-    return INVALID if found is None else decode_object(found, path, plan, report)
+    return INVALID if found is None else walk(found, path, report)
+
+
+def _by_keywords(model: type, aliases: tuple[str, ...], values: tuple[object, ...], extra: object) -> object:
+    """Build ``model`` from the values of the fields that are there: an absent optional field keeps its default."""
+    keywords = {alias: value for alias, value in zip(aliases, values, strict=True) if value is not MISSING}
+    return model(**keywords) if extra is NO_EXTRA else model(**keywords, extra=extra)
+
+
+def _unfit(exc: Exception, path: str, report: Report) -> object:
+    """Report that the model refused the values (its validator raised ``exc``), and return INVALID."""
+    return fail(path, None, report, "invalid", f"the values do not fit the model ({type(exc).__name__})")
