@@ -10,7 +10,7 @@ from ._inbox import DEFAULT_LEASE, Attempt, Claim, Delivery, Queued, State, chec
 from ._pool import IdlePool, PooledInbox
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Generator
+    from collections.abc import Collection, Generator
     from contextlib import AbstractContextManager
     from datetime import datetime
 
@@ -556,24 +556,6 @@ class PostgresInbox(PooledInbox[_Pool]):
             return db.execute(
                 "DELETE FROM plenty_events_deliveries WHERE number = ANY(%s::bigint[])", (numbers,)
             ).rowcount
-
-
-def postgres_command(dsn: str, act: Callable[[PostgresInbox], int], error: Callable[[str], Exception]) -> int:
-    """Run `act` on the inbox at `dsn`, for the `inbox` command; raise its failures as `error(message)`.
-
-    The message shows the DSN without its password, and is not chained: the
-    cause's traceback is not the command's to show.
-    """
-    try:
-        driver = import_psycopg()
-    except ImportError as exc:
-        raise error(str(exc)) from None
-    shown = mask(dsn)
-    try:
-        with PostgresInbox(dsn) as inbox:
-            return act(inbox)
-    except (driver.Error, ValueError) as exc:
-        raise error(f"cannot use {shown} as an inbox: {exc}") from None
 
 
 def _one(cursor: psycopg.Cursor[Any]) -> Any:
