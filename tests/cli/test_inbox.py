@@ -210,6 +210,30 @@ def test_a_missing_or_broken_database_exits_2(tmp_path: Path) -> None:
     assert run("inbox", str(newer))[0] == 2
 
 
+def test_a_postgresql_url_runs_the_action_on_the_inbox_it_names_and_closes_it(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A postgresql:// DB opens a PostgresInbox from the whole URL, runs the action on it, and closes it."""
+    opened: list[str] = []
+    closed: list[bool] = []
+
+    class Stand(SQLiteInbox):
+        # Stands in for the server's inbox, which the PostgreSQL tests run where one is given.
+        def __init__(self, dsn: str) -> None:
+            opened.append(dsn)
+            super().__init__(db)
+
+        def close(self) -> None:
+            closed.append(True)
+            super().close()
+
+    monkeypatch.setattr(commands, "PostgresInbox", Stand)
+    url = "postgresql://plenty@localhost/shop?connect_timeout=2"
+    status, out, _ = run("inbox", url)
+    assert (status, opened, closed) == (1, [url], [True])
+    assert out == run("inbox", str(db))[1]
+
+
 def test_replay_finds_a_handler_module_in_the_working_directory(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--handler names a module in the working directory, as servers such as uvicorn find apps."""
     (db.parent / "shop_handlers.py").write_text("handled = []\ndef handle(event):\n    handled.append(event.id)\n")

@@ -17,6 +17,7 @@ import attrs
 import pytest
 
 from plenty_events.receiver import Inbox, MemoryInbox, SQLiteInbox, State
+from plenty_events.receiver import _pool as pool_module
 from plenty_events.receiver import _sqlite as sqlite_module
 from plenty_events.receiver._inbox import LEASE_CLOCK, boot_clock, utc
 from tests.receiver.inbox_v1 import make_v1
@@ -344,10 +345,10 @@ def test_sqlite_keeps_at_most_max_idle_connections(tmp_path: Path) -> None:
     """Connections given back beyond MAX_IDLE are closed, not kept."""
     inbox = SQLiteInbox(tmp_path / "in.db")
     pool = inbox._pool
-    taken = [pool.take() for _ in range(sqlite_module.MAX_IDLE + 2)]
+    taken = [pool.take() for _ in range(pool_module.MAX_IDLE + 2)]
     for db in taken:
         pool.give(db)
-    assert pool.idle == taken[: sqlite_module.MAX_IDLE]
+    assert pool.idle == taken[: pool_module.MAX_IDLE]
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         taken[-1].execute("SELECT 1")
     inbox.close()
@@ -404,21 +405,23 @@ def test_sqlite_closes_a_connection_it_could_not_set_up(tmp_path: Path, monkeypa
 
 
 def test_sqlite_in_a_forked_child_opens_its_own_connections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Seen from another process id, the inbox leaves the parent's pool alone and opens a new one."""
+    """Seen from another process id, the inbox keeps the parent's pool but leaves it alone, and opens a new one."""
     inbox = SQLiteInbox(tmp_path / "in.db")
     inbox.record(b"parent")
     parent_pool = inbox._pool
     parent_idle = list(parent_pool.idle)
     assert parent_idle
-    monkeypatch.setattr(sqlite_module.os, "getpid", lambda: parent_pool.pid + 1)
+    monkeypatch.setattr(pool_module.os, "getpid", lambda: parent_pool.pid + 1)
     inbox.record(b"child")
     assert inbox._pool is not parent_pool
+    assert parent_pool in pool_module._INHERITED
     assert inbox._pool.idle
     assert not set(inbox._pool.idle) & set(parent_idle)
     parent_pool.close()  # as the parent's finalizer would at the child's exit: not the child's to close
     assert parent_pool.idle == parent_idle
     parent_idle[0].execute("SELECT 1")  # still open
     monkeypatch.undo()
+    pool_module._INHERITED.remove(parent_pool)
     parent_pool.close()
     inbox.close()
     assert [d.body for d in SQLiteInbox(tmp_path / "in.db").deliveries()] == [b"parent", b"child"]
@@ -429,7 +432,7 @@ def test_sqlite_closes_idle_connections_before_a_fork(tmp_path: Path) -> None:
     inbox = SQLiteInbox(tmp_path / "in.db")
     inbox.record(b"{}")
     idle = list(inbox._pool.idle)
-    sqlite_module._close_before_fork()
+    pool_module._close_before_fork()
     assert inbox._pool.idle == []
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         idle[0].execute("SELECT 1")

@@ -18,6 +18,7 @@ import pytest
 
 from plenty_events.cli import main
 from plenty_events.receiver import PostgresInbox, Receiver, State
+from plenty_events.receiver import _pool as pool_module
 from plenty_events.receiver import _postgres as postgres_module
 from plenty_events.testing import sample_payload, to_json
 from tests.conftest import postgres_url
@@ -270,10 +271,10 @@ def test_the_pool_keeps_at_most_max_idle_connections_and_drops_a_failed_one(url:
     """Connections given back beyond MAX_IDLE, after close, or from a failed call are closed, not kept."""
     inbox = PostgresInbox(url)
     pool = inbox._pool
-    taken = [pool.take() for _ in range(postgres_module.MAX_IDLE + 2)]
+    taken = [pool.take() for _ in range(pool_module.MAX_IDLE + 2)]
     for db in taken:
         pool.give(db)
-    assert pool.idle == taken[: postgres_module.MAX_IDLE]
+    assert pool.idle == taken[: pool_module.MAX_IDLE]
     assert taken[-1].closed
     inbox.close()
     assert pool.idle == []
@@ -294,19 +295,19 @@ def test_a_forked_child_opens_connections_of_its_own(url: str, monkeypatch: pyte
     inbox.record(b"parent")
     parent_pool = inbox._pool
     parent_idle = list(parent_pool.idle)
-    monkeypatch.setattr(postgres_module.os, "getpid", lambda: parent_pool.pid + 1)
+    monkeypatch.setattr(pool_module.os, "getpid", lambda: parent_pool.pid + 1)
     inbox.record(b"child")
     assert inbox._pool is not parent_pool
-    assert parent_pool in postgres_module._INHERITED
+    assert parent_pool in pool_module._INHERITED
     parent_pool.close()  # not the child's to close: the sockets are the parent's sessions
     assert parent_pool.idle == parent_idle
     assert not parent_idle[0].closed
     child_idle = list(inbox._pool.idle)
-    postgres_module._close_before_fork()  # as before a fork of the child itself
+    pool_module._close_before_fork()  # as before a fork of the child itself
     assert inbox._pool.idle == []
     assert child_idle[0].closed
     monkeypatch.undo()
-    postgres_module._INHERITED.remove(parent_pool)
+    pool_module._INHERITED.remove(parent_pool)
     parent_pool.close()
     assert parent_idle[0].closed
     with PostgresInbox(url) as again:

@@ -146,3 +146,26 @@ def check_postgres_inbox(dsn: str) -> None:
     with PostgresInbox(dsn) as shared:
         assert_type(shared.record(b"{}"), int)
         assert_type(shared.steps("evt_1"), dict[str, str])
+
+
+def check_plentymarkets(event: ServicePurchaseEvent) -> None:
+    """A PlentyConfig goes wherever the handler's layers take a config, and reads back with its fields' types."""
+    from plenty_events import plentymarkets  # noqa: PLC0415
+
+    config = plentymarkets.PlentyConfig(
+        url="https://shop.example",
+        credentials=plentymarkets.UserLogin("api", "pw"),
+        plenty_id=1000,
+        ticket_type_id=1,
+        ticket_status_id=1,
+        ticket_role_id=1,
+        owner_user_ids=[7, 8],
+    )
+    assert_type(config.check(), list[str])
+    client = plentymarkets.Client(config)
+    assert_type(plentymarkets.check(config, client=client), list[str])
+    assert_type(client.config.owner_user_ids, tuple[int, ...])
+    assert_type(plentymarkets.TicketHandler(config, client=client).config, plentymarkets.PlentyConfig)
+    assert_type(plentymarkets.plan(event, config), tuple[plentymarkets.Request, ...])
+    assert_type(plentymarkets.create_contact(event, config), plentymarkets.Request)
+    assert_type(plentymarkets.note_text(event, config), str)

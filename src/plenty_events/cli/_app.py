@@ -14,12 +14,12 @@ import os
 import re
 import sys
 import traceback
-from typing import TYPE_CHECKING, Final, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
 
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 #: Every payload valid, every file read.
 EXIT_VALID: Final = 0
@@ -68,6 +68,38 @@ class Command:
     description: str
     arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, Streams], int]
+
+
+@attrs.frozen
+class Option:
+    """An argument of an action: the names and keywords of ``add_argument``."""
+
+    names: tuple[str, ...]
+    settings: Mapping[str, Any]
+
+
+def option(*names: str, **settings: Any) -> Option:
+    """An argument, declared as ``add_argument`` takes it: ``option("--poll", type=float)``."""
+    return Option(names, settings)
+
+
+@attrs.frozen
+class Action:
+    """An action of a subcommand, such as ``inbox replay``: its name, its help, and its arguments."""
+
+    name: str
+    help: str
+    description: str
+    options: tuple[Option, ...] = ()
+
+
+def add_actions(parser: argparse.ArgumentParser, actions: Iterable[Action], *, required: bool = True) -> None:
+    """Give ``parser`` the ``actions``, chosen by the argument that follows; ``args.action`` names it."""
+    subparsers = parser.add_subparsers(dest="action", required=required, metavar="ACTION")
+    for action in actions:
+        sub = subparsers.add_parser(action.name, help=action.help, description=action.description)
+        for argument in action.options:
+            sub.add_argument(*argument.names, **argument.settings)
 
 
 def parser(commands: Iterable[Command]) -> argparse.ArgumentParser:

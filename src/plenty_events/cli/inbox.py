@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from plenty_events.receiver import Backoff, PostgresInbox, SQLiteInbox, State, Worker
-from plenty_events.receiver._postgres import postgres_command
+from plenty_events.receiver._postgres import import_psycopg, mask
 from plenty_events.receiver._receiver import Core, quote
 
-from ._app import Command, Streams, UsageError
+from ._app import Action, Command, Streams, UsageError, add_actions, option
 
 if TYPE_CHECKING:
     import argparse
@@ -41,46 +41,55 @@ class CommandError(UsageError):
     """A usage error: exit 2 with this message."""
 
 
-def arguments(inbox: argparse.ArgumentParser) -> None:
-    """Add the arguments and actions of ``inbox`` to its parser."""
-    inbox.add_argument(
-        "db", metavar="DB", help="the SQLite file of an SQLiteInbox, or the postgresql:// URL of a PostgresInbox"
-    )
-    actions = inbox.add_subparsers(dest="action", metavar="ACTION")
-    replay = actions.add_parser(
+_STRICT: Final = option("--strict", action="store_true", help="decode in strict mode (default: lenient)")
+_HANDLER: Final = option("--handler", required=True, metavar="MODULE:FUNCTION", help="the handler to call")
+#: What `work` reads of the command line besides the handler: for `inbox work` and `plentymarkets work` alike.
+WORKER: Final = (
+    _STRICT,
+    option("--max-attempts", type=int, default=10, metavar="N", help="attempts before dead (10)"),
+    option("--poll", type=float, default=1.0, metavar="SECONDS", help="wait when idle (1)"),
+)
+
+ACTIONS: Final = (
+    Action(
         "replay",
         help="run the waiting deliveries through a handler again, now",
         description=(
             "Decode every received, rejected, pending, failed and dead delivery again, and every one still "
             "handling past its lease, and hand each new event to HANDLER once. Exit 0 when all were handled, else 1."
         ),
-    )
-    replay.add_argument("--handler", required=True, metavar="MODULE:FUNCTION", help="the handler to call")
-    replay.add_argument("--strict", action="store_true", help="decode in strict mode (default: lenient)")
-    work = actions.add_parser(
+        options=(_HANDLER, _STRICT),
+    ),
+    Action(
         "work",
         help="handle due events until interrupted, with retries",
         description=(
             "Handle the events a background receiver stored, and retry failed ones when due, until SIGTERM or "
             "SIGINT; the event being handled is finished first. Exit 0 then."
         ),
-    )
-    work.add_argument("--handler", required=True, metavar="MODULE:FUNCTION", help="the handler to call")
-    work.add_argument("--strict", action="store_true", help="decode in strict mode (default: lenient)")
-    work.add_argument("--max-attempts", type=int, default=10, metavar="N", help="attempts before dead (10)")
-    work.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="wait when idle (1)")
-    dismiss = actions.add_parser(
+        options=(_HANDLER, *WORKER),
+    ),
+    Action(
         "dismiss",
         help="dismiss rejected deliveries, so that the health check and replay ignore them",
         description="Move each rejected delivery NUMBER to dismissed; its body is kept until purged.",
-    )
-    dismiss.add_argument("numbers", nargs="+", type=int, metavar="NUMBER", help="a delivery's number")
-    purge = actions.add_parser(
+        options=(option("numbers", nargs="+", type=int, metavar="NUMBER", help="a delivery's number"),),
+    ),
+    Action(
         "purge",
         help="delete the raw bodies of deliveries older than a retention period",
         description="Delete the deliveries (raw bodies, personal data) stored more than DAYS days ago.",
+        options=(option("--older-than", required=True, type=float, metavar="DAYS", help="the retention period"),),
+    ),
+)
+
+
+def arguments(inbox: argparse.ArgumentParser) -> None:
+    """Add the arguments and actions of ``inbox`` to its parser."""
+    inbox.add_argument(
+        "db", metavar="DB", help="the SQLite file of an SQLiteInbox, or the postgresql:// URL of a PostgresInbox"
     )
-    purge.add_argument("--older-than", required=True, type=float, metavar="DAYS", help="the retention period")
+    add_actions(inbox, ACTIONS, required=False)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -91,7 +100,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     """
     if args.db.startswith(POSTGRES_SCHEMES):
-        return postgres_command(args.db, lambda inbox: _act(inbox, args, out), CommandError)
+        return _in_postgres(args.db, args, out)
     path = Path(args.db)
     if not path.is_file():
         raise CommandError(f"no inbox at {args.db}")
@@ -100,6 +109,20 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             return _act(inbox, args, out)
     except (sqlite3.Error, ValueError) as exc:
         raise CommandError(f"cannot use {args.db} as an inbox: {exc}") from exc
+
+
+def _in_postgres(dsn: str, args: argparse.Namespace, out: TextIO) -> int:
+    # The message shows the DSN without its password, and chains no cause:
+    # the cause's traceback is not the command's to show.
+    try:
+        driver = import_psycopg()
+    except ImportError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        with PostgresInbox(dsn) as inbox:
+            return _act(inbox, args, out)
+    except (driver.Error, ValueError) as exc:
+        raise CommandError(f"cannot use {mask(dsn)} as an inbox: {exc}") from None
 
 
 def _act(inbox: AnyInbox, args: argparse.Namespace, out: TextIO) -> int:

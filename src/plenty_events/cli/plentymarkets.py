@@ -15,7 +15,7 @@ from plenty_events.plentymarkets import PlentyConfig, TicketHandler, UserLogin, 
 from plenty_events.receiver import Permanent, RetryLater, SQLiteInbox
 
 from . import inbox as inbox_command
-from ._app import Command, Streams, UsageError
+from ._app import Action, Command, Streams, UsageError, add_actions, option
 
 if TYPE_CHECKING:
     import argparse
@@ -47,10 +47,8 @@ class CommandError(UsageError):
     """A usage error: exit 2 with this message."""
 
 
-def arguments(plenty: argparse.ArgumentParser) -> None:
-    """Add the actions of ``plentymarkets`` to its parser."""
-    actions = plenty.add_subparsers(dest="action", required=True, metavar="ACTION")
-    dry = actions.add_parser(
+ACTIONS: Final = (
+    Action(
         "dry-run",
         help="print the requests a payload would give, personal values masked",
         description=(
@@ -58,9 +56,9 @@ def arguments(plenty: argparse.ArgumentParser) -> None:
             "with personal values masked; nothing is sent. With PLENTY_URL set the PLENTY_* settings are used, "
             "else placeholders. Ids plentymarkets would return show as 0."
         ),
-    )
-    dry.add_argument("file", metavar="FILE", help="a payload file")
-    actions.add_parser(
+        options=(option("file", metavar="FILE", help="a payload file"),),
+    ),
+    Action(
         "check",
         help="log in with the PLENTY_* settings and check the ticket type, status and owner users",
         description=(
@@ -68,8 +66,8 @@ def arguments(plenty: argparse.ArgumentParser) -> None:
             "the owner users exist. "
             "Prints each problem, never a secret. Exit 0 when all is well, 1 when not, 2 for a bad variable."
         ),
-    )
-    work = actions.add_parser(
+    ),
+    Action(
         "work",
         help="put the events of an SQLite inbox into plentymarkets until interrupted",
         description=(
@@ -77,12 +75,12 @@ def arguments(plenty: argparse.ArgumentParser) -> None:
             "configured by the PLENTY_* variables and journalling its steps in DB. Handles due events and retries "
             "failed ones until SIGTERM or SIGINT; the event being handled is finished first. Exit 0 then."
         ),
-    )
-    work.add_argument("db", metavar="DB", help="the SQLite file of the receiver's SQLiteInbox")
-    work.add_argument("--max-attempts", type=int, default=10, metavar="N", help="attempts before dead (10)")
-    work.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="wait when idle (1)")
-    work.add_argument("--strict", action="store_true", help="decode in strict mode (default: lenient)")
-    erase = actions.add_parser(
+        options=(
+            option("db", metavar="DB", help="the SQLite file of the receiver's SQLiteInbox"),
+            *inbox_command.WORKER,
+        ),
+    ),
+    Action(
         "erase",
         help="erase a person: anonymise their contact, delete their deliveries and journal rows",
         description=(
@@ -90,12 +88,20 @@ def arguments(plenty: argparse.ArgumentParser) -> None:
             "every delivery of each inbox DB whose body holds EMAIL, with its journal rows. EMAIL '-' reads it "
             "from the standard input, keeping it out of the process list and the shell's history."
         ),
-    )
-    erase.add_argument("email", metavar="EMAIL", help="the person's e-mail, or - to read it from the standard input")
-    erase.add_argument("--inbox", action="append", required=True, metavar="DB", help="an SQLite inbox (repeatable)")
-    erase.add_argument(
-        "--inbox-only", action="store_true", help="do not call plentymarkets; print the contacts to anonymise"
-    )
+        options=(
+            option("email", metavar="EMAIL", help="the person's e-mail, or - to read it from the standard input"),
+            option("--inbox", action="append", required=True, metavar="DB", help="an SQLite inbox (repeatable)"),
+            option(
+                "--inbox-only", action="store_true", help="do not call plentymarkets; print the contacts to anonymise"
+            ),
+        ),
+    ),
+)
+
+
+def arguments(plenty: argparse.ArgumentParser) -> None:
+    """Add the actions of ``plentymarkets`` to its parser."""
+    add_actions(plenty, ACTIONS)
 
 
 def _mask(key: str, value: Any) -> Any:

@@ -27,7 +27,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._check import check
-from ._config import DEFAULT_TEMPLATE, PLACEHOLDERS, AppClient, PlentyConfig, UserLogin
+from ._config import PlentyConfig
 from ._erase import Erasure, erase_person, holds_email
 from ._handler import TicketHandler
 from ._journal import MemoryJournal, Step, StepJournal
@@ -55,6 +55,7 @@ from ._requests import (
     ticket_types,
 )
 from ._schemas import request_document, request_schemas
+from ._settings import DEFAULT_TEMPLATE, PLACEHOLDERS, AppClient, UserLogin
 
 if TYPE_CHECKING:
     from ._client import Client

@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 
 from plenty_events.receiver import Permanent, RetryLater
 
-from ._handler import list_entries
+from ._answers import list_entries
 from ._requests import current_user, find_user, ticket_statuses, ticket_types
+from ._settings import Settings
 
 if TYPE_CHECKING:
     from ._client import Client
-    from ._config import PlentyConfig
 
 
-def check(config: PlentyConfig, *, client: Client | None = None) -> list[str]:
+def check(config: Settings, *, client: Client | None = None) -> list[str]:
     """Log in and check that the config's ticket type, status and owner users exist; return what is wrong.
 
     An empty list: all good. Each problem names the setting and its id,
@@ -23,7 +23,8 @@ def check(config: PlentyConfig, *, client: Client | None = None) -> list[str]:
     lists ticket roles.
 
     Args:
-        config: The config to check.
+        config: The config to check: a
+            [PlentyConfig][plenty_events.plentymarkets.PlentyConfig].
         client: The client to call with; by default a new
             [Client][plenty_events.plentymarkets.Client] of `config`, closed after.
 

@@ -17,7 +17,7 @@ except ImportError as exc:
 
 from plenty_events.receiver import Permanent, RetryLater
 
-from ._config import AppClient, PlentyConfig
+from ._settings import AppClient, Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,7 +71,8 @@ class Client:
     step and the status, never a personal value or the token.
 
     Args:
-        config: The system and the credentials.
+        config: The system and the credentials: a
+            [PlentyConfig][plenty_events.plentymarkets.PlentyConfig].
         transport: The httpx transport, for instance
             [FakePlenty][plenty_events.plentymarkets.FakePlenty] in tests.
         sleep: How to wait; `time.sleep`.
@@ -91,7 +92,7 @@ class Client:
 
     def __init__(
         self,
-        config: PlentyConfig,
+        config: Settings,
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], object] = time.sleep,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from ._handler import entry_id, list_entries
+from ._answers import entry_id, list_entries
 from ._journal import Step
 from ._requests import anonymize_contact, find_contact_by_email
 

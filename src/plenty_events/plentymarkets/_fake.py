@@ -16,8 +16,9 @@ from urllib.parse import parse_qsl
 import attrs
 import httpx
 
-from ._config import AppClient, PlentyConfig, UserLogin
+from ._config import PlentyConfig
 from ._schemas import request_document, request_schemas
+from ._settings import AppClient, UserLogin
 
 TOKEN_PATH: Final = "/rest/oauth/token"  # noqa: S105 -- a path, not a secret
 """The path where the fake hands out app-client tokens."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Final
 
 from plenty_events import ServicePurchaseEvent
 from plenty_events.receiver import Permanent
 
+from ._answers import entry_id, list_entries
 from ._journal import MemoryJournal, Step, StepJournal
 from ._requests import (
     Request,
@@ -43,22 +44,6 @@ _LOCKS: Final = tuple(threading.Lock() for _ in range(64))
 
 def _lock_for(email: str) -> threading.Lock:
     return _LOCKS[hash(email.casefold()) % len(_LOCKS)]
-
-
-def list_entries(step: str, answer: Any) -> list[dict[str, Any]]:
-    """The entries of a list answer: plentymarkets' page object, or a bare list."""
-    entries: object = cast("dict[str, object]", answer).get("entries") if isinstance(answer, dict) else answer
-    if not isinstance(entries, list):
-        raise Permanent(f"{step}: the answer holds no list of entries")
-    return [cast("dict[str, Any]", entry) for entry in cast("list[object]", entries) if isinstance(entry, dict)]
-
-
-def entry_id(step: str, answer: Any) -> int:
-    """The `id` of a created object."""
-    value: object = cast("dict[str, object]", answer).get("id") if isinstance(answer, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Permanent(f"{step}: the answer holds no id")
-    return value
 
 
 class TicketHandler:

@@ -12,10 +12,10 @@ import attrs
 from plenty_events import countries
 from plenty_events._kinds import Gender
 
+from ._settings import Settings
+
 if TYPE_CHECKING:
     from plenty_events import ServicePurchaseEvent
-
-    from ._config import PlentyConfig
 
 # Codes that decoding accepts and that plentymarkets' list holds under another
 # spelling (its alpha-3 rows), or not at all (0 is its "Unknown").
@@ -116,7 +116,7 @@ def anonymize_contact(contact_id: int) -> Request:
     return Request("anonymize_contact", "PUT", f"/rest/accounts/contacts/{contact_id}/anonymize")
 
 
-def create_contact(event: ServicePurchaseEvent, config: PlentyConfig) -> Request:
+def create_contact(event: ServicePurchaseEvent, config: Settings) -> Request:
     """`POST /rest/accounts/contacts`: a customer contact with name, gender, language, e-mail and phone.
 
     Examples:
@@ -204,7 +204,7 @@ def create_company(event: ServicePurchaseEvent, contact_id: int) -> Request | No
     )
 
 
-def ticket_title(event: ServicePurchaseEvent, config: PlentyConfig) -> str:
+def ticket_title(event: ServicePurchaseEvent, config: Settings) -> str:
     """Return the ticket's title: the prefix, the first item's name, and the event id in brackets.
 
     The event id is the remote marker: found by
@@ -214,13 +214,13 @@ def ticket_title(event: ServicePurchaseEvent, config: PlentyConfig) -> str:
     return f"{config.title_prefix}{event.resource.order.order_items[0].order_item_name} [{event.id}]"
 
 
-def find_ticket(event: ServicePurchaseEvent, config: PlentyConfig, contact_id: int) -> Request:
+def find_ticket(event: ServicePurchaseEvent, config: Settings, contact_id: int) -> Request:
     """`GET /rest/tickets?contactId=…&title=…`: the contact's tickets whose title holds the event's title."""
     query = (("contactId", str(contact_id)), ("title", ticket_title(event, config)))
     return Request("find_ticket", "GET", "/rest/tickets", query)
 
 
-def create_ticket(event: ServicePurchaseEvent, config: PlentyConfig, contact_id: int) -> Request:
+def create_ticket(event: ServicePurchaseEvent, config: Settings, contact_id: int) -> Request:
     """`POST /rest/tickets`: the ticket, owned by the configured users, in the configured client (`plentyId`)."""
     body: dict[str, Any] = {
         "typeId": config.ticket_type_id,
@@ -239,7 +239,7 @@ def find_notes(ticket_id: int) -> Request:
     return Request("find_notes", "GET", f"/rest/tickets/{ticket_id}/messages")
 
 
-def note_text(event: ServicePurchaseEvent, config: PlentyConfig) -> str:
+def note_text(event: ServicePurchaseEvent, config: Settings) -> str:
     """Return the note's text: the config's template with every value HTML-escaped.
 
     Examples:
@@ -288,7 +288,7 @@ def note_text(event: ServicePurchaseEvent, config: PlentyConfig) -> str:
     return string.Template(config.note_template).substitute(escaped)
 
 
-def add_note(event: ServicePurchaseEvent, config: PlentyConfig, ticket_id: int) -> Request:
+def add_note(event: ServicePurchaseEvent, config: Settings, ticket_id: int) -> Request:
     """`POST /rest/tickets/{ticketId}`: the note, of the config's type (`comment`, internal, by default)."""
     body = {"type": config.note_type, "text": note_text(event, config)}
     return Request("add_note", "POST", f"/rest/tickets/{ticket_id}", body=body)
@@ -315,7 +315,7 @@ def find_user(user_id: int) -> Request:
 
 
 def plan(
-    event: ServicePurchaseEvent, config: PlentyConfig, *, contact_id: int = 0, ticket_id: int = 0
+    event: ServicePurchaseEvent, config: Settings, *, contact_id: int = 0, ticket_id: int = 0
 ) -> tuple[Request, ...]:
     """Return every request a new purchase gives, in order, with the ids the system would return.
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import threading
-import weakref
 from contextlib import contextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, LiteralString, Protocol
 
 from ._inbox import DEFAULT_LEASE, Attempt, Claim, Delivery, Queued, State, check_lease, new_ticket
+from ._pool import IdlePool, PooledInbox
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Generator
+    from collections.abc import Collection, Generator
     from contextlib import AbstractContextManager
     from datetime import datetime
-    from types import TracebackType
-    from typing import Self
 
     import psycopg
 
@@ -87,9 +83,6 @@ DUE = f"""
     OR (state = 'handling' AND (lease_until IS NULL OR lease_until <= {LEASE_NOW}))
 """
 
-#: How many idle connections an inbox keeps for reuse; more are closed when returned.
-MAX_IDLE = 8
-
 #: Serialises the schema's creation and migration among processes opening the database at once.
 _MIGRATION_LOCK = 0x706C656E7479  # "plenty"
 
@@ -130,18 +123,15 @@ def mask(dsn: str) -> str:
     return str(conninfo.make_conninfo(**parts))
 
 
-class _Pool:
-    """The connections one `PostgresInbox` opened from its DSN in this process; as SQLiteInbox's pool."""
+class _Pool(IdlePool["psycopg.Connection[Any]"]):
+    """The connections one `PostgresInbox` opened from its DSN in this process."""
 
     def __init__(self, dsn: str) -> None:
+        super().__init__()
         self.dsn = dsn
-        self.pid = os.getpid()
-        self.lock = threading.Lock()
-        self.idle: list[psycopg.Connection[Any]] = []
-        self.closed = False
-        _POOLS.add(self)
 
     def open(self) -> psycopg.Connection[Any]:
+        """Open a connection in autocommit, whose errors never show the DSN's password."""
         driver = import_psycopg()
         password = driver.conninfo.conninfo_to_dict(self.dsn).get("password")
         try:
@@ -155,46 +145,8 @@ class _Pool:
             raise driver.OperationalError(message) from None
         return connection
 
-    def take(self) -> psycopg.Connection[Any]:
-        with self.lock:
-            self.closed = False
-            if self.idle:
-                return self.idle.pop()
-        return self.open()
 
-    def give(self, connection: psycopg.Connection[Any]) -> None:
-        with self.lock:
-            if not self.closed and len(self.idle) < MAX_IDLE:
-                self.idle.append(connection)
-                return
-        connection.close()
-
-    def close(self) -> None:
-        if self.pid != os.getpid():
-            return  # a parent's pool, seen from a forked child: its sockets are the parent's sessions
-        with self.lock:
-            self.closed = True
-            idle, self.idle = self.idle, []
-        for connection in idle:
-            connection.close()
-
-
-#: Every pool of this process, for the fork hook; and the parents' pools a
-#: forked child left alone, kept so that the collector never finalises them.
-_POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
-_INHERITED: list[_Pool] = []
-
-
-def _close_before_fork() -> None:
-    # A connection's socket must not be shared with a child: close the idle ones.
-    for pool in list(_POOLS):
-        pool.close()
-
-
-os.register_at_fork(before=_close_before_fork)
-
-
-class PostgresInbox:
+class PostgresInbox(PooledInbox[_Pool]):
     """An [Inbox][plenty_events.receiver.Inbox] in PostgreSQL: for receivers and workers on several machines.
 
     Every receiver process and every worker, on any machine, may share one
@@ -244,7 +196,7 @@ class PostgresInbox:
             if self._shown == "<a DSN that does not parse>":
                 raise ValueError("the DSN does not parse as a PostgreSQL connection string")
             self._dsn = dsn_or_pool
-            self._pool = self._new_pool()
+            self._start_pool()
         else:
             import_psycopg()
             self._given = dsn_or_pool
@@ -261,9 +213,7 @@ class PostgresInbox:
             db.execute("UPDATE plenty_events_schema SET version = %s", (SCHEMA_VERSION,))
 
     def _new_pool(self) -> _Pool:
-        pool = _Pool(self._dsn)
-        self._finalizer = weakref.finalize(self, pool.close)
-        return pool
+        return _Pool(self._dsn)
 
     def __repr__(self) -> str:
         """The inbox and its DSN, without the password."""
@@ -274,19 +224,6 @@ class PostgresInbox:
         if self._given is None:
             self._pool.close()
 
-    def __enter__(self) -> Self:
-        """Return the inbox, for a `with` block that closes it."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the inbox's connections."""
-        self.close()
-
     @contextmanager
     def _connect(self) -> Generator[psycopg.Connection[Any], None, None]:
         # One statement needs no transaction block: on the inbox's own
@@ -296,19 +233,8 @@ class PostgresInbox:
             with self._given.connection() as db:
                 yield db
             return
-        pool = self._pool
-        if pool.pid != os.getpid():
-            # A forked child: the parent's connections are the parent's.
-            _INHERITED.append(pool)
-            pool = self._pool = self._new_pool()
-        db = pool.take()
-        try:
+        with self._current_pool().lend() as db:
             yield db
-        except BaseException:
-            # Not reused: it may be broken, or the server gone.
-            db.close()
-            raise
-        pool.give(db)
 
     @contextmanager
     def _transaction(self) -> Generator[psycopg.Connection[Any], None, None]:
@@ -630,24 +556,6 @@ class PostgresInbox:
             return db.execute(
                 "DELETE FROM plenty_events_deliveries WHERE number = ANY(%s::bigint[])", (numbers,)
             ).rowcount
-
-
-def postgres_command(dsn: str, act: Callable[[PostgresInbox], int], error: Callable[[str], Exception]) -> int:
-    """Run `act` on the inbox at `dsn`, for the `inbox` command; raise its failures as `error(message)`.
-
-    The message shows the DSN without its password, and is not chained: the
-    cause's traceback is not the command's to show.
-    """
-    try:
-        driver = import_psycopg()
-    except ImportError as exc:
-        raise error(str(exc)) from None
-    shown = mask(dsn)
-    try:
-        with PostgresInbox(dsn) as inbox:
-            return act(inbox)
-    except (driver.Error, ValueError) as exc:
-        raise error(f"cannot use {shown} as an inbox: {exc}") from None
 
 
 def _one(cursor: psycopg.Cursor[Any]) -> Any:

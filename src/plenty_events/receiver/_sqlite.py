@@ -7,7 +7,6 @@ import os
 import sqlite3
 import threading
 import time
-import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,12 +25,11 @@ from ._inbox import (
     utc,
     when,
 )
+from ._pool import IdlePool, PooledInbox
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Generator
     from datetime import datetime
-    from types import TracebackType
-    from typing import Self
 
 log = logging.getLogger("plenty_events.receiver")
 _T = TypeVar("_T")
@@ -123,10 +121,6 @@ def _statements(script: str) -> list[str]:
     return [statement for statement in script.split(";") if statement.strip()]
 
 
-#: How many idle connections an inbox keeps for reuse; more are closed when returned.
-MAX_IDLE = 8
-
-
 class _Connection(sqlite3.Connection):
     """A connection that closes itself when it is collected, in the process that opened it.
 
@@ -164,37 +158,23 @@ def _private(path: str) -> None:
         os.close(fd)
 
 
-class _Pool:
-    """The connections one `SQLiteInbox` opened in this process.
+class _Pool(IdlePool[sqlite3.Connection]):
+    """The connections one `SQLiteInbox` opened in this process, and the writer of its file.
 
-    A call takes an idle connection, or opens one, and gives it back when it
-    is done, so any thread may use any connection, one at a time. The idle
-    ones stay open between calls: SQLite checkpoints the WAL into the
-    database file, syncing it, whenever the last connection to the file
+    The idle ones stay open between calls: SQLite checkpoints the WAL into
+    the database file, syncing it, whenever the last connection to the file
     closes, and a connection per call paid that on every call.
-
-    Only the process that opened a connection uses or closes it: SQLite must
-    not carry a connection across `fork()`. Before a fork every idle
-    connection is closed (`_close_before_fork`), so a child inherits
-    no open file and no lock state; a pool seen in a process other than its
-    own is left alone, and the inbox makes a new one.
     """
 
     def __init__(self, path: str, timeout: float) -> None:
+        super().__init__()
         self.path = path
         self.timeout = timeout
-        self.pid = os.getpid()
-        self.lock = threading.Lock()
         #: This process's writes to the file; see `_Writer`.
         self.writer = _writer(path)
-        self.idle: list[sqlite3.Connection] = []
-        #: Set by close(), until the next call takes a connection: one that
-        #: a call still running gives back then is closed, not kept idle in
-        #: a pool nobody may close again.
-        self.closed = False
-        _POOLS.add(self)
 
     def open(self) -> sqlite3.Connection:
+        """Open a connection to the file, synced and deleting securely."""
         # isolation_level=None: no implicit transactions; each statement
         # commits by itself unless a BEGIN opened one. check_same_thread=False:
         # the pool hands a connection to one thread at a time, any thread.
@@ -209,34 +189,6 @@ class _Pool:
             db.close()
             raise
         return db
-
-    def take(self) -> sqlite3.Connection:
-        with self.lock:
-            self.closed = False
-            if self.idle:
-                return self.idle.pop()
-        return self.open()
-
-    def give(self, db: sqlite3.Connection) -> None:
-        with self.lock:
-            if not self.closed and len(self.idle) < MAX_IDLE:
-                self.idle.append(db)
-                return
-        db.close()
-
-    def close(self) -> None:
-        """Close the idle connections; one in use now is closed when its call ends."""
-        if self.pid != os.getpid():
-            return  # a parent's pool, seen from a forked child: not ours to close
-        with self.lock:
-            self.closed = True
-            idle, self.idle = self.idle, []
-        for db in idle:
-            db.close()
-
-
-#: Every pool of this process, for the fork hook.
-_POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
 
 
 class _Op:
@@ -285,23 +237,16 @@ def _writer(path: str) -> _Writer:
     return _WRITERS.setdefault(os.path.realpath(path), _Writer())
 
 
-def _close_before_fork() -> None:
-    # Idle connections only: one in use belongs to a call running in another
-    # thread, and forking while a call runs is not supported.
-    for pool in list(_POOLS):
-        pool.close()
-
-
 def _new_writers_after_fork() -> None:
     # A lock another thread of the parent held is held for ever in the child,
     # where that thread does not exist: the child's pools get fresh writers.
     _WRITERS.clear()
 
 
-os.register_at_fork(before=_close_before_fork, after_in_child=_new_writers_after_fork)
+os.register_at_fork(after_in_child=_new_writers_after_fork)
 
 
-class SQLiteInbox:
+class SQLiteInbox(PooledInbox[_Pool]):
     """An [Inbox][plenty_events.receiver.Inbox] in one SQLite file: the durable default to deploy.
 
     One inbox object serves any number of threads: each call takes a
@@ -365,7 +310,7 @@ class SQLiteInbox:
         # Leases on the machine's boot clock, which a step of the wall clock does not move.
         self._boot, self._lease_now = BOOT, LEASE_CLOCK
         _private(self._path)
-        self._pool = self._new_pool()
+        self._start_pool()
         with self._writing() as db:
             # Persistent in the file; set outside any transaction.
             db.execute("PRAGMA journal_mode = WAL")
@@ -386,10 +331,7 @@ class SQLiteInbox:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _new_pool(self) -> _Pool:
-        pool = _Pool(self._path, self._timeout)
-        # Closes the connections when the inbox is collected, and at exit.
-        self._finalizer = weakref.finalize(self, pool.close)
-        return pool
+        return _Pool(self._path, self._timeout)
 
     def close(self) -> None:
         """Close the inbox's connections; a later call opens new ones.
@@ -398,36 +340,10 @@ class SQLiteInbox:
         """
         self._pool.close()
 
-    def __enter__(self) -> Self:
-        """Return the inbox, for a `with` block that closes it."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the inbox's connections."""
-        self.close()
-
-    def _current_pool(self) -> _Pool:
-        if self._pool.pid != os.getpid():
-            # A forked child: the parent's connections are the parent's.
-            self._pool = self._new_pool()
-        return self._pool
-
     @contextmanager
     def _connect(self, pool: _Pool | None = None) -> Generator[sqlite3.Connection, None, None]:
-        pool = pool or self._current_pool()
-        db = pool.take()
-        try:
+        with (pool or self._current_pool()).lend() as db:
             yield db
-        except BaseException:
-            # Not reused: it may hold an open transaction, or be broken.
-            db.close()
-            raise
-        pool.give(db)
 
     @contextmanager
     def _writing(self) -> Generator[sqlite3.Connection, None, None]:
