@@ -34,6 +34,7 @@ from pydantic.alias_generators import to_camel
 NAME: Final = "pydantic, minimal"
 
 
+# --8<-- [start:models]
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
 
@@ -89,6 +90,8 @@ class ServicePurchaseEvent(Model):
     created_at: datetime
     resource: Resource
 
+
+# --8<-- [end:models]
 
 ERRORS: Final = (ValidationError,)
 

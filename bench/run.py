@@ -116,6 +116,9 @@ class Results:
     cold: dict[str, list[float]] = field(default_factory=dict)
     #: Bytes retained per decoded event.
     memory: dict[str, float] = field(default_factory=dict)
+    #: Objects the garbage collector tracks per kept event, and its collections
+    #: of each generation during one batch, by decoder.
+    collector: dict[str, tuple[float, list[int]]] = field(default_factory=dict)
     departures: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def median(self, case: str) -> float:
@@ -229,6 +232,29 @@ def time_batches(lines: Sequence[bytes], rounds: int, now: Callable[[], int]) ->
             del events
             gc.collect()
     return rates
+
+
+def collector_work(lines: Sequence[bytes]) -> dict[str, tuple[float, list[int]]]:
+    """Objects the garbage collector tracks per kept event, and its collections during one batch, by decoder.
+
+    Each batch starts after ``gc.collect()``, which resets the counts that
+    trigger collections, so the collections counted are the batch's own.
+    """
+    work = {}
+    for impl in peers.DECODERS:
+        decode = impl.decode
+        decode(lines[0])  # lazy caches filled before counting
+        gc.collect()
+        tracked = len(gc.get_objects())
+        before = [generation["collections"] for generation in gc.get_stats()]
+        events = [decode(line) for line in lines]
+        after = [generation["collections"] for generation in gc.get_stats()]
+        gc.collect()
+        per_event = (len(gc.get_objects()) - tracked - 1) / len(events)  # less the list itself
+        work[impl.name] = (per_event, [b - a for a, b in zip(before, after, strict=True)])
+        del events
+        gc.collect()
+    return work
 
 
 # -- cold start ---------------------------------------------------------------
@@ -392,6 +418,7 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
+        "gc_threshold": gc.get_threshold(),
         "versions": peers.VERSIONS,
     }
 
@@ -482,7 +509,15 @@ def report(results: Results) -> str:
         "",
     ]
     out += _table(
-        ["decoder", "peer", "events/s, gc on", "plenty-events strict's events/s / its", "events/s, gc off"],
+        [
+            "decoder",
+            "peer",
+            "events/s, gc on",
+            "plenty-events strict's events/s / its",
+            "events/s, gc off",
+            "objects tracked per event",
+            "collections during a batch, by generation",
+        ],
         [
             [
                 impl.name,
@@ -490,10 +525,20 @@ def report(results: Results) -> str:
                 f"{results.rate(impl.name):,.0f}",
                 _x(paired(results.batch[strict], results.batch[impl.name])),
                 f"{results.rate(batch_case(impl, collect=False)):,.0f}",
+                f"{results.collector[impl.name][0]:.1f}",
+                " / ".join(str(count) for count in results.collector[impl.name][1]),
             ]
             for impl in peers.DECODERS
         ],
     )
+    out += [
+        "",
+        (
+            f"The collector (`gc.get_threshold()` {tuple(machine['gc_threshold'])}) collects the youngest "
+            "generation once its new tracked objects pass the first threshold, and each older one after as many "
+            "collections of the one before as its threshold; a collection of the oldest walks every object."
+        ),
+    ]
 
     out += [
         "",
@@ -569,6 +614,10 @@ def to_json(results: Results) -> dict[str, Any]:
         },
         "cold_start_ms": {name: {"median": statistics.median(t), "samples": t} for name, t in results.cold.items()},
         "retained_bytes_per_event": results.memory,
+        "collector": {
+            name: {"tracked_per_event": tracked, "collections": counts}
+            for name, (tracked, counts) in results.collector.items()
+        },
         "targets": [
             {
                 "label": t.label,
@@ -615,8 +664,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     results.batch = time_batches(lines, settings.batch_rounds, settings.now)
     print(f"timing cold starts: {settings.cold_runs} runs …", flush=True)
     results.cold = time_cold(settings.cold_runs, peers.SAMPLE_PATH, CLOCKS[settings.clock][1])
-    print("measuring memory …", flush=True)
+    print("measuring memory and the collector's work …", flush=True)
     results.memory = retained_per_event(lines)
+    results.collector = collector_work(lines)
 
     tables = report(results)
     print(f"\n{tables}\n\n({time.monotonic() - started:.0f} s)")
