@@ -2,7 +2,7 @@
 
 Run from the repository root, with the bench group installed::
 
-    python bench/figures.py               # everything, 3 runs per interpreter: about twenty minutes
+    python bench/figures.py               # everything, 3 runs per interpreter: about half an hour
     python bench/figures.py --only performance --runs 5
     python bench/figures.py --python 3.13 --only performance
     python bench/figures.py --here --quick --out /tmp/figures   # a smoke test, this interpreter only
@@ -22,6 +22,10 @@ the median.
 ``archives``: ``bench/lines.py`` once, on the oldest version, into
 ``docs/figures/archives.md``, one section per table for the archives
 page to include.
+
+``receiver``: ``bench/receiver.py`` once with each of the two fastest
+forms of its peer (``async``, ``lock``), on the oldest version, into
+``docs/figures/receiver.md``, a section each.
 
 The pages include these files (``--8<--``, pymdownx.snippets), so every
 figure they show is one that this script wrote, with the command that
@@ -213,13 +217,8 @@ def archives(version: str, python: Path, args: argparse.Namespace, command: str)
             stdout=subprocess.DEVNULL,
         )
         body = sections.read_text(encoding="utf-8")
-    code = (
-        "import json, os, platform; print(json.dumps([platform.python_version(), platform.platform(), os.cpu_count()]))"
-    )
-    info = json.loads(
-        subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout  # noqa: S603 -- fixed code
-    )
-    line = header(info[0], f"{info[1]}, {info[2]} CPUs", started, [load], command)
+    python_version, machine = _machine(python)
+    line = header(python_version, machine, started, [load], command)
     path.write_text(
         "\n".join(
             [
@@ -238,9 +237,49 @@ def archives(version: str, python: Path, args: argparse.Namespace, command: str)
     print(f"wrote {path}", flush=True)
 
 
+def _machine(python: Path) -> tuple[str, str]:
+    """The Python version of ``python``, and its machine as the header names it."""
+    code = "import json, os, platform as p; print(json.dumps([p.python_version(), p.platform(), os.cpu_count()]))"
+    info = json.loads(
+        subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout  # noqa: S603 -- fixed code
+    )
+    return info[0], f"{info[1]}, {info[2]} CPUs"
+
+
+def receiver(version: str, python: Path, args: argparse.Namespace, command: str) -> None:
+    started = datetime.now(UTC)
+    load = os.getloadavg()[0]
+    sections = []
+    with tempfile.TemporaryDirectory() as work:
+        for form in ("async", "lock"):
+            tables = Path(work) / f"{form}.md"
+            options = ["--smoke"] if args.quick else []
+            print(f"bench/receiver.py --peer-form {form} on Python {version} …", flush=True)
+            subprocess.run(  # noqa: S603 -- our script
+                [python, "bench/receiver.py", *options, "--peer-form", form, "--markdown", tables],
+                check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            body = tables.read_text(encoding="utf-8").rstrip("\n")
+            sections.append(f"<!-- --8<-- [start:{form}] -->\n{body}\n<!-- --8<-- [end:{form}] -->\n")
+    path = args.out / "receiver.md"
+    python_version, machine = _machine(python)
+    line = header(python_version, machine, started, [load], command)
+    path.write_text(
+        "\n".join(
+            [GENERATED, "", "<!-- --8<-- [start:header] -->", line, "<!-- --8<-- [end:header] -->", "", *sections]
+        ),
+        encoding="utf-8",
+    )
+    print(f"wrote {path}", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["performance", "archives"], action="append", help="one kind of figures")
+    parser.add_argument(
+        "--only", choices=["performance", "archives", "receiver"], action="append", help="one kind of figures"
+    )
     parser.add_argument("--python", action="append", metavar="VERSION", help="one of the classifiers' versions")
     parser.add_argument("--here", action="store_true", help="this interpreter as it is: no venvs")
     parser.add_argument("--runs", type=int, help="runs of bench/run.py per interpreter (default 3; 1 with --quick)")
@@ -248,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=FIGURES, help="where to write (default docs/figures)")
     args = parser.parse_args(argv)
     args.runs = args.runs or (1 if args.quick else 3)
-    only = set(args.only or ["performance", "archives"])
+    only = set(args.only or ["performance", "archives", "receiver"])
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     versions = [here] if args.here else (args.python or classifier_versions())
     unknown = set(versions) - set(classifier_versions())
@@ -263,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         performance(versions, pythons, args, command)
     if "archives" in only:
         archives(versions[0], pythons[versions[0]], args, command)
+    if "receiver" in only:
+        receiver(versions[0], pythons[versions[0]], args, command)
     print(f"({time.monotonic() - started:.0f} s)")
 
 
