@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the build reads: the config, the pages, the package for mkdocstrings,
-# and the files the pages include with snippets.
-NEEDED = ["mkdocs.yml", "docs", "src", "examples", "CHANGELOG.md", "README.md"]
+# and the files the pages include with snippets (a benchmark peer's models).
+NEEDED = ["mkdocs.yml", "docs", "src", "examples", "bench", "CHANGELOG.md", "README.md"]
 
 
 class Defect(NamedTuple):

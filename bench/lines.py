@@ -5,6 +5,9 @@ Run from the repository root::
     python bench/lines.py                  # about five minutes
     python bench/lines.py --quick          # under a minute, for a smoke test
     python bench/lines.py --only cli       # one section: decoders, gc, reading, pickle, cli
+    python bench/lines.py --markdown FILE  # also the sections as Markdown, for the docs
+
+``bench/figures.py`` runs it to write the figures of the archives page.
 
 Sections:
 
@@ -432,6 +435,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5)")
     parser.add_argument("--archive-mb", type=int, help="size of the command line's archive (default 500)")
     parser.add_argument("--only", choices=["decoders", "gc", "reading", "pickle", "cli"], action="append")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="also write the sections as Markdown, between snippet markers",
+    )
     args = parser.parse_args(argv)
     count = args.lines or (10_000 if args.quick else 100_000)
     rounds = args.rounds or (3 if args.quick else 5)
@@ -452,9 +461,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("pickle", lambda: pickling(data, count, rounds)),
         ("cli", lambda: cli(size_mb)),
     ]
+    written = []
     for name, section in sections:
         if name in only:
-            print(f"\n## {name}\n\n{section()}", flush=True)
+            text = section()
+            print(f"\n## {name}\n\n{text}", flush=True)
+            written.append(f"<!-- --8<-- [start:{name}] -->\n{text}\n<!-- --8<-- [end:{name}] -->\n")
+    if args.markdown:
+        args.markdown.write_text("\n".join(written), encoding="utf-8")
     print(f"\n({time.monotonic() - started:.0f} s)")
 
 

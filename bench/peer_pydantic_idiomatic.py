@@ -1,4 +1,4 @@
-"""Idiomatic peer: the pydantic v2 models a pydantic user writes for this payload.
+"""Idiomatic peer: the pydantic v2 models a careful pydantic user writes for this payload.
 
 Written the way pydantic's documentation teaches, with its strictest
 built-in settings and no Python validators: every model has ``strict=True``,
@@ -35,7 +35,7 @@ from pydantic.alias_generators import to_camel
 
 from plenty_events.countries import valid_codes
 
-NAME: Final = "pydantic, idiomatic"
+NAME: Final = "pydantic, careful"
 
 # A team would paste the list; the benchmark takes plenty-events' own, so
 # that both check against the same set (a fresh interpreter of the cold

@@ -35,6 +35,7 @@ uvicorn installed::
     python bench/receiver.py               # 7 rounds of 2,000 deliveries a side
     python bench/receiver.py --smoke       # 2 rounds of 100: a check that it runs
     python bench/receiver.py --json results.json
+    python bench/receiver.py --markdown results.md   # the tables bench/figures.py writes for the docs
 
 The targets (plenty-events issue 21): ours at least 1.2x the peer's
 deliveries/s, with a p99 no higher than the peer's.
@@ -277,6 +278,40 @@ def report(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def markdown(summary: dict[str, Any]) -> str:
+    """The figures as Markdown tables: each side, then each of ours against the peer."""
+
+    def cell(figure: dict[str, float], digits: int, unit: str = "") -> str:
+        low, high = f"{figure['low']:,.{digits}f}{unit}", f"{figure['high']:,.{digits}f}{unit}"
+        return f"{figure['median']:,.{digits}f}{unit} ({low} to {high})"
+
+    form = summary["peer_form"]
+    lines = [
+        (
+            f"Python {summary['python']}, {summary['machine']}, {summary['date']}: {summary['rounds']} rounds of "
+            f"{summary['deliveries_per_round']:,} deliveries a side, {summary['clients']} clients, the peer's "
+            f"`{form}` form; medians over rounds, lowest and highest in brackets:"
+        ),
+        "",
+        "| side | deliveries/s | p50 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {side} | {cell(f['deliveries_per_s'], 0)} | {cell(f['p50_ms'], 1)} | {cell(f['p99_ms'], 1)} |"
+        for side, f in summary["sides"].items()
+    ]
+    lines += [
+        "",
+        f"| ours / peer | deliveries/s | p99 | target (≥ {TARGET_RATIO}x, ≤ 1.0x) |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for side, ratio in summary["ratios"].items():
+        throughput, p99 = ratio["throughput"], ratio["p99"]
+        met = throughput["median"] >= TARGET_RATIO and p99["median"] <= 1.0
+        lines.append(f"| {side} | {cell(throughput, 2, 'x')} | {cell(p99, 2, 'x')} | {'met' if met else 'missed'} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -286,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated, of " + ", ".join(SIDES))
     parser.add_argument("--peer-form", default="async", choices=["async", "lock", "per-request"])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--markdown", type=Path, help="also write the figures as Markdown tables")
     args = parser.parse_args(argv)
     if args.smoke:
         args.rounds, args.deliveries = 2, 100
@@ -297,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report(summary))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n")
+    if args.markdown:
+        args.markdown.write_text(markdown(summary) + "\n", encoding="utf-8")
     return 0
 
 
