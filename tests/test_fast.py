@@ -344,7 +344,7 @@ def _doubling_setattr(self: object, name: str, value: Any) -> None:
     ],
 )
 def test_a_model_whose_init_does_more_is_built_by_its_init(model: type, expected: int) -> None:
-    """Filling would skip a validator, converter, factory, __new__ or __setattr__, or wake a metaclass: __init__ does."""
+    """Filling would skip a validator, converter, factory, __new__, __setattr__ or a metaclass: __init__ builds it."""
     road = FastRoad({**BUILTIN_MODELS, "STRANGE": model})
     event = road.decode(b'{"id":7,"type":"STRANGE","createdAt":0}')
     assert type(event) is model
