@@ -32,7 +32,7 @@ import attrs
 import msgspec
 
 from ._codegen import define
-from ._json import INVALID
+from ._json import INVALID, brackets
 from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import Extra, WireField, wire_fields
 from ._report import ROOT, Report
@@ -99,7 +99,7 @@ class FastRoad:
         else:
             return None
         # A text cannot hold more brackets than characters: a short one needs no count.
-        if len(data) > MAX_BRACKETS and _brackets(data) > MAX_BRACKETS:
+        if len(data) > MAX_BRACKETS and brackets(data) > MAX_BRACKETS:
             return None
         try:
             wire = self._decoder.decode(data)
@@ -111,13 +111,6 @@ class FastRoad:
             # RecursionError under a caller's low recursion limit, whatever a
             # registered model's validator raises.
             return None
-
-
-def _brackets(text: bytes | str) -> int:
-    """Count the opening brackets of JSON text."""
-    if isinstance(text, str):
-        return text.count("[") + text.count("{")
-    return text.count(b"[") + text.count(b"{")
 
 
 @functools.cache
@@ -367,6 +360,7 @@ _HOOKS: Final = ("__attrs_pre_init__", "__attrs_post_init__", "__new__", "__init
 _FROZEN: Final = frozenset({"_frozen_setattrs", "_frozen_delattrs"})
 
 
+@functools.cache  # one per model, however many decoders hold it
 def _filling(model: type) -> type:
     """Return a subclass of ``model`` whose instances store their slots plainly.
 

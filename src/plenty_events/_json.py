@@ -177,6 +177,13 @@ def _without_duplicates(text: str | bytes) -> object:
     return value if keys == colons(text) else _DECLINED
 
 
+def brackets(text: str | bytes) -> int:
+    """Count the opening brackets of JSON text: at least its depth."""
+    if isinstance(text, str):
+        return text.count("[") + text.count("{")
+    return text.count(b"[") + text.count(b"{")
+
+
 def colons(text: str | bytes) -> int:
     """Count the colons of JSON text: one after each key, and one for each colon in a string."""
     return text.count(":") if isinstance(text, str) else text.count(b":")
@@ -224,7 +231,7 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         except UnicodeDecodeError as exc:
             report.error(ROOT, "json_invalid", f"the body is not valid UTF-8 (byte {exc.start})")
             return INVALID
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+    if brackets(text) > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         # Refused before parsing: the C parser recurses once per level, and
         # under a raised recursion limit that would overflow the C stack.
         report.error(ROOT, "json_depth", f"the body nests deeper than {MAX_DEPTH} levels")

@@ -120,31 +120,24 @@ Walk = Callable[[dict[str, object], str, Report], object]
 
 
 class Plan(NamedTuple):
-    """How to decode one model class in one mode, compiled from its wire fields."""
+    """How to decode one model class in one mode: its wire keys, and the walk generated from its fields."""
 
-    model: type
-    fields: tuple[Field, ...]
     keys: frozenset[str]
-    mode: Mode
-    keeps_extra: bool
-    #: The model's ``__init__`` arguments of the fields, in their order.
-    aliases: tuple[str, ...]
-    #: The wire fields are the model's first positional arguments, in order:
-    #: a positional call builds it at half the cost of keywords.
-    positional: bool
-    #: The generated walk of an object: see ``_walker``.
     walk: Walk
 
 
-def _positional(model: type, aliases: list[str]) -> bool:
+def _positional(model: type, aliases: tuple[str, ...]) -> bool:
+    """Tell whether the wire fields are the model's first positional arguments, in order.
+
+    A positional call builds the model at half the cost of keywords.
+    """
     leading = [field.alias for field in attrs.fields(model) if field.init and not field.kw_only][: len(aliases)]
-    return leading == aliases
+    return leading == list(aliases)
 
 
 @functools.cache
 def plan(model: type, mode: Mode) -> Plan:
     """Return the plan of ``model`` in ``mode``, the same object on every call."""
-    init_aliases = {field.name: field.alias for field in attrs.fields(model)}
     fields = tuple(
         Field(
             wire=field.wire,
@@ -157,24 +150,11 @@ def plan(model: type, mode: Mode) -> Plan:
         )
         for field in wire_fields(model)
     )
-    aliases = tuple(init_aliases[field.name] for field in wire_fields(model))
-    keys = frozenset(f.wire for f in fields)
-    keeps_extra = extra_field(model)
-    positional = _positional(model, list(aliases))
-    walk = _walker(model, mode, fields, keys, keeps_extra=keeps_extra, aliases=aliases, positional=positional)
-    return Plan(model, fields, keys, mode, keeps_extra, aliases, positional, walk)
+    keys = frozenset(field.wire for field in fields)
+    return Plan(keys, _walker(model, mode, fields, keys))
 
 
-def _walker(  # noqa: PLR0913 -- the plan's facts, before the plan exists
-    model: type,
-    mode: Mode,
-    fields: tuple[Field, ...],
-    keys: frozenset[str],
-    *,
-    keeps_extra: bool,
-    aliases: tuple[str, ...],
-    positional: bool,
-) -> Walk:
+def _walker(model: type, mode: Mode, fields: tuple[Field, ...], keys: frozenset[str]) -> Walk:
     """Generate the walk of a ``model`` object in ``mode``: each field's rule called by name.
 
     For each field, in order: the key's value, else what the mode makes of
@@ -185,6 +165,9 @@ def _walker(  # noqa: PLR0913 -- the plan's facts, before the plan exists
     mode decides. Any error makes the whole decode fail: the object is built
     only while the report holds none.
     """
+    init_aliases = {field.name: field.alias for field in attrs.fields(model)}
+    # The model's __init__ arguments of the wire fields, in their order.
+    aliases = tuple(init_aliases[field.name] for field in wire_fields(model))
     namespace: dict[str, Any] = dict(  # noqa: C408 -- the generated source's names, written as identifiers
         MISSING=MISSING,
         INVALID=INVALID,
@@ -224,7 +207,7 @@ def _walker(  # noqa: PLR0913 -- the plan's facts, before the plan exists
         else:
             # A duplicate key reported in the object makes it INVALID, as any error does.
             body.append(f"    {value} = INVALID if container is None else walk{index}(container, child, report)")
-    keep = "True" if keeps_extra else "False"
+    keep = "True" if extra_field(model) else "False"
     body += [
         "extra = NO_EXTRA",
         "if not KEYS.issuperset(obj):",
@@ -234,7 +217,7 @@ def _walker(  # noqa: PLR0913 -- the plan's facts, before the plan exists
         "try:",
     ]
     arguments = ", ".join(values)
-    if positional:  # every field required: no value is MISSING
+    if _positional(model, aliases):  # every field required: no value is MISSING
         body += [
             "    if extra is NO_EXTRA:",
             f"        return Model({arguments})",
