@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import plenty_events
 from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent, _json
 from plenty_events._report import Report, type_name
+from plenty_events.testing import to_json
 from tests.helpers import PERSONAL, with_value
+from tests.strategies import near_payloads
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -595,6 +599,34 @@ def test_decoding_does_not_depend_on_the_callers_decimal_context(strict: bool, l
         ):
             context.traps[signal] = True
         result = outcome(body, strict=strict)
+    if isinstance(expected, DecodeError):
+        assert isinstance(result, DecodeError)
+        assert result.errors == expected.errors
+    else:
+        assert result == expected
+
+
+def _tiny_trapping(context: decimal.Context) -> None:
+    context.prec, context.Emax, context.Emin = 5, 10, -10
+    for signal in context.traps:
+        context.traps[signal] = True
+
+
+def _untrapped(context: decimal.Context) -> None:
+    for signal in context.traps:
+        context.traps[signal] = False
+
+
+@given(near_payloads(), st.booleans(), st.booleans(), st.sampled_from([_tiny_trapping, _untrapped]))
+def test_no_verdict_depends_on_the_callers_decimal_context(
+    payload: dict[str, Any], strict: bool, as_text: bool, hostile: Callable[[decimal.Context], None]
+) -> None:
+    """Any payload near the contract, as text or as a mapping, decodes alike under a hostile decimal context."""
+    data: object = to_json(payload) if as_text else payload
+    expected = outcome(data, strict=strict)
+    with decimal.localcontext() as context:
+        hostile(context)
+        result = outcome(data, strict=strict)
     if isinstance(expected, DecodeError):
         assert isinstance(result, DecodeError)
         assert result.errors == expected.errors

@@ -22,6 +22,7 @@ from plenty_events._json import INVALID
 from plenty_events._kinds import DECIMAL_LIMIT, GENDERS, INT_MAX, INT_MIN, MAX_ID_LENGTH, Kind, ScalarKind
 from plenty_events._model import wire
 from plenty_events._report import ROOT, Report
+from plenty_events._walk import _plain_type
 from plenty_events.testing import sample_payload, to_json
 from plenty_events.timestamps import MAX_SECONDS
 from tests.strategies import json_values
@@ -160,6 +161,24 @@ def test_what_the_strict_rule_accepts_the_fast_road_accepts(kind: ScalarKind, da
         assert same(decoded, expected), (
             f"{kind.name}: the strict rule accepts {value!r} as {expected!r}, the fast road gives {_shown(decoded)}"
         )
+
+
+@pytest.mark.parametrize("kind", [param for param in KINDS if _plain_type(param.values[0]) is not None])
+@given(data=st.data())
+def test_both_rules_take_a_value_of_the_plain_type_as_it_is(kind: ScalarKind, data: st.DataObject) -> None:
+    """Where the walks skip a kind's rule for a value of its plain type, both rules return it and report nothing."""
+    plain = _plain_type(kind)
+    assert plain is not None
+    value = data.draw(st.from_type(plain))
+    for rule in (kind.strict, kind.lenient):
+        report = Report()
+        assert rule(value, ROOT, "key", report) is value
+        assert not report
+
+
+def test_the_plain_types_are_those_of_the_unconstrained_wire_types():
+    """The kinds the walks take as they are: text and boolean, whose wire types msgspec takes whole."""
+    assert {kind.name for kind in Kind.SCALARS if _plain_type(kind) is not None} == {"text", "optional text", "boolean"}
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -28,7 +28,7 @@ from ._json import INVALID
 from ._kinds import EVENT_TYPE, TEXT, obj
 from ._model import ServicePurchaseEvent, UnknownEvent, repairs_field, wire_fields
 from ._report import ROOT, Report, key_path
-from ._walk import MISSING, Mode, mode, plan
+from ._walk import LENIENT, MISSING, STRICT, Mode, plan
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -67,18 +67,28 @@ class Engine:
 
     def explain(self, data: JSONInput | object, *, strict: bool) -> Any:
         """Decode on the explaining road: the event, or DecodeError with every error and its path."""
-        # The explaining road reads numbers (and timestamps, and number
-        # strings) under a decimal context of its own: the caller's may trap
-        # nothing, and turn an exponent Decimal cannot hold into NaN.
-        report = Report()
+        # Nothing of the caller's decimal context may reach a verdict. The
+        # parser and the strict rules pass a context of their own wherever
+        # one counts, or compute nothing that needs one: they read literals,
+        # compare exponents and convert integers exactly. The lenient rules
+        # compute (timestamps, number strings) under a context of their own:
+        # the caller's may trap nothing, and turn an exponent Decimal cannot
+        # hold into NaN. Entering one costs as much as a sixth of a rejected
+        # payload's decode: strict mode, which a receiver uses, does not.
+        if strict:
+            return self._explain(data, STRICT)
         with decimal.localcontext(_json.NUMBERS):
-            if isinstance(data, (bytes, bytearray, memoryview, str)):
-                value = _json.parse(cast("JSONText", data), report, strict=strict)
-            else:
-                value = _json.check(data, ROOT, report)
-            if value is INVALID:
-                raise DecodeError(report.errors())
-            return decode_value(value, mode(strict=strict), report, self.models)
+            return self._explain(data, LENIENT)
+
+    def _explain(self, data: JSONInput | object, mode: Mode) -> Any:
+        report = Report()
+        if isinstance(data, (bytes, bytearray, memoryview, str)):
+            value = _json.parse(cast("JSONText", data), report, strict=mode.strict)
+        else:
+            value = _json.check(data, ROOT, report)
+        if value is INVALID:
+            raise DecodeError(report.errors())
+        return decode_value(value, mode, report, self.models)
 
 
 BUILTIN_MODELS: Final[Mapping[str, type]] = {"SERVICE.PLUGIN.PURCHASE": ServicePurchaseEvent}

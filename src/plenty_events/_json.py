@@ -128,7 +128,7 @@ def _integer(literal: str) -> int:
     except ValueError:
         # The process set a lower limit than ours; Decimal's conversion to
         # int is not bound by it, and is exact.
-        return int(Decimal(literal))
+        return int(Decimal(literal, NUMBERS))
 
 
 def read_decimal(literal: str) -> Decimal:
@@ -243,13 +243,13 @@ def parse(data: bytes | bytearray | memoryview | str, report: Report, *, strict:
         report.repair(ROOT, "bom_removed", "removed the byte order mark before the body")
         text = body = text[1:]
     try:
-        # Under a context of our own: the caller's may not trap an exponent
-        # that Decimal cannot hold, and would let it through as NaN.
-        with decimal.localcontext(NUMBERS):
-            value = _without_duplicates(body)
-            if value is not _DECLINED:
-                return value  # msgspec refuses every lone surrogate: nothing is left to check
-            value = _DECODER.decode(text)
+        # Each number is read under the library's own context (read_decimal,
+        # _integer): the caller's may not trap an exponent that Decimal
+        # cannot hold, and would let it through as NaN.
+        value = _without_duplicates(body)
+        if value is not _DECLINED:
+            return value  # msgspec refuses every lone surrogate: nothing is left to check
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         report.error(ROOT, "json_invalid", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg.lower()}")
         return INVALID

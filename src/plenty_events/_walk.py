@@ -189,10 +189,15 @@ def _walker(model: type, mode: Mode, fields: tuple[Field, ...], keys: frozenset[
         namespace[f"kind{index}"] = kind
         values.append(value)
         body.append(f"{value} = obj.get({key}, MISSING)")
+        plain = _plain_type(kind)
+        # A value of the plain type is taken as it is: no call of the rule.
+        unless_plain = "" if plain is None else f"type({value}) is not plain{index}"
+        namespace[f"plain{index}"] = plain
         if required:
-            body += [f"if {value} is MISSING:", f"    {value} = missing(kind{index}, path, {key}, report)", "else:"]
+            body += [f"if {value} is MISSING:", f"    {value} = missing(kind{index}, path, {key}, report)"]
+            body.append(f"elif {unless_plain}:" if unless_plain else "else:")
         else:
-            body.append(f"if {value} is not MISSING:")
+            body.append(f"if {value} is not MISSING{f' and {unless_plain}' if unless_plain else ''}:")
         if rule is not None:
             namespace[f"rule{index}"] = rule
             body.append(f"    {value} = rule{index}({value}, path, {key}, report)")
@@ -232,6 +237,19 @@ def _walker(model: type, mode: Mode, fields: tuple[Field, ...], keys: frozenset[
     lines = ["def walk(obj, path, report):", *(f"    {line}" for line in body)]
     define(lines, namespace, f"{mode.name} walk {model.__name__}")
     return namespace["walk"]  # type: ignore[no-any-return]
+
+
+def _plain_type(kind: FieldKind) -> type | None:
+    """Return the type whose every value both of ``kind``'s rules return as it is, reporting nothing; else None.
+
+    That is a scalar kind's wire type where it is ``str`` or ``bool``, with
+    no conversion: msgspec takes any value of it, so the fast road does, and
+    both rules must agree with the fast road.
+    """
+    if not isinstance(kind, ScalarKind) or kind.convert is not None:
+        return None
+    wire = kind.wire()
+    return wire if wire is str or wire is bool else None  # type: ignore[return-value]  # a class, by the test
 
 
 def _member(value: object, path: str, walk: Walk, report: Report) -> object:
