@@ -19,6 +19,8 @@ from plenty_events._decode import BUILTIN, BUILTIN_MODELS
 from plenty_events._fast import MAX_BRACKETS, FastRoad, builder
 from plenty_events._kinds import Kind
 from plenty_events._model import wire
+from plenty_events._report import Report
+from plenty_events._walk import LENIENT, STRICT, plan
 from plenty_events.testing import payloads, sample_payload, to_json
 from tests.helpers import key_count, long_road
 from tests.strategies import near_payloads
@@ -344,13 +346,17 @@ def _doubling_setattr(self: object, name: str, value: Any) -> None:
     ],
 )
 def test_a_model_whose_init_does_more_is_built_by_its_init(model: type, expected: int) -> None:
-    """Filling would skip a validator, converter, factory, __new__, __setattr__ or a metaclass: __init__ builds it."""
+    """Filling would skip a validator, converter, factory, __new__, __setattr__ or metaclass: both roads call it."""
     road = FastRoad({**BUILTIN_MODELS, "STRANGE": model})
     event = road.decode(b'{"id":7,"type":"STRANGE","createdAt":0}')
     assert type(event) is model
     assert event.id == expected  # type: ignore[attr-defined]
     assert event.created_at == datetime(1970, 1, 1, tzinfo=UTC)  # type: ignore[attr-defined]
     assert road.decode(SAMPLE) == fast(SAMPLE)
+    for mode in (STRICT, LENIENT):  # the explaining road's walks, too
+        walked = plan(model, mode).walk({"id": 7, "createdAt": 0, "type": "STRANGE"}, "$", Report())
+        assert (type(walked), walked.id) == (model, expected)  # type: ignore[attr-defined]
+        assert "    made = StrangeFilling()\n" not in linecache.getlines(plan(model, mode).walk.__code__.co_filename)
 
 
 @attrs.frozen
@@ -375,7 +381,7 @@ class _Base:
     ids=["frozen", "no weakref slot", "inherited field", "mutable"],
 )
 def test_a_model_built_by_filling_its_slots_is_the_object_its_init_builds(model: type) -> None:
-    """A slotted model, frozen or not, inherited or without a weakref slot, is filled into what its __init__ builds."""
+    """A slotted model, frozen or not, inherited or without a weakref slot: both roads fill what its __init__ builds."""
     road = FastRoad({**BUILTIN_MODELS, "STRANGE": model})
     event = road.decode(b'{"id":7,"type":"STRANGE","createdAt":0}')
     built = model(7, "STRANGE", datetime(1970, 1, 1, tzinfo=UTC))
@@ -383,3 +389,7 @@ def test_a_model_built_by_filling_its_slots_is_the_object_its_init_builds(model:
     assert (event, repr(event)) == (built, repr(built))
     source = linecache.getlines(builder(model, "STRANGE").__code__.co_filename)
     assert "    event = StrangeFilling()\n" in source
+    for mode in (STRICT, LENIENT):  # the explaining road's walks, too
+        walked = plan(model, mode).walk({"id": 7, "createdAt": 0, "type": "STRANGE"}, "$", Report())
+        assert (type(walked), walked, repr(walked)) == (model, built, repr(built))
+        assert "    made = StrangeFilling()\n" in linecache.getlines(plan(model, mode).walk.__code__.co_filename)

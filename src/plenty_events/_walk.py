@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 import attrs
 
 from ._codegen import define
+from ._filling import fill, fills_slots
 from ._json import INVALID, check
 from ._kinds import NestedKind, ScalarKind, fail, obj
 from ._model import NO_EXTRA, Extra, extra_field, wire_fields
@@ -219,8 +220,39 @@ def _walker(model: type, mode: Mode, fields: tuple[Field, ...], keys: frozenset[
         f"    extra = unknown(obj, [key for key in obj if key not in KEYS], path, report, keep={keep})",
         "if report.failed:",
         "    return INVALID",
-        "try:",
     ]
+    if fills_slots(model):
+        body += _filled(model, values, namespace)
+    else:
+        body += _called(model, aliases, values)
+    lines = ["def walk(obj, path, report):", *(f"    {line}" for line in body)]
+    define(lines, namespace, f"{mode.name} walk {model.__name__}")
+    return namespace["walk"]  # type: ignore[no-any-return]
+
+
+def _filled(model: type, values: list[str], namespace: dict[str, Any]) -> list[str]:
+    """The lines that build the object by filling its slots (``_filling``): nothing of the model's own runs."""
+
+    def constant(name: str, value: object) -> str:
+        namespace[name] = value
+        return name
+
+    by_name: dict[str, str] = {}
+    for field, value in zip(wire_fields(model), values, strict=True):
+        if field.required:
+            by_name[field.name] = value
+        else:  # an absent optional key: the model's default
+            default = constant(f"default_{model.__name__}_{field.name}", attrs.fields_dict(model)[field.name].default)
+            by_name[field.name] = f"{default} if {value} is MISSING else {value}"
+    if extra_field(model):
+        default = constant(f"default_{model.__name__}_extra", attrs.fields_dict(model)["extra"].default)
+        by_name["extra"] = f"{default} if extra is NO_EXTRA else extra"
+    return [*fill(model, "made", by_name, constant), "return made"]
+
+
+def _called(model: type, aliases: tuple[str, ...], values: list[str]) -> list[str]:
+    """The lines that build the object by calling the model, whose validators may refuse the values."""
+    body = ["try:"]
     arguments = ", ".join(values)
     if _positional(model, aliases):  # every field required: no value is MISSING
         body += [
@@ -230,13 +262,11 @@ def _walker(model: type, mode: Mode, fields: tuple[Field, ...], keys: frozenset[
         ]
     else:
         body.append(f"    return by_keywords(Model, ALIASES, ({arguments}{',' if len(values) == 1 else ''}), extra)")
-    body += [
+    return [
+        *body,
         "except Exception as exc:  # a registered model's validator: the verdict is an error",
         "    return unfit(exc, path, report)",
     ]
-    lines = ["def walk(obj, path, report):", *(f"    {line}" for line in body)]
-    define(lines, namespace, f"{mode.name} walk {model.__name__}")
-    return namespace["walk"]  # type: ignore[no-any-return]
 
 
 def _plain_type(kind: FieldKind) -> type | None:
