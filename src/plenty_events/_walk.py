@@ -190,10 +190,11 @@ def _walker(model: type, mode: Mode, fields: tuple[Field, ...], keys: frozenset[
         namespace[f"kind{index}"] = kind
         values.append(value)
         body.append(f"{value} = obj.get({key}, MISSING)")
-        plain = _plain_type(kind)
-        # A value of the plain type is taken as it is: no call of the rule.
-        unless_plain = "" if plain is None else f"type({value}) is not plain{index}"
-        namespace[f"plain{index}"] = plain
+        # A value of the kind's plain type is taken as it is: no call of the rule.
+        unless_plain = ""
+        if (plain := _plain_type(kind)) is not None:
+            namespace[f"plain{index}"] = plain
+            unless_plain = f"type({value}) is not plain{index}"
         if required:
             body += [f"if {value} is MISSING:", f"    {value} = missing(kind{index}, path, {key}, report)"]
             body.append(f"elif {unless_plain}:" if unless_plain else "else:")
