@@ -14,13 +14,11 @@ Examples:
     True
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ._api import Decoder, decode
-from ._encode import encode, to_dict
 from ._errors import Code, DecodeError, ErrorDetail, Repair
 from ._kinds import EventType, Gender, Kind
-from ._lines import DecodedLine, Line, RejectedLine, decode_lines
 from ._model import (
     Address,
     Contact,
@@ -32,15 +30,39 @@ from ._model import (
     field,
 )
 from ._privacy import Mask
-from ._redact import redact
-from ._schema import json_schema
 
 if TYPE_CHECKING:
-    # Computed on first access by __getattr__ below; declared for type checkers.
+    # Imported or computed on first access by __getattr__ below; declared for type checkers.
+    from ._encode import encode, to_dict
+    from ._lines import DecodedLine, Line, RejectedLine, decode_lines
+    from ._redact import redact
+    from ._schema import json_schema
+
     __version__: str
 
+#: The exports a decode does not need, by the module that defines them. A
+#: process that only decodes never imports these modules: they are imported
+#: on first access (``import plenty_events`` is part of a cold start).
+_DEFERRED: Final = {
+    "DecodedLine": "_lines",
+    "Line": "_lines",
+    "RejectedLine": "_lines",
+    "decode_lines": "_lines",
+    "encode": "_encode",
+    "json_schema": "_schema",
+    "redact": "_redact",
+    "to_dict": "_encode",
+}
 
-def __getattr__(name: str) -> str:
+
+def __getattr__(name: str) -> object:
+    module = _DEFERRED.get(name)
+    if module is not None:
+        import importlib  # noqa: PLC0415
+
+        value: object = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # later lookups find it without this function
+        return value
     # importlib.metadata takes longer to import than the rest of the package:
     # look the version up only when someone asks for it.
     if name == "__version__":
@@ -51,6 +73,11 @@ def __getattr__(name: str) -> str:
         except PackageNotFoundError:  # pragma: no cover -- a source tree never installed
             return "0.0.0"
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The deferred exports are names of the package before their first access too.
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [
