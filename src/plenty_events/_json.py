@@ -18,13 +18,13 @@ import decimal
 import itertools
 import json
 import math
-import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import msgspec
 
+from ._codegen import lazy_pattern
 from ._report import ROOT, Report, index_path, key_path, type_name
 
 if TYPE_CHECKING:
@@ -67,18 +67,18 @@ INVALID: Final = object()
 #: A decimal number written as text, as lenient decoding reads one from a
 #: string: sign, digits with an optional point, an optional exponent. Unlike
 #: int() and Decimal() alone, it refuses "1_000", "NaN" and non-ASCII digits.
-DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+DECIMAL_TEXT: Final = lazy_pattern(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 _BOM: Final = "\ufeff"
-_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE: Final = lazy_pattern(r"\\u[dD][89a-fA-F]")
+_SURROGATE: Final = lazy_pattern("[\ud800-\udfff]")
 #: A bracket (group 1), or a string, which hides the brackets inside it. A
 #: string that never closes runs to the end of the text, and the possessive
 #: quantifiers never give back what they took: each character is read once,
 #: so the scan is linear however the text ends. (A pattern that needs the
 #: closing quote is retried from every quote in an unterminated string, and
 #: reads the rest of the text each time.)
-_BRACKET_OR_STRING: Final = re.compile(r'"(?:[^"\\]++|\\[\s\S]?)*+"?|([\[\]{}])')
+_BRACKET_OR_STRING: Final = lazy_pattern(r'"(?:[^"\\]++|\\[\s\S]?)*+"?|([\[\]{}])')
 _NESTING: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 

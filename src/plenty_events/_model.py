@@ -11,7 +11,6 @@ down once.
 from __future__ import annotations
 
 import functools
-import re
 import typing
 from collections.abc import Mapping
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Any, Final, NamedTuple
 
 import attrs
 
+from ._codegen import lazy_pattern
 from ._errors import Repair
 from ._kinds import EventType, FieldKind, Gender, Kind, NestedKind
 from ._privacy import Mask
@@ -213,7 +213,7 @@ def repairs_field(model: type) -> bool:
     return any(field.metadata.get("repairs") or _is_repairs(field) for field in _fields(model))
 
 
-_CAMEL_BOUNDARY: Final = re.compile(r"_([a-z0-9])")
+_CAMEL_BOUNDARY: Final = lazy_pattern(r"_([a-z0-9])")
 
 
 def camel_case(name: str) -> str:

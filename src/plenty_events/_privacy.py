@@ -14,10 +14,10 @@ or country code).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, ClassVar, Final, final
 
+from ._codegen import lazy_pattern
 from ._errors import shorten
 
 REDACTED = "***"
@@ -27,7 +27,7 @@ REDACTED = "***"
 #: else after an ``@`` may be a name or an address, and is masked.
 MAX_DOMAIN_LENGTH: Final = 64
 _LABEL: Final = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_HOSTNAME: Final = re.compile(rf"{_LABEL}(?:\.{_LABEL})+\Z")
+_HOSTNAME: Final = lazy_pattern(rf"{_LABEL}(?:\.{_LABEL})+\Z")
 
 #: How many characters of an unknown event type may show, when it does not
 #: have the shape of a plentymarkets type.
@@ -39,7 +39,7 @@ TYPE_HINT_LENGTH: Final = 8
 #: MAX_TYPE_LENGTH characters. Nothing in lower case, no space, no ``@``:
 #: a name or an email address sent as a type keeps its hint.
 MAX_TYPE_LENGTH: Final = 64
-_EVENT_TYPE: Final = re.compile(r"[A-Z][A-Z0-9_]*(?:\.[A-Z0-9_]+)+\Z")
+_EVENT_TYPE: Final = lazy_pattern(r"[A-Z][A-Z0-9_]*(?:\.[A-Z0-9_]+)+\Z")
 
 #: A value this short shows in full where a code is expected (``'de'``,
 #: ``'DEU'``, ``'--'``): it says what was wrong, and cannot name a person.

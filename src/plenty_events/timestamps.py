@@ -18,11 +18,11 @@ Examples:
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from ._codegen import lazy_pattern
 from ._json import DECIMAL_TEXT
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ such as `"2014-04-09 23:18:24"`, is read as German local time.
 """
 
 # A date *and* a time: a bare date would make us guess the time of day.
-_DATE_TIME: Final = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ][0-9]{2}")
+_DATE_TIME: Final = lazy_pattern(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ][0-9]{2}")
 
 
 class Conversion(NamedTuple):
