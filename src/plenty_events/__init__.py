@@ -17,7 +17,7 @@ Examples:
 from typing import TYPE_CHECKING, Final
 
 from ._api import Decoder, decode
-from ._errors import Code, DecodeError, ErrorDetail, Repair
+from ._errors import DecodeError, ErrorDetail, Repair
 from ._kinds import EventType, Gender, Kind
 from ._model import (
     Address,
@@ -33,6 +33,7 @@ from ._privacy import Mask
 
 if TYPE_CHECKING:
     # Imported or computed on first access by __getattr__ below; declared for type checkers.
+    from ._codes import Code
     from ._encode import encode, to_dict
     from ._lines import DecodedLine, Line, RejectedLine, decode_lines
     from ._redact import redact
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 #: process that only decodes never imports these modules: they are imported
 #: on first access (``import plenty_events`` is part of a cold start).
 _DEFERRED: Final = {
+    "Code": "_codes",
     "DecodedLine": "_lines",
     "Line": "_lines",
     "RejectedLine": "_lines",
