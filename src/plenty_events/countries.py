@@ -83,14 +83,19 @@ def table() -> dict[int, PlentyCountry]:
     The list has 261 rows, IDs 0 to 265 with gaps. Several IDs can share a
     code (`DE` is 1, 255 and 256); the lowest is the main country.
     """
+    return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in _rows()}
+
+
+@functools.cache
+def _rows() -> list[list[str]]:
+    """The rows of plentymarkets' country list as text: ID, code, name."""
     # What pkgutil.get_data() does, without its imports: ask the loader of
     # this module for a file beside it, which works from a zip too.
     # importlib.resources would import more than all of decoding does.
     # os.path, not pathlib: nothing imports pathlib before the first decode.
     path = os.path.join(os.path.dirname(__file__), "plenty-country-ids.tsv")  # noqa: PTH118, PTH120
     text = cast("_DataLoader", __spec__.loader).get_data(path).decode("utf-8")
-    rows = (line.split("\t") for line in text.splitlines()[1:] if line)
-    return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in rows}
+    return [line.split("\t") for line in text.splitlines()[1:] if line]
 
 
 def by_id(plenty_id: int) -> PlentyCountry:
@@ -128,7 +133,8 @@ def iso_codes() -> frozenset[str]:
 @functools.cache
 def plenty_codes() -> frozenset[str]:
     """Return the two-letter codes of plentymarkets' list (without `--`)."""
-    return frozenset(c.code for c in table().values() if len(c.code) == 2 and c.code.isalpha())
+    # From the rows, not table(): strict decoding needs the codes, not 261 objects.
+    return frozenset(code for _, code, _ in _rows() if len(code) == 2 and code.isalpha())
 
 
 @functools.cache
