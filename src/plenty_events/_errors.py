@@ -44,7 +44,6 @@ class _Finding:
         return f"{self.path}: {self.message} [{self.code}]"
 
 
-@attrs.frozen
 class ErrorDetail(_Finding):
     """One reason a payload was rejected.
 
@@ -58,8 +57,12 @@ class ErrorDetail(_Finding):
         message: One sentence for humans. It never repeats a personal value.
     """
 
+    # No attrs decorator: with no field of its own, the class is served by
+    # _Finding's generated methods, which read the class of the object they
+    # are given; its own would cost a compile() at every import.
+    __slots__ = ()
 
-@attrs.frozen
+
 class Repair(_Finding):
     """One change lenient decoding made to accept a payload.
 
@@ -73,6 +76,11 @@ class Repair(_Finding):
             [errors page](errors.md) lists every code.
         message: What was done, in one sentence without personal values.
     """
+
+    # No attrs decorator: with no field of its own, the class is served by
+    # _Finding's generated methods, which read the class of the object they
+    # are given; its own would cost a compile() at every import.
+    __slots__ = ()
 
 
 class DecodeError(ValueError):
