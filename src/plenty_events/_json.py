@@ -17,7 +17,6 @@ from __future__ import annotations
 import decimal
 import itertools
 import json
-import math
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -532,7 +531,12 @@ def _plain_str(text: str) -> str:
 
 def _finite(number: float | Decimal) -> bool:
     # math.isfinite would turn a Decimal such as 1E+999999999 into an inf float.
-    return number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
+    # A comparison, not math.isfinite, for a float: NaN compares false, and
+    # the math module is an extension that no decode needs to load.
+    return number.is_finite() if isinstance(number, Decimal) else abs(number) < _INFINITY
+
+
+_INFINITY: Final = float("inf")
 
 
 _encode_string = json.encoder.encode_basestring
