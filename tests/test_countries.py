@@ -152,3 +152,14 @@ def test_lenient_country_repair_reads_ascii_case_and_whitespace_only(text):
 def test_lenient_country_repair_still_reads_ascii_case_and_whitespace(text, code):
     """ASCII case and ASCII whitespace around a code are still repaired."""
     assert countries.normalize(text)[0] == code
+
+
+def test_plenty_country_is_the_class_of_the_table_rows():
+    """countries.PlentyCountry, defined on first access, is the class of every row of the table."""
+    assert {type(row) for row in countries.table().values()} == {countries.PlentyCountry}
+
+
+def test_unknown_attributes_of_countries_raise_attribute_error():
+    """The lazy PlentyCountry lookup leaves other names to AttributeError."""
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = countries.nope  # type: ignore[attr-defined]

@@ -32,6 +32,7 @@ DEFERRED_MODULES = (
     "plenty_events._codes",
     "plenty_events._encode",
     "plenty_events._lines",
+    "plenty_events._plenty_country",
     "plenty_events._redact",
     "plenty_events._schema",
     "plenty_events._walk",

@@ -25,11 +25,12 @@ import functools
 import os
 from typing import TYPE_CHECKING, Final, cast
 
-import attrs
 import iso3166
 
 if TYPE_CHECKING:
     from typing import Protocol
+
+    from ._plenty_country import PlentyCountry
 
     class _DataLoader(Protocol):
         def get_data(self, path: str) -> bytes: ...
@@ -59,21 +60,15 @@ _ASCII_SPACE: Final = " \t\n\r\x0b\x0c"
 _ASCII_UPPER: Final = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-@attrs.frozen
-class PlentyCountry:
-    """One row of plentymarkets' country-ID list.
+def __getattr__(name: str) -> object:
+    # PlentyCountry is an attrs class, defined on first access: only the
+    # table of IDs needs it, not the codes that decoding checks, and
+    # building the class is part of every import that decodes.
+    if name == "PlentyCountry":
+        from ._plenty_country import PlentyCountry  # noqa: PLC0415
 
-    Attributes:
-        id: The plentymarkets country ID.
-        code: The code plentymarkets gives it, as it stands in the list:
-            mostly ISO alpha-2, `--` for ID 0 ("Unknown"), and the alpha-3
-            codes `CUW`, `SXM` and `BES` for IDs 258 to 260.
-        name: The English name.
-    """
-
-    id: int
-    code: str
-    name: str
+        return PlentyCountry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
@@ -83,6 +78,8 @@ def table() -> dict[int, PlentyCountry]:
     The list has 261 rows, IDs 0 to 265 with gaps. Several IDs can share a
     code (`DE` is 1, 255 and 256); the lowest is the main country.
     """
+    from ._plenty_country import PlentyCountry  # noqa: PLC0415 -- see __getattr__
+
     return {int(plenty_id): PlentyCountry(int(plenty_id), code, name) for plenty_id, code, name in _rows()}
 
 
