@@ -97,6 +97,7 @@ STEP_RULES: Final[list[tuple[str | None, str | None, str]]] = [
     ("_fast.py", r"decode|read", ENTRY),
     ("_decode.py", r"decode|fast_road", ENTRY),
     ("_api.py", None, ENTRY),
+    ("_decoder.py", None, ENTRY),
     # The explaining road.
     ("_json.py", r"parse|_without_duplicates|_keys|read_decimal|_pairs|_depth|check|duplicate_keys", PARSE),
     ("_decode.py", r"decode_value|decode_model|_envelope|decode_unknown", WALK),

@@ -30,6 +30,7 @@ def test_all_is_sorted_and_complete():
 #: What a decode needs not: imported on first use, never by ``import plenty_events``.
 DEFERRED_MODULES = (
     "plenty_events._codes",
+    "plenty_events._decoder",
     "plenty_events._encode",
     "plenty_events._lines",
     "plenty_events._plenty_country",

@@ -16,7 +16,7 @@ Examples:
 
 from typing import TYPE_CHECKING, Final
 
-from ._api import Decoder, decode
+from ._api import decode
 from ._errors import DecodeError, ErrorDetail, Repair
 from ._kinds import EventType, Gender, Kind
 from ._model import (
@@ -34,6 +34,7 @@ from ._privacy import Mask
 if TYPE_CHECKING:
     # Imported or computed on first access by __getattr__ below; declared for type checkers.
     from ._codes import Code
+    from ._decoder import Decoder
     from ._encode import encode, to_dict
     from ._lines import DecodedLine, Line, RejectedLine, decode_lines
     from ._redact import redact
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 _DEFERRED: Final = {
     "Code": "_codes",
     "DecodedLine": "_lines",
+    "Decoder": "_decoder",
     "Line": "_lines",
     "RejectedLine": "_lines",
     "decode_lines": "_lines",
