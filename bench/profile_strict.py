@@ -14,7 +14,7 @@ count with the keys decoded, calls the kinds' conversions (timestamps,
 decimals, gender) and fills the attrs objects' slots. Whatever the fast road
 declines takes the explaining road: ``_json.parse`` (msgspec's untyped parse
 where the colon count proves no key repeated, else the stdlib parser with
-duplicate keys marked), then ``_decode.decode_value`` and the walk
+duplicate keys marked), then ``_explain.decode_value`` and the walk
 (``_walk``) with the mode's rules (``_kinds``), and the ``DecodeError`` with
 its message. A payload that the fast road found broken is walked in strict
 mode's checking form (``_walk.STRICT``), which builds no object.
@@ -59,7 +59,8 @@ import peers
 
 import plenty_events
 from plenty_events import _fast, _json, _kinds, _report, _walk
-from plenty_events._decode import BUILTIN, decode_value
+from plenty_events._decode import BUILTIN
+from plenty_events._explain import decode_value
 from plenty_events._model import ServicePurchaseEvent, wire_fields
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ with the corpus, so that the target cannot rot::
     python fuzz/fuzz_decode.py fuzz/corpus
 
 The long road is the one private seam used: ``_json.parse`` then
-``_decode.decode_value`` with ``_walk.mode``, the explaining road alone,
+``_explain.decode_value`` with ``_walk.mode``, the explaining road alone,
 which the fast road must agree with.
 """
 
@@ -42,7 +42,8 @@ except ImportError:  # the smoke run: the target over the corpus, without covera
 with atheris.instrument_imports() if atheris is not None else contextlib.nullcontext():
     import plenty_events
     from plenty_events import DecodeError, ServicePurchaseEvent, UnknownEvent, _json
-    from plenty_events._decode import BUILTIN_MODELS, decode_value
+    from plenty_events._decode import BUILTIN_MODELS
+    from plenty_events._explain import decode_value
     from plenty_events._report import Report
     from plenty_events._walk import mode
 

@@ -5,7 +5,8 @@ from typing import Any
 
 import plenty_events
 from plenty_events import _json
-from plenty_events._decode import BUILTIN_MODELS, decode_value
+from plenty_events._decode import BUILTIN_MODELS
+from plenty_events._explain import decode_value
 from plenty_events._model import ServicePurchaseEvent, wire_fields
 from plenty_events._report import Report
 from plenty_events._walk import mode

@@ -32,6 +32,7 @@ DEFERRED_MODULES = (
     "plenty_events._codes",
     "plenty_events._decoder",
     "plenty_events._encode",
+    "plenty_events._explain",
     "plenty_events._lines",
     "plenty_events._plenty_country",
     "plenty_events._redact",
@@ -57,7 +58,7 @@ def test_import_and_valid_decode_leave_the_deferred_modules_unimported():
 
 
 def test_deferred_exports_import_their_module_on_first_access():
-    """`from plenty_events import encode` imports the encoder then, and a failed decode imports the walk."""
+    """`from plenty_events import encode` imports the encoder then, and a failed decode the explaining road."""
     code = (
         "from plenty_events import encode\n"
         "import plenty_events\n"
@@ -66,7 +67,7 @@ def test_deferred_exports_import_their_module_on_first_access():
         "except plenty_events.DecodeError:\n"
         "    pass\n"
     )
-    assert _loaded_after(code) == ["plenty_events._encode", "plenty_events._walk"]
+    assert _loaded_after(code) == ["plenty_events._encode", "plenty_events._explain", "plenty_events._walk"]
 
 
 @pytest.mark.parametrize("name", plenty_events.__all__)
