@@ -10,13 +10,12 @@ down once.
 
 from __future__ import annotations
 
-import collections
 import functools
 import typing
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -29,39 +28,14 @@ from ._privacy import Mask
 DECLARATION: Final = "plenty_events"
 
 
-if TYPE_CHECKING:
+class Declaration(NamedTuple):
+    """What ``field`` declares: the wire key, kind, nested model, presence and mask."""
 
-    class Declaration(NamedTuple):
-        """What ``field`` declares: the wire key, kind, nested model, presence and mask."""
-
-        wire: str
-        kind: FieldKind
-        model: type | None
-        required: bool
-        personal: Mask | None
-
-    class WireField(NamedTuple):
-        """A model field that is on the wire: its name, wire key, kind, nested model, presence and mask."""
-
-        name: str
-        wire: str
-        kind: FieldKind
-        model: type | None
-        required: bool = True
-        personal: Mask | None = None
-
-else:
-    # The same classes as the NamedTuples above, which type checkers read: at
-    # import, typing.NamedTuple compiles each annotation (a string, under the
-    # __future__ import) and costs five times what collections' does.
-    Declaration = collections.namedtuple(  # noqa: PYI024 -- see the comment above
-        "Declaration", ("wire", "kind", "model", "required", "personal")
-    )
-    Declaration.__doc__ = "What ``field`` declares: the wire key, kind, nested model, presence and mask."
-    WireField = collections.namedtuple(  # noqa: PYI024 -- see the comment above
-        "WireField", ("name", "wire", "kind", "model", "required", "personal"), defaults=(True, None)
-    )
-    WireField.__doc__ = "A model field that is on the wire: its name, wire key, kind, nested model, presence and mask."
+    wire: str
+    kind: FieldKind
+    model: type | None
+    required: bool
+    personal: Mask | None
 
 
 def field(  # noqa: PLR0913 -- one argument per fact of a field
@@ -138,6 +112,17 @@ def raw(wire_key: str) -> Any:
     """
     metadata = {DECLARATION: Declaration(wire_key, Kind.OBJECT, None, required=True, personal=None), "raw": True}
     return attrs.field(metadata=metadata, hash=False, repr=False)
+
+
+class WireField(NamedTuple):
+    """A model field that is on the wire: its name, wire key, kind, nested model, presence and mask."""
+
+    name: str
+    wire: str
+    kind: FieldKind
+    model: type | None
+    required: bool = True
+    personal: Mask | None = None
 
 
 @functools.cache
