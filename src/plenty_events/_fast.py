@@ -31,7 +31,7 @@ import attrs
 import msgspec
 
 from ._codegen import define
-from ._filling import CONSTANTS, fill, fills_slots
+from ._filling import fill, fills_slots, or_default
 from ._json import INVALID, brackets
 from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import WireField, wire_fields
@@ -204,8 +204,8 @@ class _Glue:
             if tag is not None and field.wire == TAG:
                 values[field.name] = self._constant(f"{model.__name__}_{field.name}", _tag_value(field, tag))
             elif isinstance(field.kind, ScalarKind) and not field.required:
-                default = self._constant(f"default_{model.__name__}_{field.name}", _default(model, field.name))
-                values[field.name] = f"{default} if {member} is UNSET else {self._converted(field.kind, member)}"
+                converted = self._converted(field.kind, member)
+                values[field.name] = or_default(model, field.name, f"{member} is UNSET", converted, self._constant)
             elif isinstance(field.kind, ScalarKind):
                 values[field.name] = self._converted(field.kind, member)
             elif field.model is None:
@@ -283,14 +283,6 @@ class _Glue:
                 constant += nested_constant
                 terms += nested_terms
         return constant, terms
-
-
-def _default(model: type, name: str) -> object:
-    """The default of the field ``name``, which an optional field holds where its key is absent."""
-    default = attrs.fields_dict(model)[name].default
-    if type(default) not in CONSTANTS:  # a Factory: each object gets its own
-        raise TypeError(f"{model.__name__}.{name}: an optional field's default must be None, a bool, int, str or tuple")
-    return default
 
 
 def _tag_value(field: WireField, tag: str) -> object:

@@ -6,7 +6,8 @@ knows the fields can instead make a ``filling`` of the model, store the
 slots plainly, and turn it into the model, at about a third of the cost,
 wherever that builds what the model's ``__init__`` builds
 (``fills_slots``). The fast road's glue (``_fast``) and the explaining
-road's walks (``_walk``) both build their objects with ``fill``.
+road's walks (``_walk``) both build their objects with ``fill``, and both
+give a field whose key is absent its default with ``or_default``.
 """
 
 from __future__ import annotations
@@ -121,3 +122,25 @@ def fill(model: type, result: str, values: Mapping[str, str], constant: Callable
         lines.append(f"{result}.{field.name} = {value}")
     lines.append(f"{result}.__class__ = {constant(model.__name__, model)}")
     return lines
+
+
+def or_default(model: type, name: str, absent: str, value: str, constant: Callable[[str, object], str]) -> str:
+    """Return the expression of field ``name``'s value: its default where ``absent`` holds, else ``value``.
+
+    ``absent`` and ``value`` are expressions of the generated code, such as
+    ``v3 is MISSING`` and ``v3``. The default is one object that every
+    ``model`` object gets, so it must be a constant.
+
+    Raises:
+        TypeError: The default is not one of CONSTANTS: a factory, whose
+            objects would each need their own.
+
+    Examples:
+        >>> from plenty_events._model import Order
+        >>> or_default(Order, "extra", "extra is NO_EXTRA", "extra", lambda name, _: name)
+        'default_Order_extra if extra is NO_EXTRA else extra'
+    """
+    default = attrs.fields_dict(model)[name].default
+    if type(default) not in CONSTANTS:
+        raise TypeError(f"{model.__name__}.{name}: an optional field's default must be None, a bool, int, str or tuple")
+    return f"{constant(f'default_{model.__name__}_{name}', default)} if {absent} else {value}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 import attrs
 
 from ._codegen import define
-from ._filling import fill, fills_slots
+from ._filling import fill, fills_slots, or_default
 from ._json import INVALID, check
 from ._kinds import NestedKind, ScalarKind, fail, obj
 from ._model import NO_EXTRA, Extra, extra_field, wire_fields
@@ -240,14 +240,12 @@ def _filled(model: type, values: list[str], namespace: dict[str, Any]) -> list[s
 
     by_name: dict[str, str] = {}
     for field, value in zip(wire_fields(model), values, strict=True):
-        if field.required:
-            by_name[field.name] = value
-        else:  # an absent optional key: the model's default
-            default = constant(f"default_{model.__name__}_{field.name}", attrs.fields_dict(model)[field.name].default)
-            by_name[field.name] = f"{default} if {value} is MISSING else {value}"
+        # An absent optional key: the model's default.
+        by_name[field.name] = (
+            value if field.required else or_default(model, field.name, f"{value} is MISSING", value, constant)
+        )
     if extra_field(model):
-        default = constant(f"default_{model.__name__}_extra", attrs.fields_dict(model)["extra"].default)
-        by_name["extra"] = f"{default} if extra is NO_EXTRA else extra"
+        by_name["extra"] = or_default(model, "extra", "extra is NO_EXTRA", "extra", constant)
     return [*fill(model, "made", by_name, constant), "return made"]
 
 
