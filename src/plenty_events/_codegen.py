@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import linecache
 import re
-from typing import Any, Final, cast, final
+from typing import TYPE_CHECKING, Any, Final, final
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def define(lines: list[str], namespace: dict[str, Any], title: str) -> None:
@@ -54,7 +57,7 @@ def unique_filename(base: str) -> str:
     return filename
 
 
-def lazy_pattern(source: str) -> re.Pattern[str]:
+def lazy_pattern(source: str) -> LazyPattern:
     """Return a regular expression that is compiled on its first use.
 
     Most of the library's patterns serve the explaining road, or lenient
@@ -68,28 +71,36 @@ def lazy_pattern(source: str) -> re.Pattern[str]:
         >>> digits.fullmatch("2017") is not None, digits.pattern
         (True, '[0-9]+')
     """
-    return cast("re.Pattern[str]", _LazyPattern(source))
-
-
-#: The methods of a compiled pattern that a lazy one binds on first use.
-_METHODS: Final = ("findall", "finditer", "fullmatch", "match", "search", "split", "sub", "subn")
+    return LazyPattern(source)
 
 
 @final
-class _LazyPattern:
-    """A pattern's source, compiled on the first attribute read (see ``lazy_pattern``)."""
+class LazyPattern:
+    """A regular expression's source, compiled on the first use of a method (see ``lazy_pattern``)."""
+
+    # The compiled pattern's methods that the library calls, bound to the
+    # object on first use. Annotations only: until then, reading one goes
+    # to __getattr__, which compiles the pattern.
+    findall: Callable[[str], list[Any]]
+    fullmatch: Callable[[str], re.Match[str] | None]
+    match: Callable[[str], re.Match[str] | None]
+    search: Callable[[str], re.Match[str] | None]
+    sub: Callable[[str | Callable[[re.Match[str]], str], str], str]
 
     def __init__(self, source: str) -> None:
-        self._source = source
+        self.pattern = source
 
     def __getattr__(self, name: str) -> object:
         # Only called for what the object does not hold yet.
-        compiled: re.Pattern[str] | None = self.__dict__.get("_compiled")
-        if compiled is None:
-            compiled = re.compile(self._source)
-            self.__dict__["_compiled"] = compiled
-            self.__dict__.update({method: getattr(compiled, method) for method in _METHODS})
-        return getattr(compiled, name)
+        if name not in _METHODS:
+            raise AttributeError(f"a lazy pattern has no attribute {name!r}")
+        compiled = re.compile(self.pattern)
+        self.__dict__.update({method: getattr(compiled, method) for method in _METHODS})
+        return self.__dict__[name]
 
     def __repr__(self) -> str:
-        return f"lazy_pattern({self._source!r})"
+        return f"lazy_pattern({self.pattern!r})"
+
+
+#: The methods that a lazy pattern binds on first use: those it declares.
+_METHODS: Final = tuple(LazyPattern.__annotations__)
