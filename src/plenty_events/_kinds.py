@@ -96,7 +96,8 @@ class ScalarKind:
         strict: The strict rule.
         lenient: The lenient rule: accepts all the strict rule accepts, with
             the same result, and repairs more.
-        schema: Returns the JSON Schema fragment of a wire value.
+        schema: Returns the JSON Schema fragment of a wire value; where not
+            given, msgspec's schema of the wire type.
         values: Given Hypothesis' strategies module, a strategy of valid wire values.
         wrong: Wrong wire values, each with the code the strict rule reports.
         variants: Rewrites of a valid wire value that lenient mode repairs
@@ -132,7 +133,7 @@ class ScalarKind:
         convert_with: tuple[object, ...] = (),
         strict: Rule,
         lenient: Rule,
-        schema: Callable[[], dict[str, Any]],
+        schema: Callable[[], dict[str, Any]] | None = None,
         values: Callable[[Strategies], SearchStrategy[Any]],
         wrong: tuple[tuple[object, str], ...],
         variants: tuple[Callable[[Any], object], ...] = (),
@@ -145,7 +146,7 @@ class ScalarKind:
         self.convert_with = convert_with
         self.strict = strict
         self.lenient = lenient
-        self.schema = schema
+        self.schema = schema or (lambda: msgspec.json.schema(wire()))
         self.values = values
         self.wrong = wrong
         self.variants = variants
@@ -255,7 +256,6 @@ EVENT_ID: Final = ScalarKind(
     convert=None,
     strict=_strict_event_id,
     lenient=_lenient_event_id,
-    schema=lambda: msgspec.json.schema(Annotated[str, _EVENT_ID_BOUNDS]),
     values=lambda st: st.text(min_size=_ID_MIN_LENGTH, max_size=MAX_ID_LENGTH),
     wrong=(
         ("x" * (_ID_MIN_LENGTH - 1), "string_too_short"),
@@ -319,7 +319,6 @@ TEXT: Final = ScalarKind(
     convert=None,
     strict=_text,
     lenient=_text,
-    schema=lambda: {"type": "string"},
     values=lambda st: st.text(),
     wrong=((None, "string_type"), (123, "string_type")),
 )
@@ -330,7 +329,6 @@ OPTIONAL_TEXT: Final = ScalarKind(
     convert=None,
     strict=_text,
     lenient=_optional_text,
-    schema=lambda: {"type": "string"},
     values=lambda st: st.text(),
     wrong=((None, "string_type"), (False, "string_type")),
     variants=(lambda text: text or None, lambda text: text or ...),
@@ -402,7 +400,6 @@ INTEGER: Final = ScalarKind(
     convert=None,
     strict=_strict_integer,
     lenient=_lenient_integer,
-    schema=lambda: msgspec.json.schema(Annotated[int, _INTEGER_BOUNDS]),
     values=lambda st: st.integers(min_value=INT_MIN, max_value=INT_MAX),
     wrong=(("1338", "int_type"), (True, "int_type"), (Decimal("1338.0"), "int_type"), (2**63, "int_range")),
     variants=(str, lambda number: f" {number} ", lambda number: Decimal(number).quantize(Decimal("0.0"))),
@@ -601,7 +598,6 @@ TIMESTAMP: Final = ScalarKind(
     convert_with=(UTC,),
     strict=_strict_timestamp,
     lenient=_lenient_timestamp,
-    schema=lambda: msgspec.json.schema(Annotated[int, _TIMESTAMP_BOUNDS]),
     values=lambda st: st.integers(min_value=0, max_value=MAX_SECONDS),
     wrong=((-1, "timestamp_range"), ("1510656066", "int_type"), (Decimal("1510656066.0"), "int_type")),
     encode=timestamps.to_unix,
@@ -746,7 +742,6 @@ BOOLEAN: Final = ScalarKind(
     convert=None,
     strict=_boolean,
     lenient=_boolean,
-    schema=lambda: {"type": "boolean"},
     values=lambda st: st.booleans(),
     wrong=((1, "bool_type"), ("true", "bool_type"), (None, "bool_type")),
 )
