@@ -24,7 +24,7 @@ with the corpus, so that the target cannot rot::
     python fuzz/fuzz_decode.py fuzz/corpus
 
 The long road is the one private seam used: ``_json.parse`` then
-``_explain.decode_value`` with ``_walk.mode``, the explaining road alone,
+``_explain.decode_value`` with ``_walk.STRICT`` or ``LENIENT``, the explaining road alone,
 which the fast road must agree with.
 """
 
@@ -45,7 +45,7 @@ with atheris.instrument_imports() if atheris is not None else contextlib.nullcon
     from plenty_events._decode import BUILTIN_MODELS
     from plenty_events._explain import decode_value
     from plenty_events._report import Report
-    from plenty_events._walk import mode
+    from plenty_events._walk import LENIENT, STRICT
 
 #: At most this many errors are listed, plus one line counting the rest.
 MAX_ERRORS = 101
@@ -99,7 +99,7 @@ def _long_road(data: bytes | str, *, strict: bool) -> object:
     if value is _json.INVALID:
         return tuple(report.errors())
     try:
-        event = decode_value(value, mode(strict=strict), report, BUILTIN_MODELS)
+        event = decode_value(value, STRICT if strict else LENIENT, report, BUILTIN_MODELS)
     except DecodeError as exc:
         return tuple(exc.errors)
     return event, event.repairs  # type: ignore[attr-defined]

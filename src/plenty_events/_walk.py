@@ -93,11 +93,6 @@ LENIENT: Final = Mode(strict=False)
 """What can be repaired without guessing, and is reported."""
 
 
-def mode(*, strict: bool) -> Mode:
-    """Return ``STRICT`` or ``LENIENT``."""
-    return STRICT if strict else LENIENT
-
-
 MISSING: Final = object()
 """What ``dict.get`` returns for a key that is not there."""
 
