@@ -75,6 +75,32 @@ def drifted(draw: st.DrawFn) -> dict[str, Any]:
     return payload
 
 
+#: A key no payload holds, written where a key will be written twice.
+_TWIN = "\x00twin\x00"
+
+
+@st.composite
+def key_twice(draw: st.DrawFn) -> bytes:
+    """A valid payload's JSON text in which one object has one of its keys twice, first with any value.
+
+    The parse keeps the last value, so the object reads as valid: only the
+    colons can tell. The first value may be the same, any JSON value, or a
+    string of colons, quotes and backslashes.
+    """
+    payload = draw(payloads(max_items=2))
+    resource = payload["resource"]
+    order = resource["order"]
+    objects = [payload, resource, resource["contact"], resource["address"], order, *order["orderItems"]]
+    target = draw(st.sampled_from(objects))
+    key = draw(st.sampled_from(sorted(target)))
+    colons = st.text(st.sampled_from(':"\\a\u00e9'), max_size=6)
+    first = draw(st.one_of(st.just(target[key]), colons, json_values(max_leaves=4)))
+    members = {_TWIN: first, **target}
+    target.clear()
+    target.update(members)
+    return to_json(payload).replace(to_json(_TWIN), to_json(key), 1)
+
+
 #: Characters that cost the most to show in a path: a non-BMP emoji is a
 #: surrogate pair of escapes, quotes and backslashes are escaped, and so are
 #: controls; plus a letter, so that some keys are identifiers.

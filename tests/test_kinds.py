@@ -156,7 +156,9 @@ def test_what_the_strict_rule_accepts_the_fast_road_accepts(kind: ScalarKind, da
     """For every value the strict rule accepts without a finding, the fast road accepts it too."""
     value = data.draw(wire_values(kind))
     expected = explained(kind, value)
-    if expected is not INVALID and _text(value).count(":") == 2:  # a colon in a string is the colon proof's
+    text = _text(value)
+    # A colon in a string beside an escape is the colon proof's to decline.
+    if expected is not INVALID and (text.count(":") == 2 or "\\" not in text):
         decoded = fast(kind, value)
         assert same(decoded, expected), (
             f"{kind.name}: the strict rule accepts {value!r} as {expected!r}, the fast road gives {_shown(decoded)}"

@@ -82,6 +82,11 @@ SHAPES: dict[str, tuple[int, Callable[[int], str]]] = {
     "many-lone-surrogates": (50, lambda n: _extra(",".join(f'"s{i}":"\\ud800"' for i in range(n)))),
     "lone-surrogates-under-emoji-keys": (40, _emoji_keys),
     "many-colons-in-strings": (40_000, lambda n: SAMPLE.replace("SuperService", ":" * n)),
+    # Both roads write the decoded value again to count its colons, and find one too few.
+    "many-colons-beside-a-duplicate-key": (
+        40_000,
+        lambda n: SAMPLE.replace("SuperService", ":" * n).replace('"contact":{', '"contact":{"id":1,'),
+    ),
     "huge-integer": (20_000, lambda n: _extra('"extra":' + "9" * n)),
     "huge-fraction": (5_000, lambda n: SAMPLE.replace("41.1765", "0." + "3" * n)),
     "huge-exponent-digits": (5_000, lambda n: SAMPLE.replace("41.1765", "1e" + "9" * n)),

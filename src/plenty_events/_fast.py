@@ -14,7 +14,8 @@ why. Two things msgspec does not check are checked here:
 
 - duplicate keys, which msgspec resolves silently: the JSON text has a colon
   after each key, and one more for each colon in a string, so an event whose
-  objects hold as many keys as the text has colons had no key twice;
+  objects hold as many keys as the text has colons had no key twice; where
+  strings hold colons, ``_json.colons_explained`` finds them in the struct;
 - depth: the only untyped values are the decimals', which msgspec parses
   recursively, so the road declines a text with more than
   ``MAX_BRACKETS`` opening brackets, a nesting far from any C stack's
@@ -32,7 +33,7 @@ import msgspec
 
 from ._codegen import define
 from ._filling import fill, fills_slots, or_default
-from ._json import INVALID, brackets
+from ._json import INVALID, brackets, colons_explained
 from ._kinds import NestedKind, ScalarKind, read_fraction
 from ._model import WireField, wire_fields
 from ._report import ROOT, Report
@@ -40,8 +41,8 @@ from ._report import ROOT, Report
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    #: (decoded struct, colons in the text) -> the event, or None when a key occurred twice.
-    Builder = Callable[[Any, int], object]
+    #: (decoded struct, the text, its colons) -> the event, or None when a key occurred twice.
+    Builder = Callable[[Any, str | bytes, int], object]
 
 #: The most opening brackets a text on this road may hold; Python's default
 #: recursion limit, a depth the interpreter deems safe for recursing C code.
@@ -103,7 +104,7 @@ class FastRoad:
             return None
         try:
             wire = self._decoder.decode(data)
-            return self._builders[type(wire)](wire, colons)
+            return self._builders[type(wire)](wire, data, colons)
         except Exception:  # noqa: BLE001 -- whatever fails is the explaining road's to say
             # msgspec's errors are ValueErrors; so are read_fraction's and the
             # conversions', and a str's that UTF-8 cannot encode. Also: an
@@ -184,14 +185,16 @@ class _Glue:
         self.done: set[type] = set()
 
     def envelope(self, model: type, tag: str) -> str:
-        """Emit ``build_{model}(wire, colons)`` for the envelope; return its name."""
+        """Emit ``build_{model}(wire, text, colons)`` for the envelope; return its name."""
         name = f"build_{model.__name__}"
         body: list[str] = []
         result = self._model(model, "wire", "event", body, tag)
         count = self._count(model, "wire", tag)
-        self.lines.append(f"def {name}(wire, colons):")
-        self.lines.append(f"    if {count} != colons:")
-        self.lines.append("        return None  # a key occurred twice, or a string holds a colon")
+        # Where strings hold colons too, they must make up the difference.
+        self.namespace["colons_explained"] = colons_explained
+        self.lines.append(f"def {name}(wire, text, colons):")
+        self.lines.append(f"    if {count} != colons and not colons_explained(wire, text, colons):")
+        self.lines.append("        return None  # a key occurred twice, or a colon beside an escape")
         self.lines.extend(f"    {line}" for line in body)
         self.lines.append(f"    return {result}")
         return name

@@ -7,9 +7,9 @@ for every number with a fraction or exponent (never a float), ``bool`` and
 both modes: encoding, byte order marks, ``NaN``, duplicate keys, lone
 surrogates, depth.
 
-msgspec parses where the colon count proves that no key occurred twice;
-the stdlib parser, which marks duplicate keys, parses the rest and words
-what is wrong with a text that is not JSON.
+msgspec parses where the colons prove that no key occurred twice
+(``colons_explained``); the stdlib parser, which marks duplicate keys,
+parses the rest and words what is wrong with a text that is not JSON.
 """
 
 from __future__ import annotations
@@ -151,6 +151,9 @@ _DECODER: Final = json.JSONDecoder(
 #: msgspec's parser, untyped: the numbers as the stdlib parser reads them.
 _UNTYPED: Final = msgspec.json.Decoder(float_hook=read_decimal)
 
+#: msgspec's encoder, which writes a parsed value again to count its colons.
+_WRITER: Final = msgspec.json.Encoder()
+
 #: What ``_without_duplicates`` returns for a text it leaves to the stdlib parser.
 _DECLINED: Final = object()
 
@@ -158,22 +161,53 @@ _DECLINED: Final = object()
 def _without_duplicates(text: str | bytes) -> object:
     """Parse ``text`` with msgspec where that gives what the stdlib parser gives; else return _DECLINED.
 
-    msgspec parses faster, but keeps the last of two equal keys silently.
-    Each key has a colon after it, and each colon in a string is one more:
-    where the objects hold as many keys as the text has colons, no key
-    occurred twice. Anything msgspec refuses (invalid JSON, a lone
-    surrogate, an integer of more than MAX_INT_DIGITS digits, or more than
-    the process allows) is left to the stdlib parser, which says why.
-    ``text`` is the body's UTF-8 bytes, or the str passed in.
+    msgspec parses faster, but keeps the last of two equal keys silently:
+    its value is taken where the colons prove that no key occurred twice.
+    In a text without a backslash, ``colons_explained`` decides; in one
+    with, where the objects hold as many keys as the text has colons, none
+    of them is in a string and no key occurred twice. Anything msgspec
+    refuses (invalid JSON, a lone surrogate, an integer of more than
+    MAX_INT_DIGITS digits, or more than the process allows) is left to the
+    stdlib parser, which says why. ``text`` is the body's UTF-8 bytes, or
+    the str passed in.
     """
+    count = colons(text)
     try:
         value = _UNTYPED.decode(text)
-        keys = _keys(value)
+        once = colons_explained(value, text, count) or (_escaped(text) and _keys(value) == count)
     except (ValueError, ArithmeticError, RecursionError):
         # msgspec's DecodeError is a ValueError. RecursionError: a caller's
         # recursion limit below the depth, which is at most MAX_DEPTH here.
         return _DECLINED
-    return value if keys == colons(text) else _DECLINED
+    return value if once else _DECLINED
+
+
+def colons_explained(value: object, text: str | bytes, colons: int) -> bool:
+    """Tell whether the ``colons`` of JSON ``text`` without a backslash are all in ``value``, its parse.
+
+    Then no key of ``text`` occurred twice. Each colon of JSON text ends a
+    key or stands in a string. Written again, the value that msgspec parsed
+    from the text (untyped, or into structs that keep every key and every
+    string as it is) has a colon after each key it kept and each colon of
+    its strings. A key that occurred twice left one member out of the
+    value, with its colon: the value has fewer colons than the text. That
+    needs every string of the text to read as it is written, as it does
+    where no backslash starts an escape; a text with a backslash is never
+    proved here (its ``\u003a`` is a colon only once parsed).
+
+    >>> text = '{"name": "Plan: Pro"}'
+    >>> colons_explained(_UNTYPED.decode(text), text, colons(text))
+    True
+    >>> text = '{"name": "Plan: Pro", "name": "Plan"}'
+    >>> colons_explained(_UNTYPED.decode(text), text, colons(text))
+    False
+    """
+    return not _escaped(text) and _WRITER.encode(value).count(b":") == colons
+
+
+def _escaped(text: str | bytes) -> bool:
+    """Tell whether JSON text holds a backslash: an escape, in a string."""
+    return "\\" in text if isinstance(text, str) else b"\\" in text
 
 
 def brackets(text: str | bytes) -> int:
