@@ -302,6 +302,19 @@ def bad_payload() -> bytes:
     return replace(*BAD_FIELD)
 
 
+COLON_FIELD: Final = ('"orderItemName":"SuperService"', '"orderItemName":"Setup: 2 hours"')
+"""A valid payload's colon inside a string: the body has one colon more than keys.
+
+plenty-events' fast road proves it free of duplicate keys by writing the
+decoded structs again and counting their colons.
+"""
+
+
+def colon_payload() -> bytes:
+    """The sample with :data:`COLON_FIELD`: valid, with a colon in a string."""
+    return replace(*COLON_FIELD)
+
+
 @dataclass(frozen=True)
 class Case:
     """A payload of the self-check and whether strict decoding must accept it."""
