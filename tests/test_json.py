@@ -81,6 +81,12 @@ def test_the_sample_is_parsed_by_msgspec() -> None:
     assert _json._without_duplicates(with_colons.encode()) == _json._DECODER.decode(with_colons)
 
 
+@pytest.mark.parametrize("text", ['"a\\nb"', '{"a":"\\n","b":[{"c":"\\u003a"}]}', '["\\t",1]'])
+def test_a_text_with_an_escape_is_proved_by_its_keys(text: str) -> None:
+    """With a backslash in the text, as many keys as colons prove that no key repeated: msgspec's parse is taken."""
+    assert alike(_json._without_duplicates(text), _json._DECODER.decode(text))
+
+
 @pytest.mark.parametrize(
     "text",
     ['{"a":"b:c","d":"\\n"}', '{"a":"b:c","d":"\\u003a"}', '{"a":"d","a":"b\\u003ac"}'],

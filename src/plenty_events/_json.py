@@ -183,7 +183,7 @@ def _without_duplicates(text: str | bytes) -> object:
 
 
 def colons_explained(value: object, text: str | bytes, colons: int) -> bool:
-    """Tell whether the ``colons`` of JSON ``text`` without a backslash are all in ``value``, its parse.
+    r"""Tell whether the ``colons`` of JSON ``text`` without a backslash are all in ``value``, its parse.
 
     Then no key of ``text`` occurred twice. Each colon of JSON text ends a
     key or stands in a string. Written again, the value that msgspec parsed
