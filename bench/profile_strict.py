@@ -13,7 +13,7 @@ colons of the text; and the generated glue (``_fast.builder``) compares the
 count with the keys decoded, calls the kinds' conversions (timestamps,
 decimals, gender) and fills the attrs objects' slots. Whatever the fast road
 declines takes the explaining road: ``_json.parse`` (msgspec's untyped parse
-where the colon count proves no key repeated, else the stdlib parser with
+where the colons prove no key repeated, else the stdlib parser with
 duplicate keys marked), then ``_explain.decode_value`` and the walk
 (``_walk``) with the mode's rules (``_kinds``), and the ``DecodeError`` with
 its message. The walk builds each object whose fields hold no error while
@@ -234,11 +234,12 @@ class Road:
         self.decoder: msgspec.json.Decoder[Any] = road._decoder  # noqa: SLF001 -- timed alone here
         self.builders = road._builders  # noqa: SLF001 -- same
         data = peers.sample()
+        self.data = data
         self.wire = self.decoder.decode(data)
         self.build = self.builders[type(self.wire)]
         self.colons = data.count(b":")
         event = plenty_events.decode(data, strict=True)
-        if self.build(self.wire, self.colons) != event or road.decode(data) != event:
+        if self.build(self.wire, data, self.colons) != event or road.decode(data) != event:
             raise AssertionError("the fast road's parts do not build what decode returns: update this script")
         self.conversions = self._conversions()
 
@@ -334,7 +335,7 @@ def steps() -> dict[str, Callable[[], object]]:
         FAST_ROAD: lambda: road.road.decode(data),
         STEP_COUNTS: counts,
         STEP_MSGSPEC: lambda: road.decoder.decode(data),
-        STEP_GLUE: lambda: road.build(road.wire, road.colons),
+        STEP_GLUE: lambda: road.build(road.wire, road.data, road.colons),
         STEP_CONVERT: road.convert_all,
         "for scale: msgspec untyped decode, same float hook": lambda: untyped.decode(data),
         "for scale: idiomatic msgspec decode": lambda: peer_msgspec_idiomatic.decode(data),
