@@ -62,14 +62,18 @@ def near_payloads() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+def _objects(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every object of a payload: the envelope, the resource, contact, address, order and each item."""
+    resource = payload["resource"]
+    order = resource["order"]
+    return [payload, resource, resource["contact"], resource["address"], order, *order["orderItems"]]
+
+
 @st.composite
 def drifted(draw: st.DrawFn) -> dict[str, Any]:
     """A strictly valid payload into whose objects keys the model does not know were added, with any JSON values."""
     payload = draw(payloads(max_items=2))
-    resource = payload["resource"]
-    order = resource["order"]
-    objects = [payload, resource, resource["contact"], resource["address"], order, *order["orderItems"]]
-    for target in draw(st.lists(st.sampled_from(objects), min_size=1, max_size=4)):
+    for target in draw(st.lists(st.sampled_from(_objects(payload)), min_size=1, max_size=4)):
         key = draw(st.text(min_size=1, max_size=10).filter(lambda name, known=target: name not in known))
         target[key] = draw(json_values(max_leaves=6))
     return payload
@@ -88,10 +92,7 @@ def key_twice(draw: st.DrawFn) -> bytes:
     string of colons, quotes and backslashes.
     """
     payload = draw(payloads(max_items=2))
-    resource = payload["resource"]
-    order = resource["order"]
-    objects = [payload, resource, resource["contact"], resource["address"], order, *order["orderItems"]]
-    target = draw(st.sampled_from(objects))
+    target = draw(st.sampled_from(_objects(payload)))
     key = draw(st.sampled_from(sorted(target)))
     colons = st.text(st.sampled_from(':"\\a\u00e9'), max_size=6)
     first = draw(st.one_of(st.just(target[key]), colons, json_values(max_leaves=4)))
