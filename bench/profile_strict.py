@@ -51,7 +51,7 @@ import statistics
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 import msgspec
@@ -60,6 +60,7 @@ import peers
 
 import plenty_events
 from plenty_events import _fast, _json, _kinds, _report, _walk
+from plenty_events._codegen import define
 from plenty_events._decode import BUILTIN
 from plenty_events._explain import decode_value
 from plenty_events._model import ServicePurchaseEvent, wire_fields
@@ -241,11 +242,22 @@ class Road:
         event = plenty_events.decode(data, strict=True)
         if self.build(self.wire, data, self.colons) != event or road.decode(data) != event:
             raise AssertionError("the fast road's parts do not build what decode returns: update this script")
-        self.conversions = self._conversions()
+        self.convert_all = self._conversions()
 
-    def _conversions(self) -> list[tuple[Callable[..., object], tuple[object, ...]]]:
-        """Each kind's conversion with the sample's wire value, as the glue calls them."""
-        found: list[tuple[Callable[..., object], tuple[object, ...]]] = []
+    def _conversions(self) -> Callable[[], object]:
+        """Each kind's conversion of the sample's wire value, called as the glue calls it.
+
+        A generated function of one call per line, each conversion and its
+        arguments named in its globals, as in the glue: a loop or a star call
+        around each would add its own cost to the step.
+        """
+        namespace: dict[str, Any] = {}
+        calls: list[str] = []
+
+        def name(value: object, role: str = "value") -> str:
+            key = f"{role}{len(namespace)}"
+            namespace[key] = value
+            return key
 
         def walk(model: type, wire: object) -> None:
             for field in wire_fields(model):
@@ -254,7 +266,8 @@ class Road:
                 value = getattr(wire, field.name)
                 if isinstance(field.kind, _kinds.ScalarKind):
                     if field.kind.convert is not None:
-                        found.append((field.kind.convert, (value, *field.kind.convert_with)))
+                        arguments = [name(value), *map(name, field.kind.convert_with)]
+                        calls.append(f"    {name(field.kind.convert, 'convert')}({', '.join(arguments)})")
                 elif field.model is not None and isinstance(field.kind, _kinds.NestedKind) and field.kind.many:
                     for item in value:
                         walk(field.model, item)
@@ -262,10 +275,8 @@ class Road:
                     walk(field.model, value)
 
         walk(ServicePurchaseEvent, self.wire)
-        return found
-
-    def convert_all(self) -> object:
-        return [convert(*arguments) for convert, arguments in self.conversions]
+        define(["def convert_all():", *calls], namespace, "profile conversions")
+        return cast("Callable[[], object]", namespace["convert_all"])
 
 
 def steps() -> dict[str, Callable[[], object]]:
