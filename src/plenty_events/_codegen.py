@@ -1,8 +1,8 @@
 """Functions compiled from source that the library writes for a model, and patterns compiled on first use.
 
 The fast road's glue (``_fast``) and the explaining road's walkers
-(``_walk``) are generated per model: a call per field, by name, costs a
-third of a loop that looks each field's rule up. The source is registered
+(``_walk``) are generated per model: a call per field, by name, costs
+less than a loop that looks each field's rule up. The source is registered
 with ``linecache`` under a name of its own, as attrs and cattrs do, so that a
 traceback shows the generated lines.
 """

@@ -166,7 +166,7 @@ def builder(model: type, tag: str) -> Builder:
     """Return the generated function that builds a ``model`` event from its struct.
 
     The glue calls the kinds' conversions by name and fills the attrs
-    objects' slots, as their ``__init__`` would, at half the cost (see
+    objects' slots, which builds what their ``__init__`` builds for less (see
     ``_filling``; a model whose ``__init__`` does more, such as a validator,
     is built by its ``__init__``). A traceback shows its lines (``_codegen``).
     """

@@ -3,7 +3,7 @@
 A frozen attrs class's ``__init__`` stores each field through
 ``object.__setattr__``, a call per field. Generated code (``_codegen``) that
 knows the fields can instead make a ``filling`` of the model, store the
-slots plainly, and turn it into the model, at about a third of the cost,
+slots plainly, and turn it into the model, for a small part of the cost,
 wherever that builds what the model's ``__init__`` builds
 (``fills_slots``). The fast road's glue (``_fast``) and the explaining
 road's walks (``_walk``) both build their objects with ``fill``, and both
@@ -78,7 +78,7 @@ def filling(model: type) -> type:
     frozen attrs class has raising ones of its own. A Filling restores
     object's and adds no slot, so that once its slots are filled, the object
     can become the model by ``__class__`` assignment, which checks that the
-    two layouts are the same. Built this way, an object costs about half of
+    two layouts are the same. Built this way, an object costs about a third of
     what calling each slot's descriptor costs. The Filling never escapes the
     generated code, though ``model.__subclasses__()`` lists it.
     """
