@@ -79,3 +79,27 @@ def test_each_included_section_is_in_its_file():
             text = path.read_text(encoding="utf-8")
             assert f"<!-- --8<-- [start:{section}] -->" in text
             assert f"<!-- --8<-- [end:{section}] -->" in text
+
+
+def section_ratios(path: Path, section: str) -> dict[str, float]:
+    """The rows of the tables in a figure file's section: first cell to last, where the last is a ratio (``0.63x``)."""
+    text = path.read_text(encoding="utf-8")
+    body = text.split(f"<!-- --8<-- [start:{section}] -->", 1)[1].split(f"<!-- --8<-- [end:{section}] -->", 1)[0]
+    rows = {}
+    for line in body.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and re.fullmatch(r"\d+\.\d+x", cells[-1]):
+            rows[cells[0]] = float(cells[-1].removesuffix("x"))
+    return rows
+
+
+def test_the_archives_page_says_what_its_figures_show():
+    """archives.md's words on the collector and the process pool hold in the figures it includes."""
+    figures = FIGURES / "archives.md"
+    gc = section_ratios(figures, "gc")
+    # "switch the collector off for the load ... freezing every 10,000 events, or a raised threshold, helps less"
+    off = gc["kept, gc off for the load"]
+    assert off < min(gc["kept, gc.freeze() every 10,000"], gc["kept, gen0 threshold 100,000"]) < gc["kept, gc on"]
+    pool = section_ratios(figures, "pickle")
+    # "A pool that sends the events back ... is slower than one process"; with counts sent back, faster.
+    assert pool["2 workers, events sent back"] > pool["one process, tally"] > pool["2 workers, tally sent back"]
