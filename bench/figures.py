@@ -2,7 +2,7 @@
 
 Run from the repository root, with the bench group installed::
 
-    python bench/figures.py               # everything, 3 runs per interpreter: about half an hour
+    python bench/figures.py               # everything, 3 runs per interpreter: about twenty minutes
     python bench/figures.py --only performance --runs 5
     python bench/figures.py --python 3.13 --only performance
     python bench/figures.py --here --quick --out /tmp/figures   # a smoke test, this interpreter only

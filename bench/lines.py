@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python bench/lines.py                  # about five minutes
+    python bench/lines.py                  # a few minutes on 2 idle cores
     python bench/lines.py --quick          # under a minute, for a smoke test
     python bench/lines.py --only cli       # one section: decoders, gc, reading, pickle, cli
     python bench/lines.py --markdown FILE  # also the sections as Markdown, for the docs
