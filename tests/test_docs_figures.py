@@ -97,7 +97,8 @@ def test_the_archives_page_says_what_its_figures_show():
     """archives.md's words on the collector and the process pool hold in the figures it includes."""
     figures = FIGURES / "archives.md"
     gc = section_ratios(figures, "gc")
-    # "switch the collector off for the load ... freezing every 10,000 events, or a raised threshold, helps less"
+    # "switch the collector off for the load ... Raising the first generation's threshold, or freezing
+    # every 10,000 events during the load, helps less."
     off = gc["kept, gc off for the load"]
     assert off < min(gc["kept, gc.freeze() every 10,000"], gc["kept, gen0 threshold 100,000"]) < gc["kept, gc on"]
     pool = section_ratios(figures, "pickle")
